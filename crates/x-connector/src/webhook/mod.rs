@@ -1,0 +1,10 @@
+//! The webhook side of X's Account Activity API: the CRC answer, the delivery signature check
+//! (R-INGEST-1) and the typed delivery model.
+
+mod crypto;
+mod payload;
+
+pub use crypto::{crc_response_token, verify_signature, SignatureRejected, WebhookKey, SIGNATURE_HEADER};
+pub use payload::{
+    DirectMessage, MalformedDelivery, WebhookApp, WebhookDelivery, WebhookUser,
+};
