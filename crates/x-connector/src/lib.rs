@@ -11,6 +11,9 @@ pub mod oauth;
 mod secret;
 pub mod webhook;
 
+pub use client::{
+    AppCredentials, Authentication, BearerToken, RateLimit, TlsTrust, XClient, XClientConfig, XError, XResponse,
+};
 pub use oauth::{SignatureMethod, UserCredentials};
 pub use secret::Secret;
 pub use webhook::{SignatureRejected, WebhookKey};

@@ -1,0 +1,165 @@
+//! One way to send a request to X and turn the answer into a value or a typed [`XError`].
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::encode::query_string;
+use crate::oauth::{SignatureMethod, UserCredentials};
+
+use super::app_auth::{basic_authorization, AppCredentials, BearerToken};
+use super::{Authentication, RateLimit, XClient, XError, XResponse};
+
+/// How one request proves who sends it.
+#[derive(Clone, Copy)]
+pub(crate) enum Credential<'a> {
+    User(&'a UserCredentials, SignatureMethod),
+    Bearer(&'a BearerToken),
+    ApiKey(&'a AppCredentials),
+}
+
+impl Credential<'_> {
+    fn authentication(&self) -> Authentication {
+        match self {
+            Credential::User(_, method) => Authentication::OAuth1(*method),
+            Credential::Bearer(_) => Authentication::AppBearer,
+            Credential::ApiKey(_) => Authentication::ApiKeyBasic,
+        }
+    }
+}
+
+pub(crate) enum Body<'a> {
+    Empty,
+    Json(serde_json::Value),
+    /// Form parameters are part of the OAuth base string, unlike JSON.
+    Form(&'a [(&'a str, String)]),
+}
+
+/// X's error document: v2 problem fields, or v1.1-style `errors: [{message}]`.
+#[derive(Deserialize, Default)]
+struct XProblem {
+    title: Option<String>,
+    detail: Option<String>,
+    #[serde(default)]
+    errors: Vec<XErrorItem>,
+}
+
+#[derive(Deserialize)]
+struct XErrorItem {
+    title: Option<String>,
+    detail: Option<String>,
+    message: Option<String>,
+}
+
+impl XProblem {
+    fn title_and_detail(self) -> (Option<String>, Option<String>) {
+        let first = self.errors.into_iter().next();
+        let title = self.title.or_else(|| first.as_ref().and_then(|e| e.title.clone()));
+        let detail = self
+            .detail
+            .or_else(|| first.and_then(|e| e.detail.or(e.message)));
+        (title, detail)
+    }
+}
+
+impl XClient {
+    /// Sends one request and decodes a 2xx JSON answer into `T`.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body<'_>,
+        credential: Credential<'_>,
+    ) -> Result<XResponse<T>, XError> {
+        let (status, rate_limit, bytes) = self.send(method, path, query, body, credential).await?;
+        let value = serde_json::from_slice(&bytes).map_err(|e| XError::MalformedBody {
+            status: status.as_u16(),
+            reason: e.to_string(),
+        })?;
+        Ok(XResponse { value, rate_limit })
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body<'_>,
+        credential: Credential<'_>,
+    ) -> Result<(StatusCode, Option<RateLimit>, Vec<u8>), XError> {
+        let url = self.endpoint(path);
+        let authorization = match credential {
+            Credential::User(credentials, signature_method) => {
+                let mut signed: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                if let Body::Form(form) = &body {
+                    signed.extend(form.iter().map(|(k, v)| (*k, v.as_str())));
+                }
+                credentials.authorization(signature_method, method.as_str(), &url, &signed)
+            }
+            Credential::Bearer(token) => format!("Bearer {}", token.expose()),
+            Credential::ApiKey(app) => basic_authorization(app),
+        };
+        let full_url = if query.is_empty() {
+            url
+        } else {
+            format!("{url}?{}", query_string(query))
+        };
+        let mut request = self
+            .http
+            .request(method, full_url)
+            .timeout(self.timeout)
+            .header(AUTHORIZATION, authorization);
+        request = match body {
+            Body::Empty => request,
+            Body::Json(json) => request.json(&json),
+            Body::Form(form) => request
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=UTF-8")
+                .body(query_string(form)),
+        };
+        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        let rate_limit = RateLimit::from_headers(response.headers());
+        let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        if status.is_success() {
+            return Ok((status, rate_limit, bytes.to_vec()));
+        }
+        let (title, detail) = serde_json::from_slice::<XProblem>(&bytes)
+            .unwrap_or_default()
+            .title_and_detail();
+        Err(match status {
+            StatusCode::TOO_MANY_REQUESTS => XError::RateLimited {
+                reset: rate_limit.map(|r| r.reset),
+                rate_limit,
+            },
+            StatusCode::UNAUTHORIZED => XError::Unauthorized {
+                authentication: credential.authentication(),
+                title,
+                detail,
+            },
+            _ => XError::Api {
+                status: status.as_u16(),
+                title,
+                detail,
+                rate_limit,
+            },
+        })
+    }
+
+    /// reqwest's errors name the URL and their causes (refused connection, unknown issuer...);
+    /// neither carries a secret, since credentials travel only in headers.
+    fn transport_error(&self, error: reqwest::Error) -> XError {
+        if error.is_timeout() {
+            return XError::Timeout(self.timeout);
+        }
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        XError::Transport(text)
+    }
+}
