@@ -1,0 +1,73 @@
+//! References to other resources (OU, skill queue): shape only, existence is the api's job.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::violation::{char_len, Violation, Violations};
+
+/// Longest id accepted for a referenced resource.
+pub const ENTITY_ID_MAX_CHARS: usize = 64;
+
+/// The id of an OU or a called route: a non-empty string of at most 64 characters
+/// (R-BASIC-2, R-BASIC-3). Whether it exists, and is multimedia, is checked by the api.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String)]
+pub struct EntityId(String);
+
+impl EntityId {
+    /// Parses an id.
+    pub fn parse(raw: &str) -> Result<Self, Vec<Violation>> {
+        if raw.trim().is_empty() {
+            return Err(vec![Violation::new("", "required", "must not be empty")]);
+        }
+        if char_len(raw) > ENTITY_ID_MAX_CHARS {
+            return Err(vec![Violation::new(
+                "",
+                "too_long",
+                format!("must be at most {ENTITY_ID_MAX_CHARS} characters"),
+            )]);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EntityId {
+    type Error = Violations;
+    fn try_from(raw: String) -> Result<Self, Violations> {
+        Self::parse(&raw).map_err(Violations)
+    }
+}
+
+impl From<EntityId> for String {
+    fn from(id: EntityId) -> String {
+        id.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // R-BASIC-2, R-BASIC-3
+    #[test]
+    fn refuses_an_empty_or_blank_id() {
+        assert_eq!(EntityId::parse("").unwrap_err()[0].code, "required");
+        assert_eq!(EntityId::parse("  ").unwrap_err()[0].code, "required");
+    }
+
+    // R-BASIC-2, R-BASIC-3
+    #[test]
+    fn refuses_an_id_of_65_characters() {
+        assert!(EntityId::parse(&"é".repeat(64)).is_ok());
+        assert_eq!(
+            EntityId::parse(&"é".repeat(65)).unwrap_err()[0].code,
+            "too_long"
+        );
+    }
+}
