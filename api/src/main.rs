@@ -1,1 +1,87 @@
-fn main() {}
+//! The `xchannel` command: serve, migrate, mint a token, print the OpenAPI document.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use xchannel::{
+    auth::Role,
+    config::{Options, Settings},
+    crypto::Keyring,
+    openapi, routes::tokens, startup::Application, store, telemetry,
+};
+
+#[derive(Parser)]
+#[command(name = "xchannel", version, about = "X (Twitter) DM channels for a contact center")]
+struct Cli {
+    /// Optional TOML settings file (keys as the long flags, with underscores).
+    #[arg(long, short, env = "XCHANNEL_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    options: Options,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrations are applied first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Print the OpenAPI document (as committed in openapi.yaml).
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Mint a token and print it once on standard output.
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The tenant of a tenant-admin or tenant-user token.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// OUs granted to a tenant-user token (repeatable).
+        #[arg(long = "ou")]
+        ous: Vec<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.options, cli.config)?;
+    telemetry::init(settings.log_format);
+    match cli.command {
+        Command::Serve => {
+            let started = std::time::Instant::now();
+            let bind = settings.bind.clone();
+            let app = Application::build(settings).await?;
+            tracing::info!(address = %bind, port = app.port(), startup_ms = started.elapsed().as_millis() as u64, "xchannel listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            store::db::connect(&settings).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Token { action: TokenAction::Create { role, tenant, ous, label } } => {
+            if (role == Role::SystemAdmin) != tenant.is_none() {
+                anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
+            }
+            let keyring = Keyring::from_settings(settings.master_key.as_ref(), &settings.previous_master_keys, &settings.data_dir)?;
+            let db = store::db::connect(&settings).await?;
+            let created = tokens::mint(&db, &keyring, tenant, role, ous, label).await?;
+            eprintln!("token {} ({}) created; it is shown once:", created.details.id, role.as_str());
+            println!("{}", created.token);
+        }
+        Command::Openapi => print!("{}", openapi::yaml()),
+    }
+    Ok(())
+}

@@ -1,4 +1,15 @@
+//! Database schema for xchannel: one set of migrations that builds the same schema on
+//! SQLite and PostgreSQL.
+
 pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
 pub struct Migrator;
-#[sea_orm_migration::async_trait::async_trait]
-impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}

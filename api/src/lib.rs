@@ -1,0 +1,14 @@
+//! xchannel: connects X (Twitter) direct messages to a contact center's agents.
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod input;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod token_cache;

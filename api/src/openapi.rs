@@ -1,0 +1,75 @@
+//! The OpenAPI document, generated from the handlers (R-API-1); `openapi.yaml` at the
+//! repository root is this document, checked for drift by a test.
+
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tokens};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "xchannel",
+        description = "Connects X (Twitter) direct messages to a contact center's agents. \
+            Every endpoint under /api/v1 takes `Authorization: Bearer <token>`; errors are \
+            RFC 9457 problem documents (`application/problem+json`) with a stable `code`.",
+        license(name = "Apache-2.0"),
+    ),
+    servers((url = "/", description = "this service")),
+    paths(
+        health::healthz,
+        health::readyz,
+        tenants::create_tenant,
+        tenants::list_tenants,
+        tenants::get_tenant,
+        tenants::update_tenant,
+        tokens::create_token,
+        tokens::list_tokens,
+        tokens::revoke_token,
+        ous::create_ou,
+        ous::list_ous,
+        ous::get_ou,
+        ous::delete_ou,
+        called_routes::create_route,
+        called_routes::list_routes,
+        called_routes::get_route,
+        called_routes::delete_route,
+        calendar::get_calendar,
+        calendar::put_calendar,
+        channels::create_channel,
+        channels::list_channels,
+        channels::get_channel,
+        channels::replace_channel,
+        channels::delete_channel,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "channels", description = "X channels: credentials, basic and robot configuration (R-CRED, R-BASIC, R-ROBOT)"),
+        (name = "tenants", description = "Tenants (system administrators)"),
+        (name = "tokens", description = "Bearer API tokens"),
+        (name = "ous", description = "Organizational units"),
+        (name = "called-routes", description = "Called routes (skill queues)"),
+        (name = "service-calendar", description = "Non-working days"),
+        (name = "health", description = "Probes"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("xch_...").build()),
+        );
+    }
+}
+
+/// The document as committed in `openapi.yaml`.
+pub fn yaml() -> String {
+    ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes")
+}

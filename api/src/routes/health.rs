@@ -1,0 +1,37 @@
+//! Liveness and readiness probes.
+
+use actix_web::{get, web, HttpResponse};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthOut {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "health", responses((status = 200, body = HealthOut)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(HealthOut { status: "ok" })
+}
+
+/// The database answers.
+#[utoipa::path(tag = "health", responses(
+    (status = 200, body = HealthOut),
+    (status = 503, body = HealthOut, description = "the database does not answer"),
+))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => HttpResponse::Ok().json(HealthOut { status: "ok" }),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            HttpResponse::ServiceUnavailable().json(HealthOut { status: "database unavailable" })
+        }
+    }
+}

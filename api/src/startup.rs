@@ -1,0 +1,138 @@
+//! Builds the application: database, keys, middleware, routes; binds the listener.
+
+use std::{net::TcpListener, time::Instant};
+
+use actix_web::{
+    body::MessageBody,
+    dev::{Server, ServiceRequest, ServiceResponse},
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    http::header::{HeaderName, HeaderValue},
+    middleware::{from_fn, Next},
+    web, App, HttpRequest, HttpResponse, HttpServer,
+};
+use anyhow::Context;
+use tracing::Instrument;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    config::Settings,
+    crypto::Keyring,
+    error::{ApiError, FieldError},
+    openapi::ApiDoc,
+    routes::{self, health},
+    state::AppState,
+    store,
+    token_cache::TokenCache,
+};
+
+/// Request bodies larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let keyring = Keyring::from_settings(
+            settings.master_key.as_ref(),
+            &settings.previous_master_keys,
+            &settings.data_dir,
+        )?;
+        let db = store::db::connect(&settings).await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState { db, keyring, settings, token_cache: TokenCache::default() });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(json_config())
+                .app_data(query_config())
+                .app_data(path_config())
+                .wrap(from_fn(request_span))
+                .service(health::healthz)
+                .service(health::readyz)
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+                .service(web::redirect("/docs", "/docs/"))
+                .service(web::scope("/api/v1").configure(routes::configure_v1))
+                .default_service(web::to(no_route))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY_BYTES)
+        .error_handler(|err, _req| {
+            match err {
+                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                }
+                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+                JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
+                other => ApiError::MalformedJson(other.to_string()),
+            }
+            .into()
+        })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        ApiError::InvalidQuery(vec![FieldError::new("/query", "invalid_query", err.to_string())]).into()
+    })
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_: PathError, _req| ApiError::NotFound("resource").into())
+}
+
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    tracing::debug!(path = req.path(), "no route");
+    Err(ApiError::NotFound("endpoint"))
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives every request an id (the caller's `x-request-id` when sane) and a span.
+async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id);
+    let started = Instant::now();
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status = response.status().as_u16();
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, elapsed_us, "request failed");
+        } else {
+            tracing::debug!(status, elapsed_us, "request");
+        }
+    });
+    Ok(response)
+}

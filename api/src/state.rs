@@ -1,0 +1,12 @@
+//! What every request handler shares.
+
+use sea_orm::DatabaseConnection;
+
+use crate::{config::Settings, crypto::Keyring, token_cache::TokenCache};
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub keyring: Keyring,
+    pub settings: Settings,
+    pub token_cache: TokenCache,
+}

@@ -1,0 +1,66 @@
+//! Opens the database (SQLite tuned for durability and concurrency, or PostgreSQL) and
+//! brings its schema up to date.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    sqlx::{
+        sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+        ConnectOptions as _,
+    },
+    ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
+};
+
+use crate::config::{self, Settings};
+
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = if settings.is_sqlite() {
+        connect_sqlite(settings).await?
+    } else {
+        let mut options = ConnectOptions::new(&settings.database_url);
+        options
+            .max_connections(32)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        Database::connect(options)
+            .await
+            .context("connecting to the database")?
+    };
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    Ok(db)
+}
+
+async fn connect_sqlite(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|p| std::path::Path::new(p).parent())
+    {
+        if !path.as_os_str().is_empty() {
+            std::fs::create_dir_all(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+        }
+    }
+    let synchronous = match settings.sqlite_synchronous {
+        config::SqliteSynchronous::Full => SqliteSynchronous::Full,
+        config::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
+    };
+    let options = SqliteConnectOptions::from_str(&settings.database_url)
+        .context("parsing the SQLite URL")?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        .disable_statement_logging();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .context("opening the SQLite database")?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
