@@ -91,55 +91,60 @@ impl ChannelSettings {
         };
         let more = c.take("/more", More::parse(draft.more.as_ref()));
         let robot = c.take("/robot", Robot::parse(draft.robot.as_ref()));
-        if let (Some(robot), Some(keywords)) = (&robot, &keywords) {
-            if robot.intelligent_robot().enabled() && keywords.is_empty() {
-                c.push(Violation::new(
-                    "/transferKeywords",
-                    "required",
-                    "needs at least one keyword when the intelligent robot is enabled",
-                ));
-            }
+        // Read from the draft, so that a bad robot id does not hide a missing keyword.
+        let robot_enabled = draft
+            .robot
+            .as_ref()
+            .and_then(|r| r.intelligent_robot.as_ref())
+            .is_some_and(|r| r.enabled);
+        if robot_enabled && keywords.as_ref().is_some_and(TransferKeywords::is_empty) {
+            c.push(Violation::new(
+                "/transferKeywords",
+                "required",
+                "needs at least one keyword when the intelligent robot is enabled",
+            ));
         }
         c.finish()?;
-        match (
+        let (
+            Some(name),
+            Some(ou_id),
+            Some(skill_queue_id),
+            Some(transfer_keywords),
+            Some(work_time),
+            Some(non_working_time_notification),
+            Some(queue_reminder),
+            Some(call_transfer_interaction_times),
+            Some(more),
+            Some(robot),
+        ) = (
             name,
             ou_id,
             skill_queue_id,
             keywords,
             work_time,
             notification,
-        ) {
-            (
-                Some(name),
-                Some(ou_id),
-                Some(skill_queue_id),
-                Some(transfer_keywords),
-                Some(work_time),
-                Some(non_working_time_notification),
-            ) => match (queue_reminder, interaction_times, more, robot) {
-                (
-                    Some(queue_reminder),
-                    Some(call_transfer_interaction_times),
-                    Some(more),
-                    Some(robot),
-                ) => Ok(Self {
-                    name,
-                    channel_type: draft.channel_type,
-                    x: XSettings::from_draft(&draft.x),
-                    ou_id,
-                    skill_queue_id,
-                    transfer_keywords,
-                    work_time,
-                    non_working_time_notification,
-                    queue_reminder,
-                    call_transfer_interaction_times,
-                    more,
-                    robot,
-                }),
-                _ => unreachable!("a failed field was recorded as a violation"),
-            },
-            _ => unreachable!("a failed field was recorded as a violation"),
-        }
+            queue_reminder,
+            interaction_times,
+            more,
+            robot,
+        )
+        else {
+            unreachable!("a failed field was recorded as a violation");
+        };
+        Ok(Self {
+            name,
+            channel_type: draft.channel_type,
+            x: XSettings::from_draft(&draft.x),
+            ou_id,
+            skill_queue_id,
+            transfer_keywords,
+            work_time,
+            non_working_time_notification,
+            queue_reminder,
+            call_transfer_interaction_times,
+            more,
+            robot,
+        })
     }
 
     /// Channel name (R-BASIC-1).

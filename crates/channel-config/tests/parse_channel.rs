@@ -378,3 +378,18 @@ fn violations_display_every_entry() {
     );
     let _: &dyn std::error::Error = &err;
 }
+
+// R-BASIC-4 with R-ROBOT-1: a bad robot id does not hide the missing keywords.
+#[test]
+fn reports_missing_keywords_even_when_the_robot_id_is_bad() {
+    let mut body = full_body();
+    set(&mut body, "/transferKeywords", json!([]));
+    set(&mut body, "/robot/intelligentRobot/robotId", json!("bot 1"));
+    assert_eq!(
+        violations(&body, Mode::Create),
+        pairs(&[
+            ("/robot/intelligentRobot/robotId", "forbidden_character"),
+            ("/transferKeywords", "required"),
+        ])
+    );
+}
