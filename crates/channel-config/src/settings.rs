@@ -178,15 +178,18 @@ impl ChannelSettings {
     }
 
     /// Every called route the channel refers to, so the api can check each exists and is
-    /// multimedia: the skill queue, then the no-agent-reply target when set.
+    /// multimedia: the skill queue first, then the no-agent-reply target when set (even
+    /// when it names the same route, so the position of each stays predictable).
     pub fn referenced_skill_queue_ids(&self) -> Vec<&str> {
         let mut ids = vec![self.skill_queue_id()];
-        if let Some(target) = self.more.no_agent_reply_transfer().target_skill_queue_id() {
-            if !ids.contains(&target) {
-                ids.push(target);
-            }
-        }
+        ids.extend(self.no_agent_reply_target_skill_queue_id());
         ids
+    }
+
+    /// The called route a session moves to when the agent does not answer, when set
+    /// (R-BASIC-11); `None` means back to the channel's own queue.
+    pub fn no_agent_reply_target_skill_queue_id(&self) -> Option<&str> {
+        self.more.no_agent_reply_transfer().target_skill_queue_id()
     }
 
     /// Keywords for transfer to agent (R-BASIC-4).

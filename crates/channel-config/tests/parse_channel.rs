@@ -117,6 +117,7 @@ fn exposes_the_accessors_the_api_needs() {
     assert_eq!(s.account_level(), AccountLevel::Enterprise);
     assert_eq!(s.signature_algorithm(), SignatureAlgorithm::Sha1);
     assert_eq!(s.referenced_skill_queue_ids(), ["q-1", "q-2"]);
+    assert_eq!(s.no_agent_reply_target_skill_queue_id(), Some("q-2"));
     // R-CRED-7
     assert_eq!(s.warnings().len(), 1);
     assert!(s.warnings()[0].contains("SHA-1"));
@@ -392,4 +393,28 @@ fn reports_missing_keywords_even_when_the_robot_id_is_bad() {
             ("/transferKeywords", "required"),
         ])
     );
+}
+
+#[test]
+fn lists_the_skill_queue_alone_when_no_transfer_target_is_set() {
+    let s = parse_channel(&full_body(), Mode::Create).unwrap().settings;
+    assert_eq!(s.referenced_skill_queue_ids(), ["q-1"]);
+}
+
+#[test]
+fn documents_channel_settings_for_openapi() {
+    let schema =
+        serde_json::to_value(<ChannelSettings as utoipa::PartialSchema>::schema()).unwrap();
+    let shown = schema.to_string();
+    for field in [
+        "ouId",
+        "skillQueueId",
+        "workTime",
+        "queueReminder",
+        "more",
+        "robot",
+    ] {
+        assert!(shown.contains(field), "{field} missing from {shown}");
+    }
+    assert!(!shown.contains("apiKeySecret"));
 }
