@@ -1,0 +1,220 @@
+//! A fake X for tests and demos: serves the X API v2 endpoints the connector uses with X's
+//! documented shapes and headers, verifies every OAuth 1.0a signature (HMAC-SHA1 and
+//! HMAC-SHA256) with its own code, enforces rate limits, injects faults, and drives the
+//! webhook side (CRC checks, signed deliveries).
+//!
+//! Webhooks are registered only at `https` URLs without a port, as X does, unless
+//! [`FakeX::allow_http_webhooks`] is switched on for tests that run the service on plain http.
+
+mod driver;
+mod oauth_check;
+mod routes;
+mod state;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::dev::ServerHandle;
+use actix_web::{web, App, HttpServer};
+
+pub use driver::{direct_message_delivery, sha256_signature, WebhookDriver};
+pub use state::{Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest};
+
+use routes::Shared;
+use state::{now_rfc3339, State};
+
+/// A running fake X. It serves until [`FakeX::stop`] or the end of the tokio runtime.
+pub struct FakeX {
+    base_url: String,
+    port: u16,
+    state: Shared,
+    driver: WebhookDriver,
+    handle: ServerHandle,
+}
+
+/// The outcome of [`FakeX::deliver_direct_message`].
+#[derive(Debug)]
+pub struct Delivery {
+    pub event_id: String,
+    pub webhook_url: String,
+    /// One entry per copy POSTed: the webhook's status, or why the POST failed.
+    pub statuses: Vec<Result<u16, String>>,
+}
+
+impl FakeX {
+    /// Starts on 127.0.0.1 with a port chosen by the system.
+    pub async fn start() -> std::io::Result<FakeX> {
+        FakeX::start_on(0).await
+    }
+
+    /// Starts on 127.0.0.1:`port` (0 lets the system choose). Must run inside a tokio runtime.
+    pub async fn start_on(port: u16) -> std::io::Result<FakeX> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let port = listener.local_addr()?.port();
+        let state: Shared = Arc::new(Mutex::new(State::new()));
+        let driver = WebhookDriver::new();
+        let app_state = web::Data::new(state.clone());
+        let app_driver = web::Data::new(driver.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(app_driver.clone())
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .default_service(web::to(routes::dispatch))
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .listen(listener)?
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Ok(FakeX {
+            base_url: format!("http://127.0.0.1:{port}"),
+            port,
+            state,
+            driver,
+            handle,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, to use as the connector's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    /// Registers an app; returns it with the bearer token `POST /oauth2/token` will issue.
+    pub fn add_app(&self, api_key: &str, api_key_secret: &str) -> FakeApp {
+        let app = FakeApp {
+            api_key: api_key.into(),
+            api_key_secret: api_key_secret.into(),
+            bearer_token: format!("AAAAAAAAAAAAAAAAAAAAA{}", driver::rand_token()),
+        };
+        self.state().apps.insert(app.api_key.clone(), app.clone());
+        app
+    }
+
+    /// Registers an account whose access token belongs to the app `account.api_key`.
+    pub fn add_account(&self, account: FakeAccount) {
+        self.state().accounts.push(account);
+    }
+
+    /// Adds a DM received by `user_id` from `sender_id`, newest of all; returns its event id.
+    pub fn add_received_message(&self, user_id: &str, sender_id: &str, text: &str) -> String {
+        let mut s = self.state();
+        let id = s.new_id();
+        let event = FakeDmEvent {
+            id: id.clone(),
+            text: text.into(),
+            sender_id: sender_id.into(),
+            participant_ids: vec![sender_id.into(), user_id.into()],
+            created_at: now_rfc3339(),
+            dm_conversation_id: routes::conversation_id(sender_id, user_id),
+        };
+        s.dm_events.entry(user_id.into()).or_default().insert(0, event);
+        id
+    }
+
+    /// Adds a fully specified event as the newest of `user_id`'s events.
+    pub fn add_dm_event(&self, user_id: &str, event: FakeDmEvent) {
+        self.state().dm_events.entry(user_id.into()).or_default().insert(0, event);
+    }
+
+    /// The events `GET /2/dm_events` would return for `user_id`, newest first.
+    pub fn dm_events(&self, user_id: &str) -> Vec<FakeDmEvent> {
+        self.state().dm_events.get(user_id).cloned().unwrap_or_default()
+    }
+
+    /// Limits `endpoint` to `limit` calls per `window` and per caller, with X's headers.
+    pub fn set_rate_limit(&self, endpoint: Endpoint, limit: u64, window: Duration) {
+        let mut s = self.state();
+        s.rate_limits.insert(endpoint, RateLimitRule { limit, window });
+        s.windows.retain(|(e, _), _| *e != endpoint);
+    }
+
+    /// Answers the next request with `fault`; several calls queue several faults.
+    pub fn inject(&self, fault: Fault) {
+        self.state().faults.push_back(fault);
+    }
+
+    /// Delays every answer by `latency` (zero to stop).
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = latency;
+    }
+
+    /// Test-only: lets webhooks be registered at `http` URLs and with a port, which X refuses.
+    pub fn allow_http_webhooks(&self, allow: bool) {
+        self.state().allow_http_webhooks = allow;
+    }
+
+    /// Makes the fake refuse HMAC-SHA256 signatures with 401, as X may.
+    pub fn refuse_hmac_sha256(&self, refuse: bool) {
+        self.state().refuse_hmac_sha256 = refuse;
+    }
+
+    pub fn webhooks(&self) -> Vec<FakeWebhook> {
+        self.state().webhooks.clone()
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn received(&self) -> Vec<ReceivedRequest> {
+        self.state().received.clone()
+    }
+
+    /// Runs X's scheduled CRC on a registered webhook and marks it valid or invalid.
+    pub async fn run_crc(&self, webhook_id: &str) -> Result<(), String> {
+        let (url, secret) = {
+            let s = self.state();
+            let webhook = s.webhooks.iter().find(|w| w.id == webhook_id).ok_or("no such webhook")?;
+            let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
+            (webhook.url.clone(), app.api_key_secret.clone())
+        };
+        let outcome = self.driver.crc_check(&url, &secret).await;
+        if let Some(webhook) = self.state().webhooks.iter_mut().find(|w| w.id == webhook_id) {
+            webhook.valid = outcome.is_ok();
+        }
+        outcome
+    }
+
+    /// The driver, for CRC checks and deliveries against any URL with any secret.
+    pub fn driver(&self) -> &WebhookDriver {
+        &self.driver
+    }
+
+    /// Delivers a DM from `sender_id` to `user_id` through the valid webhook `user_id` is
+    /// subscribed to, `copies` times (X may deliver more than once). The event is also added
+    /// to `user_id`'s DM events, as X would list it.
+    pub async fn deliver_direct_message(&self, user_id: &str, sender_id: &str, text: &str, copies: usize) -> Result<Delivery, String> {
+        let (url, secret) = {
+            let s = self.state();
+            let webhook = s
+                .webhooks
+                .iter()
+                .find(|w| w.valid && w.subscribed_user_ids.iter().any(|u| u == user_id))
+                .ok_or_else(|| format!("no valid webhook subscribed for {user_id}"))?;
+            let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
+            (webhook.url.clone(), app.api_key_secret.clone())
+        };
+        let event_id = self.add_received_message(user_id, sender_id, text);
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let sender_name = format!("Customer {sender_id}");
+        let sender_username = format!("customer{sender_id}");
+        let body = direct_message_delivery(user_id, &event_id, millis, (sender_id, &sender_name, &sender_username), user_id, text);
+        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+        let statuses = self.driver.deliver(&url, &secret, &body, copies).await;
+        Ok(Delivery { event_id, webhook_url: url, statuses })
+    }
+}

@@ -1,0 +1,476 @@
+//! The HTTP side of the fake X: one entry point applies injected faults and latency, then
+//! routes to X's endpoints, each checking credentials and rate limits the way X does.
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::driver::WebhookDriver;
+use super::oauth_check::{base_string, form_pairs, parse_authorization, verify_signature, OAuthRefusal};
+use super::state::{now_rfc3339, now_secs, Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest, State, Window};
+
+pub(crate) type Shared = Arc<Mutex<State>>;
+
+/// X accepts an OAuth timestamp within a few minutes of its clock.
+const TIMESTAMP_TOLERANCE_SECS: u64 = 300;
+
+const DM_EVENTS_PARAMETERS: &[&str] = &[
+    "dm_event.fields", "event_types", "expansions", "max_results", "media.fields",
+    "pagination_token", "tweet.fields", "user.fields",
+];
+
+pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>, driver: web::Data<WebhookDriver>) -> HttpResponse {
+    let (fault, latency) = {
+        let mut s = state.lock().unwrap();
+        (s.faults.pop_front(), s.latency)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = match fault {
+        Some(Fault::ServerError(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            problem(status, status.canonical_reason().unwrap_or("Error"), "Injected by the fake X")
+        }
+        Some(Fault::Hang(duration)) => {
+            tokio::time::sleep(duration).await;
+            problem(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", "Answered after a hang")
+        }
+        Some(Fault::MalformedBody) => HttpResponse::Ok().content_type("application/json").body("{\"data\": {\"id\": "),
+        Some(Fault::Latency(duration)) => {
+            tokio::time::sleep(duration).await;
+            route(&req, &body, &state, &driver).await
+        }
+        None => route(&req, &body, &state, &driver).await,
+    };
+    state.lock().unwrap().received.push(ReceivedRequest {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+        query: req.query_string().to_owned(),
+        authentication: authentication_kind(&req),
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+fn authentication_kind(req: &HttpRequest) -> Option<String> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    if header.starts_with("OAuth ") {
+        parse_authorization(header)?.get("oauth_signature_method").cloned()
+    } else {
+        header.split_once(' ').map(|(scheme, _)| scheme.to_owned())
+    }
+}
+
+async fn route(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookDriver) -> HttpResponse {
+    let segments: Vec<&str> = req.path().trim_matches('/').split('/').collect();
+    match (req.method().as_str(), segments.as_slice()) {
+        ("GET", ["2", "users", "me"]) => users_me(req, body, state),
+        ("GET", ["2", "dm_events"]) => dm_events(req, body, state),
+        ("POST", ["oauth2", "token"]) => token(req, body, state),
+        ("POST", ["2", "webhooks"]) => create_webhook(req, body, state, driver).await,
+        ("GET", ["2", "webhooks"]) => list_webhooks(req, state),
+        ("PUT", ["2", "webhooks", id]) => revalidate_webhook(req, state, driver, id).await,
+        ("DELETE", ["2", "webhooks", id]) => delete_webhook(req, state, id),
+        ("POST", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => subscribe(req, body, state, id),
+        ("POST", ["2", "dm_conversations", "with", participant, "messages"]) => send_message(req, body, state, participant),
+        _ => problem(StatusCode::NOT_FOUND, "Not Found Error", "Sorry, that page does not exist."),
+    }
+}
+
+/// X's v2 problem document.
+pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
+    HttpResponseBuilder::new(status).content_type("application/json").json(json!({
+        "title": title, "detail": detail, "type": "about:blank", "status": status.as_u16()
+    }))
+}
+
+fn unauthorized(detail: impl std::fmt::Display) -> HttpResponse {
+    problem(StatusCode::UNAUTHORIZED, "Unauthorized", &format!("Unauthorized: {detail}"))
+}
+
+fn invalid_request(detail: &str, errors: Value) -> HttpResponse {
+    HttpResponse::BadRequest().json(json!({
+        "errors": errors,
+        "title": "Invalid Request",
+        "detail": detail,
+        "type": "https://api.twitter.com/2/problems/invalid-request"
+    }))
+}
+
+fn with_rate_limit(mut builder: HttpResponseBuilder, rate: Option<(RateLimitRule, Window)>) -> HttpResponseBuilder {
+    if let Some((rule, window)) = rate {
+        builder
+            .insert_header(("x-rate-limit-limit", rule.limit.to_string()))
+            .insert_header(("x-rate-limit-remaining", (rule.limit - window.used).to_string()))
+            .insert_header(("x-rate-limit-reset", window.reset.to_string()));
+    }
+    builder
+}
+
+/// Counts the call; a 429 with X's headers when the window is used up.
+fn rate_limit(state: &mut State, endpoint: Endpoint, caller: &str) -> Result<Option<(RateLimitRule, Window)>, HttpResponse> {
+    state.take_rate_limit(endpoint, caller).map_err(|exhausted| {
+        with_rate_limit(HttpResponse::TooManyRequests(), Some(exhausted)).json(json!({
+            "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429
+        }))
+    })
+}
+
+/// Verifies an OAuth 1.0a user-context request with the fake X's own base-string code.
+fn authenticate_user(req: &HttpRequest, body: &[u8], state: &mut State) -> Result<FakeAccount, HttpResponse> {
+    let header = req.headers().get("authorization").and_then(|h| h.to_str().ok()).ok_or_else(|| unauthorized("no Authorization header"))?;
+    let oauth = parse_authorization(header).ok_or_else(|| unauthorized("not an OAuth 1.0a header"))?;
+    let field = |name: &'static str| oauth.get(name).cloned().ok_or(OAuthRefusal::Missing(name));
+    let checked = (|| {
+        let consumer_key = field("oauth_consumer_key")?;
+        let token = field("oauth_token")?;
+        let timestamp: u64 = field("oauth_timestamp")?.parse().map_err(|_| OAuthRefusal::StaleTimestamp)?;
+        let nonce = field("oauth_nonce")?;
+        if now_secs().abs_diff(timestamp) > TIMESTAMP_TOLERANCE_SECS {
+            return Err(OAuthRefusal::StaleTimestamp);
+        }
+        if state.refuse_hmac_sha256 && oauth.get("oauth_signature_method").map(String::as_str) == Some("HMAC-SHA256") {
+            return Err(OAuthRefusal::RefusedMethod);
+        }
+        let app = state.apps.get(&consumer_key).cloned().ok_or(OAuthRefusal::BadSignature)?;
+        let account = state.account_by_token(&consumer_key, &token).cloned().ok_or(OAuthRefusal::BadSignature)?;
+        let mut params = form_pairs(req.query_string());
+        let is_form = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if is_form {
+            params.extend(form_pairs(&String::from_utf8_lossy(body)));
+        }
+        let base_uri = format!("http://{}{}", req.connection_info().host(), req.path());
+        let base = base_string(req.method().as_str(), &base_uri, &params, &oauth);
+        verify_signature(&oauth, &base, &app.api_key_secret, &account.access_token_secret)?;
+        if !state.nonces.insert(format!("{consumer_key}:{timestamp}:{nonce}")) {
+            return Err(OAuthRefusal::ReusedNonce);
+        }
+        Ok(account)
+    })();
+    checked.map_err(unauthorized)
+}
+
+fn authenticate_bearer(req: &HttpRequest, state: &State) -> Result<FakeApp, HttpResponse> {
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or_else(|| unauthorized("no bearer token"))?;
+    state.app_by_bearer(token).cloned().ok_or_else(|| unauthorized("unknown bearer token"))
+}
+
+fn users_me(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let account = match authenticate_user(req, body, &mut s) {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    match rate_limit(&mut s, Endpoint::UsersMe, &account.user_id) {
+        Ok(rate) => with_rate_limit(HttpResponse::Ok(), rate).json(json!({
+            "data": {"id": account.user_id, "name": account.name, "username": account.username}
+        })),
+        Err(response) => response,
+    }
+}
+
+fn dm_events(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let account = match authenticate_user(req, body, &mut s) {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let rate = match rate_limit(&mut s, Endpoint::DmEvents, &account.user_id) {
+        Ok(rate) => rate,
+        Err(response) => return response,
+    };
+    let params = form_pairs(req.query_string());
+    for (name, value) in &params {
+        if !DM_EVENTS_PARAMETERS.contains(&name.as_str()) {
+            return invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"parameters": {name: [value]}, "message": format!("The query parameter [{name}] is not one of [{}]", DM_EVENTS_PARAMETERS.join(","))}]),
+            );
+        }
+    }
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let max_results = match param("max_results").map(str::parse::<usize>) {
+        None => 100,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            let value = param("max_results").unwrap_or_default();
+            return invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"parameters": {"max_results": [value]}, "message": format!("The `max_results` query parameter value [{value}] is not between 1 and 100")}]),
+            );
+        }
+    };
+    let offset = match param("pagination_token").map(|t| t.strip_prefix("page-").and_then(|n| n.parse::<usize>().ok())) {
+        None => 0,
+        Some(Some(offset)) => offset,
+        Some(None) => {
+            return invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"parameters": {"pagination_token": [param("pagination_token")]}, "message": "The `pagination_token` query parameter value is not valid"}]),
+            )
+        }
+    };
+    let fields: Vec<&str> = param("dm_event.fields").map(|f| f.split(',').collect()).unwrap_or_default();
+    let expand_senders = param("expansions").is_some_and(|e| e.split(',').any(|x| x == "sender_id"));
+    let all = s.dm_events.get(&account.user_id).cloned().unwrap_or_default();
+    let page: Vec<&FakeDmEvent> = all.iter().skip(offset).take(max_results).collect();
+    let mut meta = json!({"result_count": page.len()});
+    if offset + page.len() < all.len() {
+        meta["next_token"] = json!(format!("page-{}", offset + page.len()));
+    }
+    if offset > 0 {
+        meta["previous_token"] = json!(format!("page-{}", offset.saturating_sub(max_results)));
+    }
+    let mut answer = json!({"meta": meta});
+    if !page.is_empty() {
+        answer["data"] = Value::Array(page.iter().map(|event| dm_event_json(event, &fields)).collect());
+        if expand_senders {
+            let mut senders: Vec<&str> = page.iter().map(|e| e.sender_id.as_str()).collect();
+            senders.sort_unstable();
+            senders.dedup();
+            let users: Vec<Value> = senders.iter().map(|id| user_json(&s, id)).collect();
+            answer["includes"] = json!({"users": users});
+        }
+    }
+    with_rate_limit(HttpResponse::Ok(), rate).json(answer)
+}
+
+/// X returns `id`, `event_type` and `text` unless more fields are asked for (R-INGEST-6).
+fn dm_event_json(event: &FakeDmEvent, fields: &[&str]) -> Value {
+    let mut value = json!({"id": event.id, "event_type": "MessageCreate", "text": event.text});
+    for field in fields {
+        match *field {
+            "sender_id" => value["sender_id"] = json!(event.sender_id),
+            "created_at" => value["created_at"] = json!(event.created_at),
+            "dm_conversation_id" => value["dm_conversation_id"] = json!(event.dm_conversation_id),
+            "participant_ids" => value["participant_ids"] = json!(event.participant_ids),
+            _ => {}
+        }
+    }
+    value
+}
+
+fn user_json(state: &State, user_id: &str) -> Value {
+    match state.accounts.iter().find(|a| a.user_id == user_id) {
+        Some(a) => json!({"id": a.user_id, "name": a.name, "username": a.username}),
+        None => json!({"id": user_id, "name": format!("Customer {user_id}"), "username": format!("customer{user_id}")}),
+    }
+}
+
+/// `POST /oauth2/token`: Basic auth of the encoded API key and secret; X answers 403 with
+/// code 99 when they are wrong.
+fn token(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let refused = || {
+        HttpResponse::Forbidden().json(json!({"errors": [{"code": 99, "message": "Unable to verify your credentials", "label": "authenticity_token_error"}]}))
+    };
+    let Some(pair) = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return refused();
+    };
+    let Some((key, secret)) = pair.split_once(':') else {
+        return refused();
+    };
+    let decode = |v: &str| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned();
+    let (key, secret) = (decode(key), decode(secret));
+    let Some(app) = s.apps.get(&key).filter(|a| a.api_key_secret == secret).cloned() else {
+        return refused();
+    };
+    if !form_pairs(&String::from_utf8_lossy(body)).iter().any(|(k, v)| k == "grant_type" && v == "client_credentials") {
+        return HttpResponse::Forbidden().json(json!({"errors": [{"code": 170, "message": "Missing required parameter: grant_type", "label": "forbidden_missing_parameter"}]}));
+    }
+    match rate_limit(&mut s, Endpoint::Token, &app.api_key) {
+        Ok(rate) => with_rate_limit(HttpResponse::Ok(), rate).json(json!({"token_type": "bearer", "access_token": app.bearer_token})),
+        Err(response) => response,
+    }
+}
+
+/// X registers only `https` URLs without a port, unless the test allowed plain http.
+fn webhook_url_refusal(url: &str, allow_http: bool) -> Option<String> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Some(format!("{url} is not a URL"));
+    };
+    if allow_http {
+        return (!matches!(parsed.scheme(), "http" | "https")).then(|| "The URL must be http or https".into());
+    }
+    if parsed.scheme() != "https" {
+        return Some("The URL must use https".into());
+    }
+    parsed.port().map(|port| format!("The URL must not specify a port ({port})"))
+}
+
+async fn create_webhook(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookDriver) -> HttpResponse {
+    let (app, allow_http, rate) = {
+        let mut s = state.lock().unwrap();
+        let app = match authenticate_bearer(req, &s) {
+            Ok(app) => app,
+            Err(response) => return response,
+        };
+        let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
+            Ok(rate) => rate,
+            Err(response) => return response,
+        };
+        (app, s.allow_http_webhooks, rate)
+    };
+    let Some(url) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["url"].as_str().map(str::to_owned)) else {
+        return invalid_request("The body must be JSON with a url", json!([{"message": "url is required"}]));
+    };
+    if let Some(reason) = webhook_url_refusal(&url, allow_http) {
+        return invalid_request(&reason, json!([{"parameters": {"url": [url]}, "message": reason}]));
+    }
+    if let Err(reason) = driver.crc_check(&url, &app.api_key_secret).await {
+        return invalid_request(&format!("CRC validation failed: {reason}"), json!([{"message": "CrcValidationFailed"}]));
+    }
+    let mut s = state.lock().unwrap();
+    let webhook = FakeWebhook {
+        id: s.new_id(),
+        url,
+        valid: true,
+        created_at: now_rfc3339(),
+        api_key: app.api_key.clone(),
+        subscribed_user_ids: Vec::new(),
+    };
+    s.webhooks.push(webhook.clone());
+    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": webhook_json(&webhook)}))
+}
+
+fn webhook_json(webhook: &FakeWebhook) -> Value {
+    json!({"id": webhook.id, "url": webhook.url, "valid": webhook.valid, "created_at": webhook.created_at})
+}
+
+fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let app = match authenticate_bearer(req, &s) {
+        Ok(app) => app,
+        Err(response) => return response,
+    };
+    let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
+        Ok(rate) => rate,
+        Err(response) => return response,
+    };
+    let mine: Vec<Value> = s.webhooks.iter().filter(|w| w.api_key == app.api_key).map(webhook_json).collect();
+    let mut answer = json!({"meta": {"result_count": mine.len()}});
+    if !mine.is_empty() {
+        answer["data"] = Value::Array(mine);
+    }
+    with_rate_limit(HttpResponse::Ok(), rate).json(answer)
+}
+
+fn webhook_not_found(id: &str) -> HttpResponse {
+    problem(StatusCode::NOT_FOUND, "Not Found Error", &format!("Could not find webhook with id: [{id}]"))
+}
+
+async fn revalidate_webhook(req: &HttpRequest, state: &Shared, driver: &WebhookDriver, id: &str) -> HttpResponse {
+    let (url, secret, rate) = {
+        let mut s = state.lock().unwrap();
+        let app = match authenticate_bearer(req, &s) {
+            Ok(app) => app,
+            Err(response) => return response,
+        };
+        let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
+            Ok(rate) => rate,
+            Err(response) => return response,
+        };
+        match s.webhooks.iter().find(|w| w.id == id && w.api_key == app.api_key) {
+            Some(webhook) => (webhook.url.clone(), app.api_key_secret.clone(), rate),
+            None => return webhook_not_found(id),
+        }
+    };
+    let valid = driver.crc_check(&url, &secret).await.is_ok();
+    if let Some(webhook) = state.lock().unwrap().webhooks.iter_mut().find(|w| w.id == id) {
+        webhook.valid = valid;
+    }
+    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": {"valid": valid}}))
+}
+
+fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let app = match authenticate_bearer(req, &s) {
+        Ok(app) => app,
+        Err(response) => return response,
+    };
+    let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
+        Ok(rate) => rate,
+        Err(response) => return response,
+    };
+    let before = s.webhooks.len();
+    s.webhooks.retain(|w| !(w.id == id && w.api_key == app.api_key));
+    if s.webhooks.len() == before {
+        return webhook_not_found(id);
+    }
+    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": {"deleted": true}}))
+}
+
+fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let account = match authenticate_user(req, body, &mut s) {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let rate = match rate_limit(&mut s, Endpoint::Subscriptions, &account.user_id) {
+        Ok(rate) => rate,
+        Err(response) => return response,
+    };
+    let Some(webhook) = s.webhooks.iter_mut().find(|w| w.id == id && w.api_key == account.api_key) else {
+        return webhook_not_found(id);
+    };
+    if !webhook.subscribed_user_ids.contains(&account.user_id) {
+        webhook.subscribed_user_ids.push(account.user_id.clone());
+    }
+    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": {"subscribed": true}}))
+}
+
+fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &str) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let account = match authenticate_user(req, body, &mut s) {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let rate = match rate_limit(&mut s, Endpoint::SendMessage, &account.user_id) {
+        Ok(rate) => rate,
+        Err(response) => return response,
+    };
+    if participant.is_empty() || !participant.bytes().all(|b| b.is_ascii_digit()) {
+        return invalid_request("participant_id must be an X id", json!([{"message": "participant_id is invalid"}]));
+    }
+    let Some(text) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["text"].as_str().map(str::to_owned)).filter(|t| !t.is_empty()) else {
+        return invalid_request("One or more parameters to your request was invalid.", json!([{"message": "text is required"}]));
+    };
+    let id = s.new_id();
+    let conversation = conversation_id(&account.user_id, participant);
+    let event = FakeDmEvent {
+        id: id.clone(),
+        text,
+        sender_id: account.user_id.clone(),
+        participant_ids: vec![account.user_id.clone(), participant.to_owned()],
+        created_at: now_rfc3339(),
+        dm_conversation_id: conversation.clone(),
+    };
+    s.dm_events.entry(account.user_id.clone()).or_default().insert(0, event);
+    with_rate_limit(HttpResponse::Created(), rate).json(json!({"data": {"dm_conversation_id": conversation, "dm_event_id": id}}))
+}
+
+/// X names a one-to-one conversation by both ids, smaller first.
+pub(crate) fn conversation_id(a: &str, b: &str) -> String {
+    let (a_num, b_num) = (a.parse::<u128>().unwrap_or(0), b.parse::<u128>().unwrap_or(0));
+    if a_num <= b_num { format!("{a}-{b}") } else { format!("{b}-{a}") }
+}

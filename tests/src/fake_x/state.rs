@@ -1,0 +1,182 @@
+//! What the fake X remembers: apps, accounts, DM events, webhooks, rate-limit windows, faults.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// An X app (a "project" in the manual): its API key pair and its bearer token.
+#[derive(Clone, Debug)]
+pub struct FakeApp {
+    pub api_key: String,
+    pub api_key_secret: String,
+    pub bearer_token: String,
+}
+
+/// An X account whose access token was issued to one app.
+#[derive(Clone, Debug)]
+pub struct FakeAccount {
+    pub user_id: String,
+    pub name: String,
+    pub username: String,
+    pub api_key: String,
+    pub access_token: String,
+    pub access_token_secret: String,
+}
+
+/// A DM event as `GET /2/dm_events` can return it.
+#[derive(Clone, Debug)]
+pub struct FakeDmEvent {
+    pub id: String,
+    pub text: String,
+    pub sender_id: String,
+    pub participant_ids: Vec<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    pub dm_conversation_id: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeWebhook {
+    pub id: String,
+    pub url: String,
+    pub valid: bool,
+    pub created_at: String,
+    /// The app that owns it.
+    pub api_key: String,
+    pub subscribed_user_ids: Vec<String>,
+}
+
+/// A failure to answer the next request with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer this status with an X-style problem body.
+    ServerError(u16),
+    /// Wait this long before handling the request normally.
+    Latency(Duration),
+    /// Hold the request without answering for this long (longer than the client's timeout).
+    Hang(Duration),
+    /// Answer 200 with a body that is not JSON.
+    MalformedBody,
+}
+
+/// Which endpoint a rate limit applies to; X counts each separately.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    UsersMe,
+    DmEvents,
+    SendMessage,
+    Webhooks,
+    Subscriptions,
+    Token,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimitRule {
+    pub limit: u64,
+    pub window: Duration,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    pub reset: u64,
+    pub used: u64,
+}
+
+/// A request the fake X received, for tests that check what was sent.
+#[derive(Clone, Debug)]
+pub struct ReceivedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    /// `HMAC-SHA1`, `HMAC-SHA256`, `Bearer` or `Basic`, whichever the request used.
+    pub authentication: Option<String>,
+    pub status: u16,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub apps: HashMap<String, FakeApp>,
+    pub accounts: Vec<FakeAccount>,
+    /// Per user id, newest first.
+    pub dm_events: HashMap<String, Vec<FakeDmEvent>>,
+    pub webhooks: Vec<FakeWebhook>,
+    pub rate_limits: HashMap<Endpoint, RateLimitRule>,
+    pub windows: HashMap<(Endpoint, String), Window>,
+    pub faults: VecDeque<Fault>,
+    pub latency: Duration,
+    pub allow_http_webhooks: bool,
+    pub refuse_hmac_sha256: bool,
+    pub nonces: HashSet<String>,
+    pub received: Vec<ReceivedRequest>,
+    pub next_id: u64,
+}
+
+impl State {
+    pub fn new() -> Self {
+        State {
+            next_id: 1_800_000_000_000_000_000,
+            ..State::default()
+        }
+    }
+
+    /// A fresh snowflake-like id.
+    pub fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        self.next_id.to_string()
+    }
+
+    pub fn account_by_token(&self, api_key: &str, access_token: &str) -> Option<&FakeAccount> {
+        self.accounts
+            .iter()
+            .find(|a| a.api_key == api_key && a.access_token == access_token)
+    }
+
+    pub fn app_by_bearer(&self, token: &str) -> Option<&FakeApp> {
+        self.apps.values().find(|a| a.bearer_token == token)
+    }
+
+    /// Counts one call against `endpoint` for `caller`; `Err` carries the window when exhausted.
+    pub fn take_rate_limit(&mut self, endpoint: Endpoint, caller: &str) -> Result<Option<(RateLimitRule, Window)>, (RateLimitRule, Window)> {
+        let Some(rule) = self.rate_limits.get(&endpoint).copied() else {
+            return Ok(None);
+        };
+        let now = now_secs();
+        let window = self
+            .windows
+            .entry((endpoint, caller.to_owned()))
+            .or_insert(Window { reset: now + rule.window.as_secs(), used: 0 });
+        if window.reset <= now {
+            *window = Window { reset: now + rule.window.as_secs(), used: 0 };
+        }
+        if window.used >= rule.limit {
+            return Err((rule, *window));
+        }
+        window.used += 1;
+        Ok(Some((rule, *window)))
+    }
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Current time as RFC 3339 with milliseconds, the way X writes `created_at`.
+pub fn now_rfc3339() -> String {
+    let secs = now_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Days since 1970-01-01 to a calendar date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
