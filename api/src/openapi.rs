@@ -44,7 +44,7 @@ use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tok
         channels::replace_channel,
         channels::delete_channel,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &VersionPrefix),
     tags(
         (name = "channels", description = "X channels: credentials, basic and robot configuration (R-CRED, R-BASIC, R-ROBOT)"),
         (name = "tenants", description = "Tenants (system administrators)"),
@@ -66,6 +66,23 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("xch_...").build()),
         );
+    }
+}
+
+/// The handlers are mounted under `/api/v1` (the probes at the root); their macros only
+/// know the path inside that scope.
+struct VersionPrefix;
+
+impl Modify for VersionPrefix {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let paths = std::mem::take(&mut openapi.paths.paths);
+        openapi.paths.paths = paths
+            .into_iter()
+            .map(|(path, item)| match path.as_str() {
+                "/healthz" | "/readyz" => (path, item),
+                _ => (format!("/api/v1{path}"), item),
+            })
+            .collect();
     }
 }
 

@@ -112,13 +112,12 @@ fn json(value: impl Serialize) -> ApiResult<serde_json::Value> {
 }
 
 fn columns(settings: &ChannelSettings) -> (String, String, String, String, Option<String>) {
-    let queues = settings.referenced_skill_queue_ids();
     (
         settings.name().as_str().to_owned(),
         settings.ou_id().to_owned(),
         settings.skill_queue_id().to_owned(),
         json_str(settings.account_level()),
-        queues.get(1).map(|q| (*q).to_owned()),
+        settings.no_agent_reply_target_skill_queue_id().map(str::to_owned),
     )
 }
 

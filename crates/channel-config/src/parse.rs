@@ -35,8 +35,13 @@ pub struct ParsedChannel {
 pub fn parse_channel(body: &Value, mode: Mode) -> Result<ParsedChannel, Violations> {
     let structural = structural_violations(body, mode);
     if !structural.is_empty() {
-        return Err(Violations(structural));
+        return Err(Violations(with_rule_violations(body, mode, structural)));
     }
+    parse_rules(body, mode)
+}
+
+/// The rules, for a body whose shape is known to be right.
+fn parse_rules(body: &Value, mode: Mode) -> Result<ParsedChannel, Violations> {
     let draft = ChannelDraft::deserialize(body).map_err(|_| {
         // The schema and the draft type disagree: a bug here, but still not the caller's
         // secret to echo, so serde's message (which may quote values) is not used.
@@ -82,5 +87,149 @@ fn credential_changes(x: &XDraft, mode: Mode) -> Result<CredentialChanges, Vec<V
             })
         }
         _ => Err(c.into_violations()),
+    }
+}
+
+/// Values that stand in for a missing or ill-typed required field, so the other fields can
+/// still be checked against their rules; the field itself is already reported.
+const STAND_INS: [(&str, &str); 7] = [
+    ("/name", r#""""#),
+    ("/type", r#""x""#),
+    ("/x", "{}"),
+    ("/x/accountLevel", r#""basic""#),
+    ("/x/signatureAlgorithm", r#""SHA-256""#),
+    ("/ouId", r#""""#),
+    ("/skillQueueId", r#""""#),
+];
+
+/// A body with shape errors still gets its well-shaped fields checked against every rule,
+/// so one answer names every bad field (R-API-2): the ill-shaped values are taken out (or
+/// replaced by stand-ins), the rest is parsed, and rule violations at or under an already
+/// reported pointer are dropped.
+fn with_rule_violations(body: &Value, mode: Mode, structural: Vec<Violation>) -> Vec<Violation> {
+    let mut repaired = body.clone();
+    for violation in &structural {
+        remove_at(&mut repaired, &violation.pointer);
+    }
+    if let Some(object) = repaired.as_object_mut() {
+        for (pointer, stand_in) in STAND_INS {
+            if repaired_get(object, pointer).is_none() {
+                let value: Value = serde_json::from_str(stand_in).unwrap_or(Value::Null);
+                insert_at(object, pointer, value);
+            }
+        }
+    }
+    let rules = match parse_channel_shaped(&repaired, mode) {
+        Ok(_) => Vec::new(),
+        Err(v) => v.0,
+    };
+    let covered = |pointer: &str| {
+        structural.iter().any(|s| {
+            pointer == s.pointer
+                || pointer.starts_with(&format!("{}/", s.pointer))
+                || s.pointer.is_empty()
+        })
+    };
+    let mut all = structural.clone();
+    all.extend(rules.into_iter().filter(|v| !covered(&v.pointer)));
+    all
+}
+
+/// Credentials left out were reported already, so the repaired body is held to the
+/// update schema, in which they are optional.
+fn parse_channel_shaped(body: &Value, mode: Mode) -> Result<ParsedChannel, Violations> {
+    if !structural_violations(body, Mode::Update).is_empty() {
+        return Err(Violations(Vec::new()));
+    }
+    parse_rules(body, mode)
+}
+
+fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+fn remove_at(root: &mut Value, pointer: &str) {
+    let mut parts = segments(pointer);
+    let Some(last) = parts.pop() else { return };
+    let mut node = root;
+    for part in parts {
+        node = match node {
+            Value::Object(map) => match map.get_mut(&part) {
+                Some(next) => next,
+                None => return,
+            },
+            Value::Array(items) => match part.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(next) => next,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    match node {
+        Value::Object(map) => {
+            map.remove(&last);
+        }
+        Value::Array(items) => {
+            if let Some(item) = last.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                *item = Value::Null;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn repaired_get<'a>(object: &'a serde_json::Map<String, Value>, pointer: &str) -> Option<&'a Value> {
+    let parts = segments(pointer);
+    let (first, rest) = parts.split_first()?;
+    rest.iter().try_fold(object.get(first)?, |node, part| node.get(part))
+}
+
+fn insert_at(object: &mut serde_json::Map<String, Value>, pointer: &str, value: Value) {
+    let parts = segments(pointer);
+    let Some((last, parents)) = parts.split_last() else { return };
+    let mut node = object;
+    for part in parents {
+        match node.get_mut(part).and_then(Value::as_object_mut) {
+            Some(next) => node = next,
+            None => return,
+        }
+    }
+    node.insert(last.clone(), value);
+}
+
+#[cfg(test)]
+mod shape_and_rules {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reports_rule_violations_beside_shape_errors() {
+        // R-API-2: a wrong type elsewhere does not hide a bad name or a bad secret.
+        let body = json!({
+            "name": "1bad", "type": "x",
+            "x": {"apiKey": "k", "apiKeySecret": "has space", "accessToken": "t",
+                  "accountLevel": "gold", "signatureAlgorithm": "SHA-256"},
+            "ouId": "ou", "skillQueueId": 7
+        });
+        let violations = parse_channel(&body, Mode::Create).unwrap_err();
+        for (pointer, code) in [
+            ("/name", "invalid_format"),
+            ("/x/apiKeySecret", "invalid_format"),
+            ("/x/accessTokenSecret", "required"),
+            ("/x/accountLevel", "invalid_value"),
+            ("/skillQueueId", "invalid_type"),
+        ] {
+            assert!(
+                violations.0.iter().any(|v| v.pointer == pointer),
+                "{pointer} ({code}) in {:?}",
+                violations.0.iter().map(|v| (&v.pointer, &v.code)).collect::<Vec<_>>()
+            );
+        }
+        let at_secret = violations.0.iter().filter(|v| v.pointer == "/x/accessTokenSecret").count();
+        assert_eq!(at_secret, 1, "one violation per problem");
     }
 }

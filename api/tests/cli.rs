@@ -1,0 +1,105 @@
+//! The binary as the README uses it: mint a token, serve on the embedded database, answer.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_xchannel");
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn fresh_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("xchannel-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn command(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("XCHANNEL_MASTER_KEY")
+        .env_remove("XCHANNEL_BIND")
+        .env_remove("XCHANNEL_DATA_DIR");
+    command
+}
+
+/// Starts `xchannel serve` on a free port and returns it with the port it logged.
+fn serve(dir: &std::path::Path) -> (Server, u16) {
+    let mut child = command(dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let started = Instant::now();
+    let port = loop {
+        let line = lines.next().expect("the server logs its port").unwrap();
+        if let Some(rest) = line.split("port=").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse::<u16>().unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the server starts");
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (Server(child), port)
+}
+
+#[test]
+fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
+    let dir = fresh_dir();
+    let output = command(&dir).args(["token", "create", "--role", "system-admin"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("xch_"));
+    assert!(dir.join("data/xchannel.db").exists(), "the embedded database lives under ./data");
+    assert!(dir.join("data/master.key").exists(), "a master key was generated");
+
+    let (_server, port) = serve(&dir);
+    let base = format!("http://127.0.0.1:{port}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 200);
+        let tenant = client
+            .post(format!("{base}/api/v1/tenants"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"name": "Acme"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tenant.status(), 201);
+
+        let spec = client.get(format!("{base}/openapi.json")).send().await.unwrap();
+        assert_eq!(spec.status(), 200);
+        let spec: serde_json::Value = spec.json().await.unwrap();
+        assert!(spec["paths"]["/api/v1/channels"].is_object());
+
+        let docs = client.get(format!("{base}/docs/")).send().await.unwrap();
+        assert_eq!(docs.status(), 200);
+        let page = docs.text().await.unwrap();
+        assert!(page.contains("swagger-ui"), "the documentation page is served");
+        assert!(!page.contains("src=\"http"), "no script comes from another host: works offline");
+        let bundle = client.get(format!("{base}/docs/swagger-ui-bundle.js")).send().await.unwrap();
+        assert_eq!(bundle.status(), 200, "the UI's scripts are served by the service itself");
+    });
+}
+
+#[test]
+fn refuses_a_tenant_token_without_a_tenant() {
+    let dir = fresh_dir();
+    let output = command(&dir).args(["token", "create", "--role", "tenant-admin"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--tenant"));
+}

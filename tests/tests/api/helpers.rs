@@ -1,0 +1,304 @@
+//! Starts the real service on a random port with a fresh database (SQLite in a temporary
+//! directory, or a new PostgreSQL database when `XCHANNEL_TEST_BACKEND=postgres`), and
+//! talks HTTP to it like any client.
+
+use std::{
+    io::Write,
+    path::PathBuf,
+    sync::{Arc, Mutex, OnceLock},
+};
+
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use xchannel::{
+    auth::Role,
+    config::{Options, Region, Secret, Settings},
+    crypto::Keyring,
+    routes::tokens,
+    startup::Application,
+    store,
+};
+
+pub const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// Everything the service logged while the tests ran (the whole process shares it).
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUFFER.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_ansi(false)
+            .with_writer(move || LogWriter(writer.clone()))
+            .init();
+        buffer
+    })
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("XCHANNEL_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("XCHANNEL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// A system administrator token.
+    pub system_token: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn problem_code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// The JSON pointers a problem document names.
+    pub fn pointers(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|e| e.iter().map(|e| e["pointer"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn etag(&self) -> String {
+        self.headers["etag"].to_str().unwrap().to_owned()
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().expect("an id").to_owned()
+    }
+}
+
+pub struct SpawnOptions {
+    pub region: Region,
+}
+
+impl Default for SpawnOptions {
+    fn default() -> Self {
+        Self { region: Region::International }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(SpawnOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
+    log_buffer();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let data_dir = std::env::temp_dir().join(format!("xchannel-test-{run}"));
+    let database_url = if on_postgres() {
+        let name = format!("xchannel_test_{run}");
+        let admin = Database::connect(format!("{}/postgres", postgres_admin_url()))
+            .await
+            .expect("PostgreSQL reachable (set XCHANNEL_TEST_POSTGRES_URL)");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        format!("{}/{name}", postgres_admin_url())
+    } else {
+        format!("sqlite://{}?mode=rwc", data_dir.join("xchannel.db").display())
+    };
+    let settings = Settings::resolve(Options {
+        bind: Some("127.0.0.1:0".into()),
+        database_url: Some(database_url.clone()),
+        data_dir: Some(data_dir.clone()),
+        master_key: Some(Secret::new(MASTER_KEY.into())),
+        public_url: Some("https://xchannel.example.com".into()),
+        region: Some(options.region),
+        ..Options::default()
+    })
+    .unwrap();
+    let app = Application::build(settings.clone()).await.expect("the service starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+
+    let keyring = Keyring::from_settings(settings.master_key.as_ref(), &[], &data_dir).unwrap();
+    let db = store::db::connect(&settings).await.unwrap();
+    let system_token = tokens::mint(&db, &keyring, None, Role::SystemAdmin, vec![], None)
+        .await
+        .unwrap()
+        .token;
+    db.close().await.ok();
+
+    TestApp { base, client: reqwest::Client::new(), system_token, data_dir, database_url }
+}
+
+impl TestApp {
+    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<&Value>) -> Answer {
+        self.call_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("the service answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status.is_client_error() || status.is_server_error() {
+            let content_type = headers.get("content-type").map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(
+                content_type.as_deref(),
+                Some("application/problem+json"),
+                "{status} is a problem document: {text}"
+            );
+            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "no 500: {text}");
+        }
+        Answer { status, headers, text, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// A new tenant with a tenant administrator, an OU and a multimedia called route.
+    pub async fn tenant(&self) -> Tenant {
+        let tenant = self.post("/api/v1/tenants", &self.system_token, &json!({"name": "Acme"})).await;
+        assert_eq!(tenant.status, 201, "{}", tenant.text);
+        let tenant_id = tenant.id();
+        let admin = self
+            .post("/api/v1/tokens", &self.system_token, &json!({"tenantId": tenant_id, "role": "tenant-admin"}))
+            .await;
+        assert_eq!(admin.status, 201, "{}", admin.text);
+        let admin_token = admin.body["token"].as_str().unwrap().to_owned();
+        let ou = self.post("/api/v1/ous", &admin_token, &json!({"name": "Support"})).await;
+        assert_eq!(ou.status, 201, "{}", ou.text);
+        let ou_id = ou.id();
+        let queue = self
+            .post(
+                "/api/v1/called-routes",
+                &admin_token,
+                &json!({"name": "dm_queue", "mediaType": "multimedia", "ouId": ou_id}),
+            )
+            .await;
+        assert_eq!(queue.status, 201, "{}", queue.text);
+        Tenant { admin_token, ou_id, queue_id: queue.id() }
+    }
+}
+
+pub struct Tenant {
+    pub admin_token: String,
+    pub ou_id: String,
+    pub queue_id: String,
+}
+
+/// Credentials unique to one test, so a scan can look for them anywhere.
+pub struct XCredentials {
+    pub api_key: String,
+    pub api_key_secret: String,
+    pub access_token: String,
+    pub access_token_secret: String,
+}
+
+impl XCredentials {
+    pub fn unique() -> Self {
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            api_key: format!("ak{}", &run[..20]),
+            api_key_secret: format!("aks{run}"),
+            access_token: format!("1234-at{run}"),
+            access_token_secret: format!("ats{run}"),
+        }
+    }
+
+    pub fn secrets(&self) -> [&str; 3] {
+        [&self.api_key_secret, &self.access_token, &self.access_token_secret]
+    }
+}
+
+impl Tenant {
+    /// A complete, valid channel body.
+    pub fn channel_body(&self, name: &str, credentials: &XCredentials) -> Value {
+        json!({
+            "name": name,
+            "type": "x",
+            "x": {
+                "apiKey": credentials.api_key,
+                "apiKeySecret": credentials.api_key_secret,
+                "accessToken": credentials.access_token,
+                "accessTokenSecret": credentials.access_token_secret,
+                "accountLevel": "enterprise",
+                "signatureAlgorithm": "SHA-256"
+            },
+            "ouId": self.ou_id,
+            "skillQueueId": self.queue_id,
+            "transferKeywords": ["agent"],
+            "workTime": {
+                "workday": [{"start": "08:00", "end": "18:00"}],
+                "nonWorkday": [{"start": "10:00", "end": "16:00"}]
+            },
+            "nonWorkingTimeNotification": "We are closed now.",
+            "queueReminder": {"mode": "all", "content": "Please wait.", "progressContent": "You are number ${position}"},
+            "callTransferInteractionTimes": 3,
+            "more": {
+                "lastAgentMode": {"enabled": true, "validHours": 24},
+                "sessionTransfer": {"enabled": true, "allowedTargets": ["agent", "skillQueue"]}
+            },
+            "robot": {
+                "intelligentRobot": {"enabled": true, "robotId": "bot-1"},
+                "robotAssistant": {"enabled": false}
+            }
+        })
+    }
+
+    pub async fn create_channel(&self, app: &TestApp, name: &str) -> (Answer, XCredentials) {
+        let credentials = XCredentials::unique();
+        let answer = app.post("/api/v1/channels", &self.admin_token, &self.channel_body(name, &credentials)).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        (answer, credentials)
+    }
+}

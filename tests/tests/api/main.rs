@@ -1,0 +1,7 @@
+//! End-to-end tests of the HTTP API against the running service, on SQLite by default and
+//! on PostgreSQL with `XCHANNEL_TEST_BACKEND=postgres`.
+
+mod helpers;
+
+mod channels;
+mod secrets;
