@@ -15,7 +15,7 @@ use super::{checked_id, pagination::{self, PageParams}};
 use crate::{
     auth::{Principal, Role, TOKEN_PREFIX},
     crypto::{self, Keyring},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult, FieldError, Problem},
     input::Fields,
     state::AppState,
     store::{api_token, new_id, now, ou, tenant},
@@ -144,28 +144,39 @@ pub async fn create_token(
     };
     let ou_ids = f.strings("ouIds", 100, |_| None).unwrap_or_default();
     let label = f.string("label", false, 128);
-    f.finish()?;
+    // Keep going after a bad field, so the answer names the unknown tenant and OUs too.
+    let mut errors = match f.finish() {
+        Ok(()) => Vec::new(),
+        Err(ApiError::Validation(errors)) => errors,
+        Err(other) => return Err(other),
+    };
 
     let tenant_id = match (principal.role, tenant_id, &principal.tenant_id) {
-        (Role::SystemAdmin, Some(id), _) => id,
+        (Role::SystemAdmin, Some(id), _) => Some(id),
+        // A system administrator must name one; that is already reported as required.
+        (Role::SystemAdmin, None, _) => None,
         (_, Some(id), Some(own)) if &id != own => return Err(ApiError::NotFound("tenant")),
-        (_, _, Some(own)) => own.clone(),
+        (_, _, Some(own)) => Some(own.clone()),
         _ => return Err(ApiError::NotFound("tenant")),
     };
-    let tenant_id = checked_id(&tenant_id, "tenant")
-        .map_err(|_| ApiError::field("/tenantId", "not_found", "no such tenant"))?;
-    if tenant::Entity::find_by_id(tenant_id.clone()).one(&state.db).await?.is_none() {
-        return Err(ApiError::field("/tenantId", "not_found", "no such tenant"));
-    }
-    let mut errors = Vec::new();
-    for (i, id) in ou_ids.iter().enumerate() {
-        if ou::find_in_tenant(&state.db, &tenant_id, id).await?.is_none() {
-            errors.push(crate::error::FieldError::new(format!("/ouIds/{i}"), "not_found", "no such OU in this tenant"));
+    let mut known_tenant = None;
+    if let Some(id) = tenant_id {
+        match checked_id(&id, "tenant") {
+            Ok(id) if tenant::Entity::find_by_id(id.clone()).one(&state.db).await?.is_some() => known_tenant = Some(id),
+            _ => errors.push(FieldError::new("/tenantId", "not_found", "no such tenant")),
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+    if let Some(tenant_id) = &known_tenant {
+        for (i, id) in ou_ids.iter().enumerate() {
+            if ou::find_in_tenant(&state.db, tenant_id, id).await?.is_none() {
+                errors.push(FieldError::new(format!("/ouIds/{i}"), "not_found", "no such OU in this tenant"));
+            }
+        }
     }
+    let tenant_id = match known_tenant {
+        Some(tenant_id) if errors.is_empty() => tenant_id,
+        _ => return Err(ApiError::Validation(errors)),
+    };
     let created = mint(&state.db, &state.keyring, Some(tenant_id), role.unwrap_or(Role::TenantUser), ou_ids, label).await?;
     Ok(HttpResponse::Created().json(created))
 }

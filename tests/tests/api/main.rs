@@ -5,3 +5,5 @@ mod helpers;
 
 mod channels;
 mod secrets;
+mod tenants;
+mod tokens;
