@@ -2,7 +2,7 @@
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -101,7 +101,7 @@ pub async fn create_route(state: web::Data<AppState>, principal: Principal, body
         .one(&state.db)
         .await?;
     if taken.is_some() {
-        return Err(ApiError::Conflict { code: "called_route_name_taken", detail: "a called route with this name already exists".into() });
+        return Err(name_taken());
     }
     let model = called_route::ActiveModel {
         id: Set(new_id()),
@@ -112,8 +112,18 @@ pub async fn create_route(state: web::Data<AppState>, principal: Principal, body
         created_at: Set(now()),
     }
     .insert(&state.db)
-    .await?;
+    .await
+    // A concurrent create of the same name got past the check above; the unique index
+    // (tenant, name) catches it.
+    .map_err(|err| match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => name_taken(),
+        _ => ApiError::from(err),
+    })?;
     Ok(HttpResponse::Created().json(CalledRouteOut::from(model)))
+}
+
+fn name_taken() -> ApiError {
+    ApiError::Conflict { code: "called_route_name_taken", detail: "a called route with this name already exists".into() }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -7,3 +7,5 @@ mod channels;
 mod secrets;
 mod tenants;
 mod tokens;
+mod ous;
+mod called_routes;
