@@ -2,7 +2,7 @@
 //! workday and non-workday segments apply (R-TENANT-5).
 
 use actix_web::{get, put, web, HttpResponse};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -87,11 +87,22 @@ pub async fn put_calendar(state: web::Data<AppState>, principal: Principal, body
     caller.require_admin()?;
     let mut f = Fields::new(&body);
     let days = f.strings("nonWorkingDays", MAX_DAYS, check_date);
-    if body.get("nonWorkingDays").is_none() {
+    // Absent or null is not an empty list: clearing the calendar takes `[]`.
+    if body.get("nonWorkingDays").map_or(true, Value::is_null) {
         f.fail("/nonWorkingDays", "required", "is required");
     }
     f.finish()?;
     let txn = state.db.begin().await?;
+    // Concurrent replacements take turns on the tenant row, so none trips over the
+    // other's rows and one whole list remains. SQLite has one writer anyway, and a read
+    // first would make its DELETE a lock upgrade that fails instead of waiting.
+    if state.db.get_database_backend() == DbBackend::Postgres {
+        tenant::Entity::find_by_id(caller.tenant_id.clone())
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(crate::error::ApiError::NotFound("tenant"))?;
+    }
     non_working_day::Entity::delete_many()
         .filter(non_working_day::Column::TenantId.eq(caller.tenant_id.clone()))
         .exec(&txn)

@@ -9,3 +9,5 @@ mod tenants;
 mod tokens;
 mod ous;
 mod called_routes;
+mod calendar;
+mod health;

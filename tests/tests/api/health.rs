@@ -1,0 +1,97 @@
+//! Probes and the answers of the service to requests it cannot route or read (R-API-2:
+//! every error is a problem document).
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn liveness_and_readiness_answer_ok_without_a_token() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let answer = app.get(path, "").await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+        assert_eq!(answer.body, json!({"status": "ok"}), "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn an_unknown_path_is_a_404_problem() {
+    let app = spawn_app().await;
+    for path in ["/nope", "/api/v1/nope", "/api/v2/tenants", "/api/v1/tenants/x/y"] {
+        let answer = app.get(path, &app.system_token).await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.text);
+        assert_eq!(answer.problem_code(), "not_found", "{path}");
+        assert_eq!(answer.body["status"], 404);
+    }
+}
+
+#[actix_web::test]
+async fn a_method_a_path_does_not_have_is_a_problem() {
+    let app = spawn_app().await;
+    let answer = app.call(Method::PUT, "/api/v1/tenants", &app.system_token, Some(&json!({}))).await;
+    assert!(answer.status == 404 || answer.status == 405, "{}", answer.status);
+}
+
+#[actix_web::test]
+async fn a_malformed_query_is_a_400_problem() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    for path in [
+        "/api/v1/tenants?limit=abc",
+        "/api/v1/tenants?limit=0",
+        "/api/v1/tenants?limit=201",
+        "/api/v1/tenants?cursor=%25%25%25",
+        "/api/v1/tokens?limit=-1",
+    ] {
+        let answer = app.get(path, &app.system_token).await;
+        assert_eq!(answer.status, 400, "{path}: {}", answer.text);
+        assert_eq!(answer.problem_code(), "invalid_query", "{path}");
+    }
+    let answer = app.get("/api/v1/called-routes?limit=abc", &tenant.admin_token).await;
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    let answer = app.get("/api/v1/tenants?limit=0", &app.system_token).await;
+    assert_eq!(answer.pointers(), vec!["/query/limit"]);
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_refused_with_a_problem() {
+    let app = spawn_app().await;
+    let malformed = app
+        .client
+        .post(format!("{}/api/v1/tenants", app.base))
+        .bearer_auth(&app.system_token)
+        .header("content-type", "application/json")
+        .body("{\"name\": \"Acme\",")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(malformed.headers()["content-type"], "application/problem+json");
+
+    let text = app
+        .client
+        .post(format!("{}/api/v1/tenants", app.base))
+        .bearer_auth(&app.system_token)
+        .header("content-type", "text/plain")
+        .body("{\"name\": \"Acme\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), 415);
+    assert_eq!(text.headers()["content-type"], "application/problem+json");
+
+    let not_an_object = app.post("/api/v1/tenants", &app.system_token, &json!(["Acme"])).await;
+    assert_eq!(not_an_object.status, 422, "{}", not_an_object.text);
+    assert_eq!(app.get("/api/v1/tenants", &app.system_token).await.body["items"], json!([]));
+}
+
+#[actix_web::test]
+async fn every_answer_carries_a_request_id() {
+    let app = spawn_app().await;
+    let ok = app.get("/healthz", "").await;
+    assert!(!ok.headers["x-request-id"].is_empty());
+    let echoed = app.call_with(Method::GET, "/api/v1/nope", "", None, &[("x-request-id", "trace-42")]).await;
+    assert_eq!(echoed.headers["x-request-id"], "trace-42");
+}
