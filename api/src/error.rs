@@ -99,8 +99,21 @@ pub enum ApiError {
 }
 
 impl From<sea_orm::DbErr> for ApiError {
+    /// A constraint the database enforces refused a write that passed our checks: another
+    /// request changed a related resource at the same moment. That is a conflict the
+    /// caller can retry, not a failure of the service.
     fn from(err: sea_orm::DbErr) -> Self {
-        ApiError::Internal(err.into())
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+                code: "conflicting_change",
+                detail: "another request created the same resource at the same moment".into(),
+            },
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::Conflict {
+                code: "conflicting_change",
+                detail: "a related resource changed at the same moment; read it again and retry".into(),
+            },
+            _ => ApiError::Internal(err.into()),
+        }
     }
 }
 

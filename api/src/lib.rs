@@ -5,6 +5,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod input;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

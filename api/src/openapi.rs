@@ -21,6 +21,7 @@ use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tok
     paths(
         health::healthz,
         health::readyz,
+        health::metrics,
         tenants::create_tenant,
         tenants::list_tenants,
         tenants::get_tenant,
@@ -79,7 +80,7 @@ impl Modify for VersionPrefix {
         openapi.paths.paths = paths
             .into_iter()
             .map(|(path, item)| match path.as_str() {
-                "/healthz" | "/readyz" => (path, item),
+                "/healthz" | "/readyz" | "/metrics" => (path, item),
                 _ => (format!("/api/v1{path}"), item),
             })
             .collect();

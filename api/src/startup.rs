@@ -23,6 +23,7 @@ use crate::{
     routes::{self, health},
     state::AppState,
     store,
+    metrics::Metrics,
     token_cache::TokenCache,
 };
 
@@ -45,7 +46,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { db, keyring, settings, token_cache: TokenCache::default() });
+        let state = web::Data::new(AppState { db, keyring, settings, token_cache: TokenCache::default(), metrics: Metrics::default() });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -55,6 +56,7 @@ impl Application {
                 .wrap(from_fn(request_span))
                 .service(health::healthz)
                 .service(health::readyz)
+                .service(health::metrics)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(web::scope("/api/v1").configure(routes::configure_v1))
@@ -126,7 +128,12 @@ async fn request_span(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     let status = response.status().as_u16();
-    let elapsed_us = started.elapsed().as_micros() as u64;
+    let elapsed = started.elapsed();
+    let elapsed_us = elapsed.as_micros() as u64;
+    if let Some(state) = response.request().app_data::<web::Data<AppState>>() {
+        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        state.metrics.observe(response.request().method().as_str(), &route, status, elapsed);
+    }
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, elapsed_us, "request failed");

@@ -2,11 +2,12 @@
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, crypto::Keyring, token_cache::TokenCache};
+use crate::{config::Settings, crypto::Keyring, metrics::Metrics, token_cache::TokenCache};
 
 pub struct AppState {
     pub db: DatabaseConnection,
     pub keyring: Keyring,
     pub settings: Settings,
     pub token_cache: TokenCache,
+    pub metrics: Metrics,
 }

@@ -128,37 +128,8 @@ fn json_str(value: impl Serialize) -> String {
         .unwrap_or_default()
 }
 
-/// Reports a name or API key already taken by another channel than `except`.
-async fn check_unique<C: ConnectionTrait>(
-    db: &C,
-    tenant_id: &str,
-    name: &str,
-    fingerprint: &str,
-    except: Option<&str>,
-) -> ApiResult<()> {
-    let others = |q: sea_orm::Select<channel::Entity>| match except {
-        Some(id) => q.filter(channel::Column::Id.ne(id.to_owned())),
-        None => q,
-    };
-    let by_name = others(channel::Entity::find())
-        .filter(channel::Column::TenantId.eq(tenant_id.to_owned()))
-        .filter(channel::Column::Name.eq(name.to_owned()))
-        .one(db)
-        .await?;
-    if by_name.is_some() {
-        return Err(ApiError::ChannelNameTaken);
-    }
-    let by_key = others(channel::Entity::find())
-        .filter(channel::Column::ApiKeyFingerprint.eq(fingerprint.to_owned()))
-        .one(db)
-        .await?;
-    if by_key.is_some() {
-        return Err(ApiError::ApiKeyInUse);
-    }
-    Ok(())
-}
-
-/// A unique index refused the write: another request won a race for the name or key.
+/// The unique indexes are the check: a name or API key already taken (by any channel,
+/// or by a request racing this one) makes the write fail, and this names which.
 fn unique_violation(err: DbErr) -> ApiError {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(msg)) if msg.contains("fingerprint") => ApiError::ApiKeyInUse,
@@ -179,7 +150,6 @@ pub async fn insert<C: ConnectionTrait>(
     credentials.apply(&mut hints, &parsed.credentials);
     let fingerprint = sha256_hex(&credentials.api_key);
     let (name, ou_id, skill_queue_id, account_level, transfer_queue_id) = columns(&parsed.settings);
-    check_unique(db, tenant_id, &name, &fingerprint, None).await?;
     let at = now();
     channel::ActiveModel {
         credentials: Set(credentials.seal(keyring, &id)?),
@@ -218,7 +188,6 @@ pub async fn replace<C: ConnectionTrait>(
     let rotated = credentials.apply(&mut hints, &parsed.credentials);
     let fingerprint = sha256_hex(&credentials.api_key);
     let (name, ou_id, skill_queue_id, account_level, transfer_queue_id) = columns(&parsed.settings);
-    check_unique(db, &current.tenant_id, &name, &fingerprint, Some(&current.id)).await?;
     let update = channel::ActiveModel {
         name: Set(name),
         ou_id: Set(ou_id),

@@ -95,3 +95,19 @@ async fn every_answer_carries_a_request_id() {
     let echoed = app.call_with(Method::GET, "/api/v1/nope", "", None, &[("x-request-id", "trace-42")]).await;
     assert_eq!(echoed.headers["x-request-id"], "trace-42");
 }
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_pattern_and_status() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    app.get("/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1", &tenant.admin_token).await;
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains(r#"xchannel_http_requests_total{method="GET",route="/api/v1/channels/{id}",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="/api/v1/ous",status="201""#), "{text}");
+    assert!(!text.contains(&tenant.admin_token));
+}

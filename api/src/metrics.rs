@@ -1,0 +1,97 @@
+//! Prometheus metrics: requests by route pattern, method and status, and their latency.
+//! Served at `/metrics` in the text exposition format.
+
+use std::{
+    collections::HashMap,
+    fmt::Write,
+    sync::{
+        atomic::{AtomicU64, Ordering::Relaxed},
+        Arc, RwLock,
+    },
+    time::Duration,
+};
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+#[derive(Default)]
+struct Series {
+    count: AtomicU64,
+    sum_us: AtomicU64,
+    buckets: [AtomicU64; BUCKETS.len()],
+}
+
+type Key = (String, String, u16);
+
+/// Counters behind a read-mostly lock: the write lock is taken once per new series.
+#[derive(Default)]
+pub struct Metrics {
+    series: RwLock<HashMap<Key, Arc<Series>>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let key = (method.to_owned(), route.to_owned(), status);
+        let found = self.series.read().ok().and_then(|s| s.get(&key).cloned());
+        let series = match found {
+            Some(series) => series,
+            None => match self.series.write() {
+                Ok(mut all) => all.entry(key).or_default().clone(),
+                Err(_) => return,
+            },
+        };
+        let seconds = elapsed.as_secs_f64();
+        series.count.fetch_add(1, Relaxed);
+        series.sum_us.fetch_add(elapsed.as_micros() as u64, Relaxed);
+        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
+            series.buckets[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP xchannel_http_requests_total HTTP requests answered.\n");
+        out.push_str("# TYPE xchannel_http_requests_total counter\n");
+        let Ok(all) = self.series.read() else { return out };
+        let mut keys: Vec<_> = all.keys().collect();
+        keys.sort();
+        for key @ (method, route, status) in &keys {
+            let count = all[*key].count.load(Relaxed);
+            let _ = writeln!(out, "xchannel_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}");
+        }
+        out.push_str("# HELP xchannel_http_request_duration_seconds Time to answer an HTTP request.\n");
+        out.push_str("# TYPE xchannel_http_request_duration_seconds histogram\n");
+        for key @ (method, route, status) in &keys {
+            let series = &all[*key];
+            let labels = format!("method=\"{method}\",route=\"{route}\",status=\"{status}\"");
+            let mut cumulative = 0;
+            for (bound, bucket) in BUCKETS.iter().zip(&series.buckets) {
+                cumulative += bucket.load(Relaxed);
+                let _ = writeln!(out, "xchannel_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
+            }
+            let count = series.count.load(Relaxed);
+            let _ = writeln!(out, "xchannel_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}");
+            let _ = writeln!(out, "xchannel_http_request_duration_seconds_sum{{{labels}}} {}", series.sum_us.load(Relaxed) as f64 / 1e6);
+            let _ = writeln!(out, "xchannel_http_request_duration_seconds_count{{{labels}}} {count}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_requests_per_route_and_status_with_cumulative_buckets() {
+        let metrics = Metrics::default();
+        metrics.observe("GET", "/api/v1/channels/{id}", 200, Duration::from_micros(700));
+        metrics.observe("GET", "/api/v1/channels/{id}", 200, Duration::from_millis(30));
+        metrics.observe("GET", "/api/v1/channels/{id}", 404, Duration::from_micros(100));
+        let text = metrics.render();
+        assert!(text.contains("xchannel_http_requests_total{method=\"GET\",route=\"/api/v1/channels/{id}\",status=\"200\"} 2"));
+        assert!(text.contains("status=\"200\",le=\"0.001\"} 1"));
+        assert!(text.contains("status=\"200\",le=\"0.05\"} 2"));
+        assert!(text.contains("status=\"404\",le=\"+Inf\"} 1"));
+    }
+}
