@@ -128,7 +128,7 @@ impl<'a> Fields<'a> {
             for key in object.keys() {
                 if !self.known.iter().any(|k| k == key) {
                     let pointer = format!("/{}", escape_pointer(key));
-                    self.fail(&pointer, "unknown_field", "is not a field of this resource");
+                    self.fail(&pointer, "unknown_property", "is not a known property");
                 }
             }
         }

@@ -82,7 +82,7 @@ async fn unknown_and_missing_fields_are_named_at_once() {
     pointers.sort();
     assert_eq!(pointers, vec!["/name", "/ouIsolation", "/timezone"]);
     let unknown = answer.body["errors"].as_array().unwrap().iter().find(|e| e["pointer"] == "/timezone").unwrap();
-    assert_eq!(unknown["code"], "unknown_field");
+    assert_eq!(unknown["code"], "unknown_property");
 }
 
 #[actix_web::test]
@@ -142,7 +142,7 @@ async fn a_refused_patch_changes_nothing() {
     assert_eq!(answer.pointers(), vec!["/timeZone"]);
     let unknown = app.call(Method::PATCH, &path, &app.system_token, Some(&json!({"name": "New", "id": "x"}))).await;
     assert_eq!(unknown.status, 422);
-    assert_eq!(unknown.body["errors"][0]["code"], "unknown_field");
+    assert_eq!(unknown.body["errors"][0]["code"], "unknown_property");
     assert_eq!(app.get(&path, &app.system_token).await.body["name"], "Acme");
 }
 
