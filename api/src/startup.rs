@@ -42,11 +42,11 @@ impl Application {
             &settings.previous_master_keys,
             &settings.data_dir,
         )?;
-        let db = store::db::connect(&settings).await?;
+        let pools = store::db::open(&settings).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { db, keyring, settings, token_cache: TokenCache::default(), metrics: Metrics::default() });
+        let state = web::Data::new(AppState { db: pools.read, writer: pools.write, keyring, settings, token_cache: TokenCache::default(), metrics: Metrics::default() });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -92,7 +92,7 @@ pub async fn put_calendar(state: web::Data<AppState>, principal: Principal, body
         f.fail("/nonWorkingDays", "required", "is required");
     }
     f.finish()?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     // Concurrent replacements take turns on the tenant row, so none trips over the
     // other's rows and one whole list remains. SQLite has one writer anyway, and a read
     // first would make its DELETE a lock upgrade that fails instead of waiting.

@@ -111,7 +111,7 @@ pub async fn create_route(state: web::Data<AppState>, principal: Principal, body
         ou_id: Set(ou_id),
         created_at: Set(now()),
     }
-    .insert(&state.db)
+    .insert(&state.writer)
     .await
     // A concurrent create of the same name got past the check above; the unique index
     // (tenant, name) catches it.
@@ -226,7 +226,7 @@ pub async fn delete_route(state: web::Data<AppState>, principal: Principal, id: 
             detail: format!("the called route is used by {} channel(s): {}", users.len(), users.join(", ")),
         });
     }
-    called_route::Entity::delete_by_id(route.id).exec(&state.db).await?;
+    called_route::Entity::delete_by_id(route.id).exec(&state.writer).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

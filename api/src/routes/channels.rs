@@ -186,7 +186,7 @@ pub async fn create_channel(
     let caller = principal.tenant()?;
     caller.require_admin()?;
     let parsed = validated(&state, &caller, &body, Mode::Create).await?;
-    let model = channel_store::insert(&state.db, &state.keyring, &caller.tenant_id, parsed).await?;
+    let model = channel_store::insert(&state.writer, &state.keyring, &caller.tenant_id, parsed).await?;
     Ok(respond(HttpResponse::Created(), channel_out(&state, model)?))
 }
 
@@ -345,7 +345,7 @@ pub async fn replace_channel(
         return Err(ApiError::PreconditionFailed);
     }
     let parsed = validated(&state, &caller, &body, Mode::Update).await?;
-    let model = channel_store::replace(&state.db, &state.keyring, current, expected, parsed).await?;
+    let model = channel_store::replace(&state.writer, &state.keyring, current, expected, parsed).await?;
     Ok(respond(HttpResponse::Ok(), channel_out(&state, model)?))
 }
 
@@ -371,7 +371,7 @@ pub async fn delete_channel(
     if let Some(Some(version)) = if_match(&req, false)? {
         delete = delete.filter(channel::Column::Version.eq(version));
     }
-    if delete.exec(&state.db).await?.rows_affected == 0 {
+    if delete.exec(&state.writer).await?.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
     Ok(HttpResponse::NoContent().finish())

@@ -84,7 +84,7 @@ pub async fn create_ou(
         parent_id: Set(parent_id),
         created_at: Set(now()),
     }
-    .insert(&state.db)
+    .insert(&state.writer)
     .await?;
     Ok(HttpResponse::Created().json(OuOut::from(model)))
 }
@@ -151,6 +151,6 @@ pub async fn delete_ou(state: web::Data<AppState>, principal: Principal, id: web
             detail: format!("the OU still has {children} child OUs, {routes} called routes and {channels} channels"),
         });
     }
-    ou::Entity::delete_by_id(found.id).exec(&state.db).await?;
+    ou::Entity::delete_by_id(found.id).exec(&state.writer).await?;
     Ok(HttpResponse::NoContent().finish())
 }

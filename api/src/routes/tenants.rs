@@ -117,7 +117,7 @@ pub async fn create_tenant(
         created_at: Set(at),
         updated_at: Set(at),
     }
-    .insert(&state.db)
+    .insert(&state.writer)
     .await?;
     Ok(HttpResponse::Created().json(TenantOut::from(model)))
 }
@@ -206,6 +206,6 @@ pub async fn update_tenant(
         model.ou_isolation = Set(isolation);
     }
     model.updated_at = Set(now());
-    let model = model.update(&state.db).await?;
+    let model = model.update(&state.writer).await?;
     Ok(HttpResponse::Ok().json(TenantOut::from(model)))
 }

@@ -177,7 +177,7 @@ pub async fn create_token(
         Some(tenant_id) if errors.is_empty() => tenant_id,
         _ => return Err(ApiError::Validation(errors)),
     };
-    let created = mint(&state.db, &state.keyring, Some(tenant_id), role.unwrap_or(Role::TenantUser), ou_ids, label).await?;
+    let created = mint(&state.writer, &state.keyring, Some(tenant_id), role.unwrap_or(Role::TenantUser), ou_ids, label).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -251,7 +251,7 @@ pub async fn revoke_token(
     }
     let mut model: api_token::ActiveModel = row.into();
     model.revoked_at = Set(Some(now()));
-    model.update(&state.db).await?;
+    model.update(&state.writer).await?;
     state.token_cache.forget_token(&id);
     Ok(HttpResponse::NoContent().finish())
 }

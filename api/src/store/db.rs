@@ -15,9 +15,19 @@ use sea_orm::{
 
 use crate::config::{self, Settings};
 
+/// The service's connections. On SQLite, writes go through one connection, where they
+/// queue in order instead of sleeping in SQLite's busy handler, and reads use a pool; on
+/// PostgreSQL one pool serves both.
+#[derive(Clone)]
+pub struct Pools {
+    pub read: DatabaseConnection,
+    pub write: DatabaseConnection,
+}
+
+/// One connection pool with the schema brought up to date: for commands that run once.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let db = if settings.is_sqlite() {
-        connect_sqlite(settings).await?
+        connect_sqlite(settings, 8).await?
     } else {
         let mut options = ConnectOptions::new(&settings.database_url);
         options
@@ -33,7 +43,19 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     Ok(db)
 }
 
-async fn connect_sqlite(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+/// The pools the service runs with, the schema brought up to date.
+pub async fn open(settings: &Settings) -> anyhow::Result<Pools> {
+    if !settings.is_sqlite() {
+        let db = connect(settings).await?;
+        return Ok(Pools { read: db.clone(), write: db });
+    }
+    let write = connect_sqlite(settings, 1).await?;
+    Migrator::up(&write, None).await.context("applying migrations")?;
+    let read = connect_sqlite(settings, 8).await?;
+    Ok(Pools { read, write })
+}
+
+async fn connect_sqlite(settings: &Settings, connections: u32) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = settings
         .database_url
         .strip_prefix("sqlite://")
@@ -58,7 +80,7 @@ async fn connect_sqlite(settings: &Settings) -> anyhow::Result<DatabaseConnectio
         .foreign_keys(true)
         .disable_statement_logging();
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .connect_with(options)
         .await
         .context("opening the SQLite database")?;
