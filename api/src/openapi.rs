@@ -6,7 +6,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tokens};
+use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tokens, work_time};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,6 +44,7 @@ use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tok
         channels::get_channel,
         channels::replace_channel,
         channels::delete_channel,
+        work_time::channel_work_time,
     ),
     modifiers(&BearerAuth, &VersionPrefix),
     tags(

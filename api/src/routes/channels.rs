@@ -269,7 +269,7 @@ pub async fn list_channels(
 }
 
 /// A channel of the caller's tenant that the caller may see.
-async fn visible_channel(state: &AppState, caller: &TenantPrincipal, id: &str) -> ApiResult<channel::Model> {
+pub(crate) async fn visible_channel(state: &AppState, caller: &TenantPrincipal, id: &str) -> ApiResult<channel::Model> {
     let id = checked_id(id, "channel")?;
     let found = channel::Entity::find_by_id(id)
         .filter(channel::Column::TenantId.eq(caller.tenant_id.clone()))

@@ -8,6 +8,7 @@ pub mod ous;
 pub mod pagination;
 pub mod tenants;
 pub mod tokens;
+pub mod work_time;
 
 use actix_web::web;
 
@@ -19,6 +20,7 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     called_routes::configure(cfg);
     calendar::configure(cfg);
     channels::configure(cfg);
+    work_time::configure(cfg);
 }
 
 /// Parses an id from the path; anything that is not one of ours cannot exist.

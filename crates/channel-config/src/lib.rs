@@ -50,4 +50,4 @@ pub use signature_algorithm::SignatureAlgorithm;
 pub use transfer_keywords::TransferKeywords;
 pub use violation::{Violation, Violations};
 pub use work_segments::{WorkSegment, WorkSegmentDraft, WorkSegments};
-pub use work_time::{WorkTime, WorkTimeDraft};
+pub use work_time::{DayKind, WorkTime, WorkTimeDraft};

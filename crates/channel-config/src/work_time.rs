@@ -16,6 +16,14 @@ pub struct WorkTimeDraft {
     pub non_workday: Option<Vec<WorkSegmentDraft>>,
 }
 
+/// Which list of segments applies to a date: the service calendar decides (R-TENANT-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum DayKind {
+    Workday,
+    NonWorkday,
+}
+
 /// When agents work, on workdays and on non-workdays (R-BASIC-5, R-TENANT-5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -65,6 +73,15 @@ impl WorkTime {
     pub fn non_workday(&self) -> &WorkSegments {
         &self.non_workday
     }
+
+    /// Whether agents work at `minute` (0..1440) of a day of that kind; a segment holds
+    /// its start minute, not its end.
+    pub fn is_working(&self, day: DayKind, minute: u16) -> bool {
+        match day {
+            DayKind::Workday => self.workday.contains(minute),
+            DayKind::NonWorkday => self.non_workday.contains(minute),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -77,6 +94,21 @@ mod tests {
         let wt = WorkTime::parse(None).unwrap();
         assert_eq!(wt.workday(), &WorkSegments::whole_day());
         assert_eq!(wt.non_workday(), &WorkSegments::whole_day());
+    }
+
+    // R-TENANT-5
+    #[test]
+    fn applies_the_list_of_the_day_kind() {
+        let draft: WorkTimeDraft = serde_json::from_value(serde_json::json!({
+            "workday": [{"start": "08:00", "end": "18:00"}],
+            "nonWorkday": [{"start": "10:00", "end": "16:00"}]
+        }))
+        .unwrap();
+        let wt = WorkTime::parse(Some(&draft)).unwrap();
+        assert!(wt.is_working(DayKind::Workday, 8 * 60));
+        assert!(!wt.is_working(DayKind::Workday, 18 * 60), "the end minute is outside");
+        assert!(!wt.is_working(DayKind::NonWorkday, 9 * 60 + 59));
+        assert!(wt.is_working(DayKind::NonWorkday, 15 * 60 + 59));
     }
 
     // R-BASIC-5

@@ -323,3 +323,38 @@ async fn asks_for_a_token_and_refuses_a_wrong_one() {
     let system = app.get("/api/v1/channels", &app.system_token).await;
     assert_eq!(system.status, 403, "a system token acts in no tenant");
 }
+
+#[actix_web::test]
+async fn the_service_calendar_and_time_zone_decide_which_segments_apply() {
+    // R-TENANT-5 with R-BASIC-5: workday 08:00-18:00, non-workday 10:00-16:00.
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let (created, _) = tenant.create_channel(&app, "x_hours").await;
+    let tenant_id = created.body["tenantId"].as_str().unwrap();
+    let patched = app
+        .call(Method::PATCH, &format!("/api/v1/tenants/{tenant_id}"), &app.system_token, Some(&json!({"timeZone": "Asia/Tokyo"})))
+        .await;
+    assert_eq!(patched.status, 200);
+    let put = app
+        .call(Method::PUT, "/api/v1/service-calendar", &tenant.admin_token, Some(&json!({"nonWorkingDays": ["2026-12-25"]})))
+        .await;
+    assert_eq!(put.status, 200);
+    let at = |instant: &str| format!("/api/v1/channels/{}/work-time?at={instant}", created.id());
+
+    // 2026-12-24 23:30 UTC is 08:30 on the 25th in Tokyo: a non-working day, before 10:00.
+    let holiday_morning = app.get(&at("2026-12-24T23:30:00Z"), &tenant.admin_token).await;
+    assert_eq!(holiday_morning.status, 200, "{}", holiday_morning.text);
+    assert_eq!(holiday_morning.body["localDate"], "2026-12-25");
+    assert_eq!(holiday_morning.body["localTime"], "08:30");
+    assert_eq!(holiday_morning.body["dayKind"], "nonWorkday");
+    assert_eq!(holiday_morning.body["working"], false);
+
+    // The same local time a day earlier is a workday, inside 08:00-18:00.
+    let workday_morning = app.get(&at("2026-12-23T23:30:00Z"), &tenant.admin_token).await;
+    assert_eq!(workday_morning.body["dayKind"], "workday");
+    assert_eq!(workday_morning.body["working"], true);
+
+    let bad = app.get(&at("yesterday"), &tenant.admin_token).await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.pointers(), ["/query/at"]);
+}
