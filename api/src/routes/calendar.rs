@@ -88,7 +88,7 @@ pub async fn put_calendar(state: web::Data<AppState>, principal: Principal, body
     let mut f = Fields::new(&body);
     let days = f.strings("nonWorkingDays", MAX_DAYS, check_date);
     // Absent or null is not an empty list: clearing the calendar takes `[]`.
-    if body.get("nonWorkingDays").map_or(true, Value::is_null) {
+    if body.get("nonWorkingDays").is_none_or(Value::is_null) {
         f.fail("/nonWorkingDays", "required", "is required");
     }
     f.finish()?;
