@@ -412,9 +412,18 @@ async fn a_webhook_at_http_or_with_a_port_is_refused_like_x_does() {
     let fake = fake_x().await;
     let x = client(&fake);
     let bearer = x.app_bearer_token(&app()).await.unwrap().value;
-    for url in ["http://example.com/webhook", "https://example.com:8443/webhook"] {
+    // Refused for the URL itself, before any CRC is tried (which would fail here too). `url`
+    // forgets `:443` on https; X still refuses any port written in the URL.
+    for (url, reason) in [
+        ("http://example.com/webhook", "https"),
+        ("https://example.com:8443/webhook", "port"),
+        ("https://example.com:443/webhook", "port"),
+        ("https://user@example.com:443/webhook", "port"),
+        ("https://[::1]:443/webhook", "port"),
+    ] {
         let error = x.create_webhook(&bearer, url).await.unwrap_err();
         assert!(matches!(error, XError::Api { status: 400, .. }), "{url}: {error:?}");
+        assert!(error.to_string().contains(reason) && !error.to_string().contains("CRC"), "{url}: {error}");
     }
 }
 

@@ -319,7 +319,20 @@ fn webhook_url_refusal(url: &str, allow_http: bool) -> Option<String> {
     if parsed.scheme() != "https" {
         return Some("The URL must use https".into());
     }
-    parsed.port().map(|port| format!("The URL must not specify a port ({port})"))
+    // Not `parsed.port()`: `url` drops a default port, so `https://host:443/` would pass.
+    explicit_port(url).map(|port| format!("The URL must not specify a port ({port})"))
+}
+
+/// The port written in a URL's authority, default or not (`:443` and even a bare `:` count).
+fn explicit_port(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let after_host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(_, after)| after),
+        None => host_port.find(':').map_or("", |at| &host_port[at..]),
+    };
+    after_host.strip_prefix(':')
 }
 
 async fn create_webhook(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookDriver) -> HttpResponse {
@@ -477,4 +490,26 @@ fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &st
 pub(crate) fn conversation_id(a: &str, b: &str) -> String {
     let (a_num, b_num) = (a.parse::<u128>().unwrap_or(0), b.parse::<u128>().unwrap_or(0));
     if a_num <= b_num { format!("{a}-{b}") } else { format!("{b}-{a}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explicit_port;
+
+    #[test]
+    fn finds_a_port_written_in_the_authority_even_the_default_one() {
+        for (url, port) in [
+            ("https://example.com/webhook", None),
+            ("https://example.com:443/webhook", Some("443")),
+            ("https://example.com:8443", Some("8443")),
+            ("https://example.com:/webhook", Some("")),
+            ("https://user:pass@example.com/webhook", None),
+            ("https://user:pass@example.com:443/webhook", Some("443")),
+            ("https://[::1]/webhook", None),
+            ("https://[::1]:443/webhook", Some("443")),
+            ("https://example.com/webhook?next=a:443", None),
+        ] {
+            assert_eq!(explicit_port(url), port, "{url}");
+        }
+    }
 }
