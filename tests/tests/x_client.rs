@@ -309,6 +309,22 @@ async fn a_wrong_api_key_secret_keeps_x_reason_for_refusing_the_token() {
     assert!(error.to_string().contains("Unable to verify your credentials"), "{error}");
 }
 
+/// X answers a wrong API key pair on `POST /oauth2/token` with 403 and error code 99, not 401;
+/// it is still X refusing the credentials.
+#[tokio::test]
+async fn a_wrong_api_key_or_secret_is_unauthorized_as_api_key_basic() {
+    let fake = fake_x().await;
+    for wrong in [AppCredentials::new(API_KEY, "wrong"), AppCredentials::new("unknown-key", API_KEY_SECRET)] {
+        let error = client(&fake).app_bearer_token(&wrong).await.unwrap_err();
+        let XError::Unauthorized { authentication: Authentication::ApiKeyBasic, title, detail } = &error else {
+            panic!("expected Unauthorized with the API key and secret, got {error:?}");
+        };
+        assert_eq!((title.as_deref(), detail.as_deref()), (None, Some("Unable to verify your credentials")));
+        assert!(error.to_string().contains("X refused the credentials (the API key and API key secret)"), "{error}");
+    }
+    assert!(fake.received().iter().all(|r| r.status == 403));
+}
+
 #[tokio::test]
 async fn a_wrong_bearer_token_is_unauthorized_as_app_bearer() {
     let fake = fake_x().await;

@@ -35,7 +35,7 @@ pub enum XError {
     #[error("X rate limit reached{}", reset_text(*reset))]
     RateLimited { reset: Option<u64>, rate_limit: Option<RateLimit> },
 
-    /// 401: X refused the credentials.
+    /// 401, or 403 with code 99 on `POST /oauth2/token`: X refused the credentials.
     #[error("X refused the credentials ({authentication}): {}{}", x_reason(title, detail), sha256_note(*authentication))]
     Unauthorized {
         authentication: Authentication,

@@ -36,7 +36,11 @@ pub(crate) enum Body<'a> {
     Form(&'a [(&'a str, String)]),
 }
 
-/// X's error document: v2 problem fields, or v1.1-style `errors: [{message}]`.
+/// X's error code on `POST /oauth2/token` (403) for an API key pair it does not accept:
+/// "Unable to verify your credentials".
+const UNABLE_TO_VERIFY_CREDENTIALS: u64 = 99;
+
+/// X's error document: v2 problem fields, or v1.1-style `errors: [{code, message}]`.
 #[derive(Deserialize, Default)]
 struct XProblem {
     title: Option<String>,
@@ -47,12 +51,17 @@ struct XProblem {
 
 #[derive(Deserialize)]
 struct XErrorItem {
+    code: Option<u64>,
     title: Option<String>,
     detail: Option<String>,
     message: Option<String>,
 }
 
 impl XProblem {
+    fn has_code(&self, code: u64) -> bool {
+        self.errors.iter().any(|e| e.code == Some(code))
+    }
+
     fn title_and_detail(self) -> (Option<String>, Option<String>) {
         let first = self.errors.into_iter().next();
         let title = self.title.or_else(|| first.as_ref().and_then(|e| e.title.clone()));
@@ -125,15 +134,16 @@ impl XClient {
         if status.is_success() {
             return Ok((status, rate_limit, bytes.to_vec()));
         }
-        let (title, detail) = serde_json::from_slice::<XProblem>(&bytes)
-            .unwrap_or_default()
-            .title_and_detail();
+        let problem = serde_json::from_slice::<XProblem>(&bytes).unwrap_or_default();
+        let refused_credentials = status == StatusCode::UNAUTHORIZED
+            || (status == StatusCode::FORBIDDEN && problem.has_code(UNABLE_TO_VERIFY_CREDENTIALS));
+        let (title, detail) = problem.title_and_detail();
         Err(match status {
             StatusCode::TOO_MANY_REQUESTS => XError::RateLimited {
                 reset: rate_limit.map(|r| r.reset),
                 rate_limit,
             },
-            StatusCode::UNAUTHORIZED => XError::Unauthorized {
+            _ if refused_credentials => XError::Unauthorized {
                 authentication: credential.authentication(),
                 title,
                 detail,
