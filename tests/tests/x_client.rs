@@ -233,6 +233,22 @@ async fn a_429_becomes_rate_limited_with_the_reset_time() {
 }
 
 #[tokio::test]
+async fn a_429_with_only_the_reset_header_keeps_the_reset_time() {
+    let fake = fake_x().await;
+    fake.inject(Fault::TooManyRequestsResetOnly(Duration::from_secs(300)));
+    let error = client(&fake)
+        .dm_events(&credentials(), SignatureMethod::HmacSha1, &DmEventsQuery::for_ingestion())
+        .await
+        .unwrap_err();
+    let XError::RateLimited { reset: Some(reset), rate_limit: None } = error else {
+        panic!("expected RateLimited with a reset and no full rate limit, got {error:?}");
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(reset > now && reset <= now + 300, "reset {reset}, now {now}");
+    assert!(error.to_string().contains(&format!("until {reset}")), "{error}");
+}
+
+#[tokio::test]
 async fn the_fake_answers_400_to_max_results_outside_1_to_100_and_to_unknown_parameters() {
     let fake = fake_x().await;
     let http = reqwest::Client::new();

@@ -44,6 +44,9 @@ pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Dat
             problem(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", "Answered after a hang")
         }
         Some(Fault::MalformedBody) => HttpResponse::Ok().content_type("application/json").body("{\"data\": {\"id\": "),
+        Some(Fault::TooManyRequestsResetOnly(ahead)) => HttpResponse::TooManyRequests()
+            .insert_header(("x-rate-limit-reset", (now_secs() + ahead.as_secs()).to_string()))
+            .json(too_many_requests()),
         Some(Fault::Latency(duration)) => {
             tokio::time::sleep(duration).await;
             route(&req, &body, &state, &driver).await
@@ -118,10 +121,12 @@ fn with_rate_limit(mut builder: HttpResponseBuilder, rate: Option<(RateLimitRule
 /// Counts the call; a 429 with X's headers when the window is used up.
 fn rate_limit(state: &mut State, endpoint: Endpoint, caller: &str) -> Result<Option<(RateLimitRule, Window)>, HttpResponse> {
     state.take_rate_limit(endpoint, caller).map_err(|exhausted| {
-        with_rate_limit(HttpResponse::TooManyRequests(), Some(exhausted)).json(json!({
-            "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429
-        }))
+        with_rate_limit(HttpResponse::TooManyRequests(), Some(exhausted)).json(too_many_requests())
     })
+}
+
+fn too_many_requests() -> Value {
+    json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
 }
 
 /// Verifies an OAuth 1.0a user-context request with the fake X's own base-string code.

@@ -56,6 +56,9 @@ pub enum Fault {
     Hang(Duration),
     /// Answer 200 with a body that is not JSON.
     MalformedBody,
+    /// Answer 429 with `x-rate-limit-reset` this far ahead and neither of the other two
+    /// rate-limit headers, as some of X's answers do.
+    TooManyRequestsResetOnly(Duration),
 }
 
 /// Which endpoint a rate limit applies to; X counts each separately.

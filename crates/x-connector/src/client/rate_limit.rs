@@ -25,6 +25,12 @@ impl RateLimit {
         })
     }
 
+    /// `x-rate-limit-reset` alone: X may send it on a 429 without the other two, and the
+    /// reset time is what the caller needs then.
+    pub fn reset_from_headers(headers: &HeaderMap) -> Option<u64> {
+        header_u64(headers, "x-rate-limit-reset")
+    }
+
     pub fn reset_at(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(self.reset)
     }
@@ -34,7 +40,7 @@ impl RateLimit {
     }
 }
 
-pub(crate) fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
@@ -51,5 +57,40 @@ impl<T> XResponse<T> {
             value: f(self.value),
             rate_limit: self.rate_limit,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    use super::RateLimit;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn all_three_headers_make_a_rate_limit_and_a_reset() {
+        let all = headers(&[("x-rate-limit-limit", "300"), ("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", "1700000900")]);
+        assert_eq!(RateLimit::from_headers(&all), Some(RateLimit { limit: 300, remaining: 0, reset: 1_700_000_900 }));
+        assert_eq!(RateLimit::reset_from_headers(&all), Some(1_700_000_900));
+    }
+
+    #[test]
+    fn the_reset_alone_is_read_without_a_rate_limit() {
+        let reset_only = headers(&[("x-rate-limit-reset", " 1700000900 ")]);
+        assert_eq!(RateLimit::from_headers(&reset_only), None);
+        assert_eq!(RateLimit::reset_from_headers(&reset_only), Some(1_700_000_900));
+    }
+
+    #[test]
+    fn a_reset_that_is_not_a_number_is_no_reset() {
+        assert_eq!(RateLimit::reset_from_headers(&headers(&[("x-rate-limit-reset", "soon")])), None);
+        assert_eq!(RateLimit::reset_from_headers(&HeaderMap::new()), None);
     }
 }

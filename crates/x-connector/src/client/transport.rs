@@ -130,6 +130,7 @@ impl XClient {
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
         let rate_limit = RateLimit::from_headers(response.headers());
+        let reset = RateLimit::reset_from_headers(response.headers());
         let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             return Ok((status, rate_limit, bytes.to_vec()));
@@ -139,10 +140,7 @@ impl XClient {
             || (status == StatusCode::FORBIDDEN && problem.has_code(UNABLE_TO_VERIFY_CREDENTIALS));
         let (title, detail) = problem.title_and_detail();
         Err(match status {
-            StatusCode::TOO_MANY_REQUESTS => XError::RateLimited {
-                reset: rate_limit.map(|r| r.reset),
-                rate_limit,
-            },
+            StatusCode::TOO_MANY_REQUESTS => XError::RateLimited { reset, rate_limit },
             _ if refused_credentials => XError::Unauthorized {
                 authentication: credential.authentication(),
                 title,
