@@ -72,6 +72,16 @@ impl XProblem {
     }
 }
 
+/// What OAuth 1.0a signs besides the `oauth_*` values: the query, and the body when it is a
+/// form (RFC 5849 section 3.4.1.3); a JSON body is not signed.
+fn signed_parameters<'a>(query: &'a [(&'a str, String)], body: &'a Body<'a>) -> Vec<(&'a str, &'a str)> {
+    let form: &[(&str, String)] = match body {
+        Body::Form(form) => form,
+        Body::Empty | Body::Json(_) => &[],
+    };
+    query.iter().chain(form).map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 impl XClient {
     /// Sends one request and decodes a 2xx JSON answer into `T`.
     pub(crate) async fn call<T: DeserializeOwned>(
@@ -101,11 +111,7 @@ impl XClient {
         let url = self.endpoint(path);
         let authorization = match credential {
             Credential::User(credentials, signature_method) => {
-                let mut signed: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                if let Body::Form(form) = &body {
-                    signed.extend(form.iter().map(|(k, v)| (*k, v.as_str())));
-                }
-                credentials.authorization(signature_method, method.as_str(), &url, &signed)
+                credentials.authorization(signature_method, method.as_str(), &url, &signed_parameters(query, &body))
             }
             Credential::Bearer(token) => format!("Bearer {}", token.expose()),
             Credential::ApiKey(app) => basic_authorization(app),
@@ -169,5 +175,57 @@ impl XClient {
             source = cause.source();
         }
         XError::Transport(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// X's "Creating a signature" example is a form POST: `include_entities` in the query,
+    /// `status` in the `application/x-www-form-urlencoded` body.
+    const QUERY: &[(&str, &str)] = &[("include_entities", "true")];
+    const STATUS: &str = "Hello Ladies + Gentlemen, a signed OAuth request!";
+
+    fn sign_x_example(params: &[(&str, &str)]) -> String {
+        UserCredentials::new(
+            "xvz1evFS4wEEPTGEFPHBog",
+            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+            "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+        )
+        .authorization_at(
+            SignatureMethod::HmacSha1,
+            "POST",
+            "https://api.twitter.com/1.1/statuses/update.json",
+            params,
+            "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+            1318622958,
+        )
+    }
+
+    fn query() -> Vec<(&'static str, String)> {
+        QUERY.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn form_parameters_are_signed_reproducing_x_documentation_example() {
+        let (query, form) = (query(), [("status", STATUS.to_owned())]);
+        let body = Body::Form(&form);
+        let params = signed_parameters(&query, &body);
+        assert_eq!(params, [("include_entities", "true"), ("status", STATUS)]);
+        let header = sign_x_example(&params);
+        assert!(header.contains("oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\""), "{header}");
+    }
+
+    #[test]
+    fn a_json_body_is_not_signed() {
+        let query = query();
+        let body = Body::Json(json!({ "status": STATUS }));
+        let params = signed_parameters(&query, &body);
+        assert_eq!(params, QUERY);
+        assert!(!sign_x_example(&params).contains("hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D"));
     }
 }
