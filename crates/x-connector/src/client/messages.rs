@@ -7,18 +7,13 @@ use serde_json::json;
 use crate::oauth::{SignatureMethod, UserCredentials};
 
 use super::transport::{Body, Credential};
-use super::{XClient, XError, XResponse};
+use super::{Data, XClient, XError, XResponse};
 
 /// What X answers (201) for a sent message; `dm_event_id` is how its echo is recognised.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct SentMessage {
     pub dm_conversation_id: String,
     pub dm_event_id: String,
-}
-
-#[derive(Deserialize)]
-struct Data<T> {
-    data: T,
 }
 
 impl XClient {

@@ -22,6 +22,12 @@ pub use rate_limit::{RateLimit, XResponse};
 pub use users::XUser;
 pub use webhooks::Webhook;
 
+/// X's v2 envelope for a single result: `{"data": ...}`.
+#[derive(serde::Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
 /// Which certificates outbound TLS to X trusts.
 #[derive(Clone, Debug, Default)]
 pub struct TlsTrust {

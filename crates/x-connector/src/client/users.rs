@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::oauth::{SignatureMethod, UserCredentials};
 
 use super::transport::{Body, Credential};
-use super::{XClient, XError, XResponse};
+use super::{Data, XClient, XError, XResponse};
 
 /// An X account as v2 describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -15,11 +15,6 @@ pub struct XUser {
     pub name: String,
     /// The handle, without `@`.
     pub username: String,
-}
-
-#[derive(Deserialize)]
-struct Data<T> {
-    data: T,
 }
 
 impl XClient {

@@ -9,7 +9,7 @@ use crate::oauth::{SignatureMethod, UserCredentials};
 
 use super::messages::path_segment;
 use super::transport::{Body, Credential};
-use super::{BearerToken, XClient, XError, XResponse};
+use super::{BearerToken, Data, XClient, XError, XResponse};
 
 /// A webhook as X lists it. `valid` is false until a CRC check passes.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -19,11 +19,6 @@ pub struct Webhook {
     pub valid: bool,
     #[serde(default)]
     pub created_at: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Data<T> {
-    data: T,
 }
 
 #[derive(Deserialize)]
