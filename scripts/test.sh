@@ -21,9 +21,13 @@ start_postgres() {
   return 1
 }
 
+# Each run names its databases with a prefix of its own and drops only those, so two
+# runs on one server do not pull databases from under each other.
+export XCHANNEL_TEST_DB_PREFIX="xchannel_test_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')_"
+
 drop_test_databases() {
   psql "$PG_URL/postgres" -Atqc \
-    "SELECT datname FROM pg_database WHERE datname LIKE 'xchannel_test_%'" 2>/dev/null |
+    "SELECT datname FROM pg_database WHERE datname LIKE '${XCHANNEL_TEST_DB_PREFIX}%'" 2>/dev/null |
     while read -r db; do psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
 }
 

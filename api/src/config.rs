@@ -58,7 +58,7 @@ pub struct Options {
     #[arg(long, env = "XCHANNEL_BIND", global = true)]
     pub bind: Option<String>,
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://...`; default SQLite under the data dir.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Directory for the embedded database and the generated master key.
     #[arg(long, env = "XCHANNEL_DATA_DIR", global = true)]
@@ -101,7 +101,7 @@ impl Options {
 }
 
 /// The settings the service runs with, every value decided.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub bind: String,
     pub database_url: String,
@@ -122,7 +122,44 @@ pub enum SqliteSynchronous {
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_password(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `postgres://user:password@host/db` -> `postgres://user:***@host/db`.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 impl Settings {
+    /// Why X would refuse the webhook URL this deployment hands out, if it would: X
+    /// registers webhooks only at https URLs without a port (R-INGEST-6).
+    pub fn public_url_problem(&self) -> Option<String> {
+        let rest = self.public_url.strip_prefix("https://");
+        let authority = rest.map(|r| r.split('/').next().unwrap_or(""));
+        match authority {
+            None => Some(format!("X registers webhooks only at https URLs, and the public URL is {}", self.public_url)),
+            Some(a) if a.rsplit_once(':').is_some_and(|(_, port)| !port.contains(']')) => {
+                Some(format!("X registers webhooks only at URLs without a port, and the public URL is {}", self.public_url))
+            }
+            Some(_) => None,
+        }
+    }
+
     pub fn load(cli: Options, file: Option<PathBuf>) -> anyhow::Result<Settings> {
         let from_file = match file {
             Some(path) => {

@@ -103,17 +103,17 @@ impl From<sea_orm::DbErr> for ApiError {
     /// request changed a related resource at the same moment. That is a conflict the
     /// caller can retry, not a failure of the service.
     fn from(err: sea_orm::DbErr) -> Self {
-        match err.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
-                code: "conflicting_change",
-                detail: "another request created the same resource at the same moment".into(),
-            },
-            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::Conflict {
-                code: "conflicting_change",
-                detail: "a related resource changed at the same moment; read it again and retry".into(),
-            },
-            _ => ApiError::Internal(err.into()),
-        }
+        let unique = matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)));
+        // SQLite reports an ON DELETE RESTRICT refusal as a trigger constraint (1811),
+        // which sea-orm does not classify.
+        let foreign_key = matches!(err.sql_err(), Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)))
+            || err.to_string().contains("FOREIGN KEY constraint failed");
+        let detail = match (unique, foreign_key) {
+            (true, _) => "another request created the same resource at the same moment",
+            (_, true) => "a related resource changed at the same moment; read it again and retry",
+            _ => return ApiError::Internal(err.into()),
+        };
+        ApiError::Conflict { code: "conflicting_change", detail: detail.into() }
     }
 }
 

@@ -106,6 +106,10 @@ impl<'a> Fields<'a> {
                     ok = false;
                     self.fail(&at, "invalid_type", "must be a string");
                 }
+                Some(s) if s.chars().any(char::is_control) => {
+                    ok = false;
+                    self.fail(&at, "forbidden_character", "must not contain control characters");
+                }
                 Some(s) => match check(s) {
                     Some((code, detail)) => {
                         ok = false;

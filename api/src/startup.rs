@@ -37,6 +37,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        if let Some(problem) = settings.public_url_problem() {
+            tracing::warn!(%problem, "set XCHANNEL_PUBLIC_URL to the https address, without a port, where X reaches this service");
+        }
         let keyring = Keyring::from_settings(
             settings.master_key.as_ref(),
             &settings.previous_master_keys,

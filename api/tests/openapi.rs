@@ -32,3 +32,28 @@ fn documents_every_error_of_the_channel_endpoints() {
     let example = &doc["components"]["schemas"]["ChannelDraft"]["example"];
     assert!(example["x"]["apiKey"].is_string(), "the channel body has an example");
 }
+
+#[test]
+fn every_operation_documents_the_errors_it_can_answer() {
+    let doc: serde_json::Value = serde_json::from_str(
+        &<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi().to_json().unwrap(),
+    )
+    .unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let documents = |status: &str| responses.contains_key(status);
+            if operation.get("security").is_some() {
+                assert!(documents("401"), "{method} {path} documents 401");
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(documents(status), "{method} {path} documents {status}");
+                }
+            }
+            if path.contains("{id}") {
+                assert!(documents("404"), "{method} {path} documents 404");
+            }
+        }
+    }
+}

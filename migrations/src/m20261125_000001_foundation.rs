@@ -222,8 +222,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Channels::Name).string_len(64).not_null())
                     .col(ColumnDef::new(Channels::ChannelType).string_len(16).not_null())
                     .col(ColumnDef::new(Channels::OuId).string_len(36).not_null())
-                    .col(ColumnDef::new(Channels::SkillQueueId).string_len(64).not_null())
-                    .col(ColumnDef::new(Channels::TransferQueueId).string_len(64).null())
+                    .col(ColumnDef::new(Channels::SkillQueueId).string_len(36).not_null())
+                    .col(ColumnDef::new(Channels::TransferQueueId).string_len(36).null())
                     .col(ColumnDef::new(Channels::AccountLevel).string_len(16).not_null())
                     .col(ColumnDef::new(Channels::Status).string_len(16).not_null())
                     .col(ColumnDef::new(Channels::StatusDetail).text().null())
@@ -245,6 +245,20 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .from(Channels::Table, Channels::OuId)
                             .to(Ous::Table, Ous::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    // A called route cannot go while a channel routes to it, even when
+                    // the delete races the channel's creation.
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Channels::Table, Channels::SkillQueueId)
+                            .to(CalledRoutes::Table, CalledRoutes::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Channels::Table, Channels::TransferQueueId)
+                            .to(CalledRoutes::Table, CalledRoutes::Id)
                             .on_delete(ForeignKeyAction::Restrict),
                     )
                     .to_owned(),

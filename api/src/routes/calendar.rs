@@ -80,6 +80,8 @@ fn check_date(s: &str) -> Option<(&'static str, String)> {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
 ))]
 #[put("/service-calendar")]
 pub async fn put_calendar(state: web::Data<AppState>, principal: Principal, body: web::Json<Value>) -> ApiResult<HttpResponse> {

@@ -75,6 +75,8 @@ pub struct CalledRouteIn {
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "name taken"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
 ))]
 #[post("/called-routes")]
 pub async fn create_route(state: web::Data<AppState>, principal: Principal, body: web::Json<Value>) -> ApiResult<HttpResponse> {
@@ -133,8 +135,11 @@ pub struct RouteQuery {
     /// Only routes of this OU.
     pub ou_id: Option<String>,
     /// Only routes of this media type.
-    pub media_type: Option<MediaType>,
-    pub limit: Option<u64>,
+    #[param(value_type = Option<MediaType>)]
+    pub media_type: Option<String>,
+    /// Items per page, 1-200 (default 50).
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -161,18 +166,30 @@ pub async fn visible_route_ous(state: &AppState, caller: &TenantPrincipal) -> Ap
 #[get("/called-routes")]
 pub async fn list_routes(state: web::Data<AppState>, principal: Principal, query: web::Query<RouteQuery>) -> ApiResult<HttpResponse> {
     let caller = principal.tenant()?;
-    let page = PageParams { limit: query.limit, cursor: query.cursor.clone() }.validated()?;
+    let mut errors = Vec::new();
+    let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
+    let ou_filter = pagination::id_param("ouId", query.ou_id.as_ref(), &mut errors);
+    let media_filter = match query.media_type.as_deref() {
+        None => None,
+        Some(m @ (called_route::MULTIMEDIA | called_route::VOICE)) => Some(m.to_owned()),
+        Some(_) => {
+            errors.push(crate::error::FieldError::new("/query/mediaType", "invalid_value", "must be multimedia or voice"));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidQuery(errors));
+    }
     let mut select = called_route::Entity::find()
         .filter(called_route::Column::TenantId.eq(caller.tenant_id.clone()))
         .order_by_asc(called_route::Column::Id);
     if let Some(ous) = visible_route_ous(&state, &caller).await? {
         select = select.filter(called_route::Column::OuId.is_in(ous));
     }
-    if let Some(ou_id) = &query.ou_id {
-        select = select.filter(called_route::Column::OuId.eq(ou_id.clone()));
+    if let Some(ou_id) = ou_filter {
+        select = select.filter(called_route::Column::OuId.eq(ou_id));
     }
-    if let Some(media) = query.media_type {
-        let media = match media { MediaType::Multimedia => called_route::MULTIMEDIA, MediaType::Voice => called_route::VOICE };
+    if let Some(media) = media_filter {
         select = select.filter(called_route::Column::MediaType.eq(media));
     }
     if let Some(after) = &page.after {

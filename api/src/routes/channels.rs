@@ -79,8 +79,14 @@ fn channel_out(state: &AppState, m: channel::Model) -> ApiResult<ChannelOut> {
         .account_level()
         .receives_by_webhook()
         .then(|| format!("{}/api/v1/webhooks/x/{}", state.settings.public_url, m.id));
+    let url_problem = webhook_url.as_ref().and(state.settings.public_url_problem());
     let next_step = match status {
-        IntegrationStatus::Draft => "Authenticate the channel's tokens against X (channel integration)".to_owned(),
+        IntegrationStatus::Draft => match url_problem {
+            Some(problem) => format!(
+                "Set XCHANNEL_PUBLIC_URL to the https address, without a port, where X reaches this service ({problem}); then authenticate the channel's tokens against X"
+            ),
+            None => "Authenticate the channel's tokens against X (channel integration)".to_owned(),
+        },
         IntegrationStatus::Verifying => "Wait: the tokens are being authenticated against X".to_owned(),
         IntegrationStatus::Active => "Nothing: the channel receives messages".to_owned(),
         IntegrationStatus::Failed => "Fix the channel's settings from X's reason and submit the integration again".to_owned(),
@@ -124,18 +130,30 @@ async fn check_references<C: ConnectionTrait>(
             "the X channel is offered only where the deployment is outside the Chinese mainland",
         ));
     }
-    if let Some(ou_id) = body.pointer("/ouId").and_then(Value::as_str) {
-        if !reported(errors, "/ouId") && ou::find_in_tenant(db, &caller.tenant_id, ou_id).await?.is_none() {
-            errors.push(FieldError::new("/ouId", "not_found", "no such OU in this tenant"));
-        }
+    // A value that is not one of our ids cannot name a resource: no query needed. An empty
+    // transfer target means the channel's own queue (R-BASIC-11).
+    let reference = |errors: &Vec<FieldError>, pointer: &str| {
+        body.pointer(pointer)
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty() && !reported(errors, pointer))
+            .map(|id| uuid::Uuid::parse_str(id).map(|u| u.to_string()).ok())
+    };
+    match reference(errors, "/ouId") {
+        Some(Some(ou_id)) if ou::find_in_tenant(db, &caller.tenant_id, &ou_id).await?.is_some() => {}
+        Some(_) => errors.push(FieldError::new("/ouId", "not_found", "no such OU in this tenant")),
+        None => {}
     }
     let visible = visible_route_ous(state, caller).await?;
     for pointer in ["/skillQueueId", "/more/noAgentReplyTransfer/targetSkillQueueId"] {
-        let Some(id) = body.pointer(pointer).and_then(Value::as_str) else { continue };
-        if reported(errors, pointer) {
-            continue;
-        }
-        match called_route::find_in_tenant(db, &caller.tenant_id, id).await? {
+        let id = match reference(errors, pointer) {
+            None => continue,
+            Some(Some(id)) => id,
+            Some(None) => {
+                errors.push(FieldError::new(pointer, "not_found", "no such called route in this tenant"));
+                continue;
+            }
+        };
+        match called_route::find_in_tenant(db, &caller.tenant_id, &id).await? {
             Some(route) if visible.as_ref().is_some_and(|ous| !ous.contains(&route.ou_id)) => {
                 errors.push(FieldError::new(pointer, "not_found", "no such called route in this tenant"))
             }
@@ -176,6 +194,7 @@ async fn validated(
     (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "every invalid field, as JSON pointers"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
 ))]
 #[post("/channels")]
 pub async fn create_channel(
@@ -203,7 +222,8 @@ pub struct ChannelQuery {
     /// `draft`, `verifying`, `active` or `failed`.
     pub status: Option<String>,
     /// Items per page, 1-200 (default 50).
-    pub limit: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<String>,
     /// The `nextCursor` of the previous page.
     pub cursor: Option<String>,
 }
@@ -222,7 +242,8 @@ pub async fn list_channels(
 ) -> ApiResult<HttpResponse> {
     let caller = principal.tenant()?;
     let mut errors = Vec::new();
-    let page = PageParams { limit: query.limit, cursor: query.cursor.clone() }.page(&mut errors);
+    let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
+    let ou_filter = pagination::id_param("ouId", query.ou_id.as_ref(), &mut errors);
     let mut select = channel::Entity::find()
         .filter(channel::Column::TenantId.eq(caller.tenant_id.clone()))
         .order_by_asc(channel::Column::Name);
@@ -252,8 +273,8 @@ pub async fn list_channels(
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
-    if let Some(ou_id) = &query.ou_id {
-        select = select.filter(channel::Column::OuId.eq(ou_id.clone()));
+    if let Some(ou_id) = ou_filter {
+        select = select.filter(channel::Column::OuId.eq(ou_id));
     }
     if !caller.is_admin() {
         let visible = ou::with_descendants(&state.db, &caller.tenant_id, &caller.ou_ids).await?;
@@ -306,8 +327,11 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
     if value == "*" {
         return Ok(Some(None));
     }
+    // If-Match compares strongly (RFC 9110, 13.1.1): a weak tag never matches.
+    if value.starts_with("W/") {
+        return Err(ApiError::PreconditionFailed);
+    }
     let version = value
-        .trim_start_matches("W/")
         .trim_matches('"')
         .parse::<i32>()
         .map_err(|_| ApiError::PreconditionFailed)?;
@@ -328,6 +352,8 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
     (status = 412, body = Problem, content_type = "application/problem+json", description = "the channel changed since it was read"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
     (status = 428, body = Problem, content_type = "application/problem+json", description = "If-Match is missing"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
 ))]
 #[put("/channels/{id}")]
 pub async fn replace_channel(

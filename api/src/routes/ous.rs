@@ -59,6 +59,9 @@ pub struct OuIn {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "a related resource changed at the same moment"),
 ))]
 #[post("/ous")]
 pub async fn create_ou(

@@ -13,7 +13,8 @@ pub const MAX_LIMIT: u64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1-200 (default 50).
-    pub limit: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<String>,
     /// The `nextCursor` of the previous page.
     pub cursor: Option<String>,
 }
@@ -26,9 +27,9 @@ pub struct Page {
 
 impl PageParams {
     pub fn page(&self, errors: &mut Vec<FieldError>) -> Page {
-        let limit = match self.limit {
+        let limit = match self.limit.as_deref().map(str::parse::<u64>) {
             None => DEFAULT_LIMIT,
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
             Some(_) => {
                 errors.push(FieldError::new(
                     "/query/limit",
@@ -42,7 +43,9 @@ impl PageParams {
             let decoded = URL_SAFE_NO_PAD
                 .decode(c)
                 .ok()
-                .and_then(|b| String::from_utf8(b).ok());
+                .and_then(|b| String::from_utf8(b).ok())
+                // Every sort key we issue (a channel name, an id) is printable ASCII.
+                .filter(|key| !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic()));
             if decoded.is_none() {
                 errors.push(FieldError::new("/query/cursor", "invalid_format", "is not a cursor this service issued"));
             }
@@ -56,6 +59,18 @@ impl PageParams {
         let mut errors = Vec::new();
         let page = self.page(&mut errors);
         if errors.is_empty() { Ok(page) } else { Err(ApiError::InvalidQuery(errors)) }
+    }
+}
+
+/// A query parameter that must be one of our ids; anything else is a 400 naming it.
+pub fn id_param(name: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let value = value?;
+    match uuid::Uuid::parse_str(value) {
+        Ok(id) => Some(id.to_string()),
+        Err(_) => {
+            errors.push(FieldError::new(format!("/query/{name}"), "invalid_format", "is not an id"));
+            None
+        }
     }
 }
 

@@ -99,6 +99,8 @@ fn read_tenant(body: &Value, creating: bool) -> ApiResult<TenantFields> {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
 ))]
 #[post("/tenants")]
 pub async fn create_tenant(
@@ -184,6 +186,8 @@ pub async fn get_tenant(
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
 ))]
 #[patch("/tenants/{id}")]
 pub async fn update_tenant(

@@ -121,6 +121,9 @@ pub async fn mint<C: ConnectionTrait>(
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
+    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "a related resource changed at the same moment"),
 ))]
 #[post("/tokens")]
 pub async fn create_token(
@@ -142,7 +145,11 @@ pub async fn create_token(
         }
         None => None,
     };
-    let ou_ids = f.strings("ouIds", 100, |_| None).unwrap_or_default();
+    let ou_ids = f
+        .strings("ouIds", 100, |s| {
+            uuid::Uuid::parse_str(s).is_err().then(|| ("not_found", "no such OU in this tenant".to_owned()))
+        })
+        .unwrap_or_default();
     let label = f.string("label", false, 128);
     // Keep going after a bad field, so the answer names the unknown tenant and OUs too.
     let mut errors = match f.finish() {
@@ -187,7 +194,9 @@ pub async fn create_token(
 pub struct TokenQuery {
     /// System administrators: the tenant whose tokens to list (omit for system tokens).
     pub tenant_id: Option<String>,
-    pub limit: Option<u64>,
+    /// Items per page, 1-200 (default 50).
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -204,11 +213,16 @@ pub async fn list_tokens(
     principal: Principal,
     query: web::Query<TokenQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams { limit: query.limit, cursor: query.cursor.clone() }.validated()?;
+    let mut errors = Vec::new();
+    let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
+    let tenant_filter = pagination::id_param("tenantId", query.tenant_id.as_ref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidQuery(errors));
+    }
     let mut select = api_token::Entity::find().order_by_asc(api_token::Column::Id);
     select = match principal.role {
-        Role::SystemAdmin => match &query.tenant_id {
-            Some(t) => select.filter(api_token::Column::TenantId.eq(t.clone())),
+        Role::SystemAdmin => match tenant_filter {
+            Some(t) => select.filter(api_token::Column::TenantId.eq(t)),
             None => select.filter(api_token::Column::TenantId.is_null()),
         },
         Role::TenantAdmin => select.filter(api_token::Column::TenantId.eq(principal.tenant_id.clone())),
@@ -235,6 +249,9 @@ pub async fn revoke_token(
     principal: Principal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    if principal.role == Role::TenantUser {
+        return Err(ApiError::Forbidden("tenant users cannot revoke tokens"));
+    }
     let id = checked_id(&id, "token")?;
     let row = api_token::Entity::find_by_id(id.clone())
         .filter(api_token::Column::RevokedAt.is_null())

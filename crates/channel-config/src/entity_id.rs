@@ -28,6 +28,13 @@ impl EntityId {
                 format!("must be at most {ENTITY_ID_MAX_CHARS} characters"),
             )]);
         }
+        if raw.chars().any(char::is_control) {
+            return Err(vec![Violation::new(
+                "",
+                "forbidden_character",
+                "must not contain control characters",
+            )]);
+        }
         Ok(Self(raw.to_owned()))
     }
 
@@ -53,6 +60,11 @@ impl From<EntityId> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_control_characters() {
+        assert_eq!(EntityId::parse("a\u{0}b").unwrap_err()[0].code, "forbidden_character");
+    }
 
     // R-BASIC-2, R-BASIC-3
     #[test]

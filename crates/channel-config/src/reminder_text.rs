@@ -45,6 +45,12 @@ impl ReminderText {
     }
 }
 
+/// NUL and the other control characters have no place in a text for a customer, and
+/// PostgreSQL cannot store NUL at all; line breaks and tabs are text.
+pub(crate) fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
 /// The R-BASIC-8 checks shared by every customer-facing text.
 pub(crate) fn text_violations(raw: &str) -> Vec<Violation> {
     let mut found = Vec::new();
@@ -56,6 +62,13 @@ pub(crate) fn text_violations(raw: &str) -> Vec<Violation> {
             "",
             "too_long",
             format!("must be at most {TEXT_MAX_CHARS} characters"),
+        ));
+    }
+    if raw.chars().any(is_forbidden_control) {
+        found.push(Violation::new(
+            "",
+            "forbidden_character",
+            "must not contain control characters other than line breaks and tabs",
         ));
     }
     let mut bad: Vec<char> = raw
@@ -94,6 +107,13 @@ impl From<ReminderText> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_control_characters_but_keeps_line_breaks() {
+        let err = ReminderText::parse("closed\u{0}now").unwrap_err();
+        assert_eq!(err[0].code, "forbidden_character");
+        assert!(ReminderText::parse("We are closed.\nBack at eight.").is_ok());
+    }
     use proptest::prelude::*;
 
     // R-BASIC-8: characters, not bytes.

@@ -40,6 +40,12 @@ impl TransferKeywords {
                     "too_long",
                     format!("must be at most {KEYWORD_MAX_CHARS} characters"),
                 ));
+            } else if keyword.chars().any(char::is_control) {
+                found.push(Violation::new(
+                    at,
+                    "forbidden_character",
+                    "must not contain control characters",
+                ));
             } else if let Some(first) = kept.iter().position(|k| k == keyword) {
                 found.push(Violation::new(
                     at,

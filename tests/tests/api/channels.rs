@@ -290,7 +290,7 @@ async fn tenant_users_see_only_channels_of_their_ous_and_cannot_write() {
 #[actix_web::test]
 async fn refuses_the_x_channel_in_a_chinese_mainland_deployment() {
     // R-INTEG-5.
-    let app = spawn_app_with(SpawnOptions { region: xchannel::config::Region::ChineseMainland }).await;
+    let app = spawn_app_with(SpawnOptions { region: xchannel::config::Region::ChineseMainland, ..SpawnOptions::default() }).await;
     let tenant = app.tenant().await;
     let answer = app.post("/api/v1/channels", &tenant.admin_token, &tenant.channel_body("x_cn", &XCredentials::unique())).await;
     assert_eq!(answer.status, 422);

@@ -102,11 +102,12 @@ impl Answer {
 
 pub struct SpawnOptions {
     pub region: Region,
+    pub public_url: String,
 }
 
 impl Default for SpawnOptions {
     fn default() -> Self {
-        Self { region: Region::International }
+        Self { region: Region::International, public_url: "https://xchannel.example.com".into() }
     }
 }
 
@@ -119,7 +120,9 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
     let run = uuid::Uuid::new_v4().simple().to_string();
     let data_dir = std::env::temp_dir().join(format!("xchannel-test-{run}"));
     let database_url = if on_postgres() {
-        let name = format!("xchannel_test_{run}");
+        // A run's own prefix lets scripts/test.sh drop exactly its databases afterwards.
+        let prefix = std::env::var("XCHANNEL_TEST_DB_PREFIX").unwrap_or_else(|_| "xchannel_test_".into());
+        let name = format!("{prefix}{run}");
         let admin = Database::connect(format!("{}/postgres", postgres_admin_url()))
             .await
             .expect("PostgreSQL reachable (set XCHANNEL_TEST_POSTGRES_URL)");
@@ -137,7 +140,7 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
         database_url: Some(database_url.clone()),
         data_dir: Some(data_dir.clone()),
         master_key: Some(Secret::new(MASTER_KEY.into())),
-        public_url: Some("https://xchannel.example.com".into()),
+        public_url: Some(options.public_url),
         region: Some(options.region),
         ..Options::default()
     })
@@ -192,7 +195,7 @@ impl TestApp {
                 Some("application/problem+json"),
                 "{status} is a problem document: {text}"
             );
-            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "no 500: {text}");
+            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "no 500: {text}\n{}", captured_logs().lines().filter(|l| l.contains("ERROR")).collect::<Vec<_>>().join("\n"));
         }
         Answer { status, headers, text, body }
     }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod bad_input;
 mod channels;
 mod secrets;
 mod tenants;
