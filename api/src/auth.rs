@@ -86,6 +86,23 @@ impl TenantPrincipal {
         self.role == Role::TenantAdmin
     }
 
+    /// The OUs this caller sees (those granted and every OU below them), or `None` for
+    /// an administrator, who sees the whole tenant.
+    pub async fn visible_ous<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<Option<std::collections::HashSet<String>>, sea_orm::DbErr> {
+        if self.is_admin() {
+            return Ok(None);
+        }
+        crate::store::ou::with_descendants(db, &self.tenant_id, &self.ou_ids).await.map(Some)
+    }
+
+    /// Whether something that belongs to `ou_id` is visible to this caller.
+    pub async fn sees_ou<C: sea_orm::ConnectionTrait>(&self, db: &C, ou_id: &str) -> Result<bool, sea_orm::DbErr> {
+        Ok(self.visible_ous(db).await?.is_none_or(|visible| visible.contains(ou_id)))
+    }
+
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.is_admin() {
             Ok(())

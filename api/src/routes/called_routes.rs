@@ -1,5 +1,7 @@
 //! Called routes (skill queues): name, media type and OU (R-TENANT-3, R-TENANT-4).
 
+use std::collections::HashSet;
+
 use actix_web::{delete, get, post, web, HttpResponse};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
@@ -145,7 +147,7 @@ pub struct RouteQuery {
 
 /// The OUs whose routes `caller` may see, or `None` for all (R-TENANT-4): with isolation
 /// enforced, a user that is not an administrator sees only the routes of its own OUs.
-pub async fn visible_route_ous(state: &AppState, caller: &TenantPrincipal) -> ApiResult<Option<Vec<String>>> {
+pub async fn visible_route_ous(state: &AppState, caller: &TenantPrincipal) -> ApiResult<Option<HashSet<String>>> {
     if caller.is_admin() {
         return Ok(None);
     }
@@ -153,8 +155,7 @@ pub async fn visible_route_ous(state: &AppState, caller: &TenantPrincipal) -> Ap
     if !tenant.ou_isolation {
         return Ok(None);
     }
-    let visible = ou::with_descendants(&state.db, &caller.tenant_id, &caller.ou_ids).await?;
-    Ok(Some(visible.into_iter().collect()))
+    Ok(caller.visible_ous(&state.db).await?)
 }
 
 /// Lists called routes, filtered by OU and media type.

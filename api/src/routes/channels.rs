@@ -276,8 +276,7 @@ pub async fn list_channels(
     if let Some(ou_id) = ou_filter {
         select = select.filter(channel::Column::OuId.eq(ou_id));
     }
-    if !caller.is_admin() {
-        let visible = ou::with_descendants(&state.db, &caller.tenant_id, &caller.ou_ids).await?;
+    if let Some(visible) = caller.visible_ous(&state.db).await? {
         select = select.filter(channel::Column::OuId.is_in(visible));
     }
     if let Some(after) = &page.after {
@@ -297,9 +296,7 @@ pub(crate) async fn visible_channel(state: &AppState, caller: &TenantPrincipal, 
         .one(&state.db)
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
-    if !caller.is_admin()
-        && !ou::with_descendants(&state.db, &caller.tenant_id, &caller.ou_ids).await?.contains(&found.ou_id)
-    {
+    if !caller.sees_ou(&state.db, &found.ou_id).await? {
         return Err(ApiError::NotFound("channel"));
     }
     Ok(found)

@@ -101,8 +101,7 @@ pub async fn create_ou(
 pub async fn list_ous(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
     let caller = principal.tenant()?;
     let mut all = ou::list(&state.db, &caller.tenant_id).await?;
-    if !caller.is_admin() {
-        let visible = ou::with_descendants(&state.db, &caller.tenant_id, &caller.ou_ids).await?;
+    if let Some(visible) = caller.visible_ous(&state.db).await? {
         all.retain(|o| visible.contains(&o.id));
     }
     Ok(HttpResponse::Ok().json(OuList { items: all.into_iter().map(OuOut::from).collect() }))
@@ -114,9 +113,7 @@ async fn visible_ou(state: &AppState, principal: &Principal, id: &str) -> ApiRes
     let found = ou::find_in_tenant(&state.db, &caller.tenant_id, &id)
         .await?
         .ok_or(ApiError::NotFound("OU"))?;
-    if !caller.is_admin()
-        && !ou::with_descendants(&state.db, &caller.tenant_id, &caller.ou_ids).await?.contains(&found.id)
-    {
+    if !caller.sees_ou(&state.db, &found.id).await? {
         return Err(ApiError::NotFound("OU"));
     }
     Ok(found)
