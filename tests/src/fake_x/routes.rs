@@ -5,8 +5,10 @@
 // add noise to a test server.
 #![allow(clippy::result_large_err)]
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use base64::Engine as _;
@@ -79,9 +81,9 @@ async fn route(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookD
         ("GET", ["2", "dm_events"]) => dm_events(req, body, state),
         ("POST", ["oauth2", "token"]) => token(req, body, state),
         ("POST", ["2", "webhooks"]) => create_webhook(req, body, state, driver).await,
-        ("GET", ["2", "webhooks"]) => list_webhooks(req, state),
+        ("GET", ["2", "webhooks"]) => list_webhooks(req, state).await,
         ("PUT", ["2", "webhooks", id]) => revalidate_webhook(req, state, driver, id).await,
-        ("DELETE", ["2", "webhooks", id]) => delete_webhook(req, state, id),
+        ("DELETE", ["2", "webhooks", id]) => delete_webhook(req, state, id).await,
         ("POST", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => subscribe(req, body, state, id),
         ("POST", ["2", "dm_conversations", "with", participant, "messages"]) => send_message(req, body, state, participant),
         _ => problem(StatusCode::NOT_FOUND, "Not Found Error", "Sorry, that page does not exist."),
@@ -108,25 +110,75 @@ fn invalid_request(detail: &str, errors: Value) -> HttpResponse {
     }))
 }
 
-fn with_rate_limit(mut builder: HttpResponseBuilder, rate: Option<(RateLimitRule, Window)>) -> HttpResponseBuilder {
-    if let Some((rule, window)) = rate {
-        builder
-            .insert_header(("x-rate-limit-limit", rule.limit.to_string()))
-            .insert_header(("x-rate-limit-remaining", (rule.limit - window.used).to_string()))
-            .insert_header(("x-rate-limit-reset", window.reset.to_string()));
+/// The rate-limit window after a call was counted, when the endpoint has a rule.
+type Rate = Option<(RateLimitRule, Window)>;
+
+/// X's `x-rate-limit-limit`, `-remaining` and `-reset` headers.
+fn insert_rate_limit(response: &mut HttpResponse, (rule, window): (RateLimitRule, Window)) {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-rate-limit-limit", rule.limit),
+        ("x-rate-limit-remaining", rule.limit - window.used),
+        ("x-rate-limit-reset", window.reset),
+    ] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
     }
-    builder
+}
+
+/// An endpoint's own answer, with the rate-limit headers when it succeeded.
+fn rated(mut response: HttpResponse, rate: Rate) -> HttpResponse {
+    if let Some(rate) = rate.filter(|_| response.status().is_success()) {
+        insert_rate_limit(&mut response, rate);
+    }
+    response
 }
 
 /// Counts the call; a 429 with X's headers when the window is used up.
-fn rate_limit(state: &mut State, endpoint: Endpoint, caller: &str) -> Result<Option<(RateLimitRule, Window)>, HttpResponse> {
+fn rate_limit(state: &mut State, endpoint: Endpoint, caller: &str) -> Result<Rate, HttpResponse> {
     state.take_rate_limit(endpoint, caller).map_err(|exhausted| {
-        with_rate_limit(HttpResponse::TooManyRequests(), Some(exhausted)).json(too_many_requests())
+        let mut response = HttpResponse::TooManyRequests().json(too_many_requests());
+        insert_rate_limit(&mut response, exhausted);
+        response
     })
 }
 
 fn too_many_requests() -> Value {
     json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
+}
+
+/// A user-context endpoint: verifies the OAuth 1.0a signature, counts the call against the
+/// account's window, then runs `work` with the state still locked. A refusal is X's answer.
+fn as_user(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &Shared,
+    endpoint: Endpoint,
+    work: impl FnOnce(&mut State, &FakeAccount) -> HttpResponse,
+) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let authorized = authenticate_user(req, body, &mut s)
+        .and_then(|account| Ok((rate_limit(&mut s, endpoint, &account.user_id)?, account)));
+    match authorized {
+        Ok((rate, account)) => rated(work(&mut s, &account), rate),
+        Err(refusal) => refusal,
+    }
+}
+
+/// An app-only endpoint: checks the bearer token, counts the call against the app's window,
+/// then runs `work` without the state locked, so it may await (a CRC) and lock when it needs.
+async fn as_app<Work, Answer>(req: &HttpRequest, state: &Shared, endpoint: Endpoint, work: Work) -> HttpResponse
+where
+    Work: FnOnce(FakeApp) -> Answer,
+    Answer: Future<Output = HttpResponse>,
+{
+    let authorized = {
+        let mut s = state.lock().unwrap();
+        authenticate_bearer(req, &s).and_then(|app| Ok((rate_limit(&mut s, endpoint, &app.api_key)?, app)))
+    };
+    match authorized {
+        Ok((rate, app)) => rated(work(app).await, rate),
+        Err(refusal) => refusal,
+    }
 }
 
 /// Verifies an OAuth 1.0a user-context request with the fake X's own base-string code.
@@ -178,29 +230,18 @@ fn authenticate_bearer(req: &HttpRequest, state: &State) -> Result<FakeApp, Http
 }
 
 fn users_me(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
-    let mut s = state.lock().unwrap();
-    let account = match authenticate_user(req, body, &mut s) {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    match rate_limit(&mut s, Endpoint::UsersMe, &account.user_id) {
-        Ok(rate) => with_rate_limit(HttpResponse::Ok(), rate).json(json!({
+    as_user(req, body, state, Endpoint::UsersMe, |_, account| {
+        HttpResponse::Ok().json(json!({
             "data": {"id": account.user_id, "name": account.name, "username": account.username}
-        })),
-        Err(response) => response,
-    }
+        }))
+    })
 }
 
 fn dm_events(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
-    let mut s = state.lock().unwrap();
-    let account = match authenticate_user(req, body, &mut s) {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let rate = match rate_limit(&mut s, Endpoint::DmEvents, &account.user_id) {
-        Ok(rate) => rate,
-        Err(response) => return response,
-    };
+    as_user(req, body, state, Endpoint::DmEvents, |s, account| dm_events_page(req, s, account))
+}
+
+fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> HttpResponse {
     let params = form_pairs(req.query_string());
     for (name, value) in &params {
         if !DM_EVENTS_PARAMETERS.contains(&name.as_str()) {
@@ -250,11 +291,11 @@ fn dm_events(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
             let mut senders: Vec<&str> = page.iter().map(|e| e.sender_id.as_str()).collect();
             senders.sort_unstable();
             senders.dedup();
-            let users: Vec<Value> = senders.iter().map(|id| user_json(&s, id)).collect();
+            let users: Vec<Value> = senders.iter().map(|id| user_json(s, id)).collect();
             answer["includes"] = json!({"users": users});
         }
     }
-    with_rate_limit(HttpResponse::Ok(), rate).json(answer)
+    HttpResponse::Ok().json(answer)
 }
 
 /// X returns `id`, `event_type` and `text` unless more fields are asked for (R-INGEST-6).
@@ -308,7 +349,7 @@ fn token(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
         return HttpResponse::Forbidden().json(json!({"errors": [{"code": 170, "message": "Missing required parameter: grant_type", "label": "forbidden_missing_parameter"}]}));
     }
     match rate_limit(&mut s, Endpoint::Token, &app.api_key) {
-        Ok(rate) => with_rate_limit(HttpResponse::Ok(), rate).json(json!({"token_type": "bearer", "access_token": app.bearer_token})),
+        Ok(rate) => rated(HttpResponse::Ok().json(json!({"token_type": "bearer", "access_token": app.bearer_token})), rate),
         Err(response) => response,
     }
 }
@@ -341,60 +382,47 @@ fn explicit_port(url: &str) -> Option<&str> {
 }
 
 async fn create_webhook(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookDriver) -> HttpResponse {
-    let (app, allow_http, rate) = {
+    as_app(req, state, Endpoint::Webhooks, |app| async move {
+        let allow_http = state.lock().unwrap().allow_http_webhooks;
+        let Some(url) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["url"].as_str().map(str::to_owned)) else {
+            return invalid_request("The body must be JSON with a url", json!([{"message": "url is required"}]));
+        };
+        if let Some(reason) = webhook_url_refusal(&url, allow_http) {
+            return invalid_request(&reason, json!([{"parameters": {"url": [url]}, "message": reason}]));
+        }
+        if let Err(reason) = driver.crc_check(&url, &app.api_key_secret).await {
+            return invalid_request(&format!("CRC validation failed: {reason}"), json!([{"message": "CrcValidationFailed"}]));
+        }
         let mut s = state.lock().unwrap();
-        let app = match authenticate_bearer(req, &s) {
-            Ok(app) => app,
-            Err(response) => return response,
+        let webhook = FakeWebhook {
+            id: s.new_id(),
+            url,
+            valid: true,
+            created_at: now_rfc3339(),
+            api_key: app.api_key.clone(),
+            subscribed_user_ids: Vec::new(),
         };
-        let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
-            Ok(rate) => rate,
-            Err(response) => return response,
-        };
-        (app, s.allow_http_webhooks, rate)
-    };
-    let Some(url) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["url"].as_str().map(str::to_owned)) else {
-        return invalid_request("The body must be JSON with a url", json!([{"message": "url is required"}]));
-    };
-    if let Some(reason) = webhook_url_refusal(&url, allow_http) {
-        return invalid_request(&reason, json!([{"parameters": {"url": [url]}, "message": reason}]));
-    }
-    if let Err(reason) = driver.crc_check(&url, &app.api_key_secret).await {
-        return invalid_request(&format!("CRC validation failed: {reason}"), json!([{"message": "CrcValidationFailed"}]));
-    }
-    let mut s = state.lock().unwrap();
-    let webhook = FakeWebhook {
-        id: s.new_id(),
-        url,
-        valid: true,
-        created_at: now_rfc3339(),
-        api_key: app.api_key.clone(),
-        subscribed_user_ids: Vec::new(),
-    };
-    s.webhooks.push(webhook.clone());
-    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": webhook_json(&webhook)}))
+        s.webhooks.push(webhook.clone());
+        HttpResponse::Ok().json(json!({"data": webhook_json(&webhook)}))
+    })
+    .await
 }
 
 fn webhook_json(webhook: &FakeWebhook) -> Value {
     json!({"id": webhook.id, "url": webhook.url, "valid": webhook.valid, "created_at": webhook.created_at})
 }
 
-fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
-    let mut s = state.lock().unwrap();
-    let app = match authenticate_bearer(req, &s) {
-        Ok(app) => app,
-        Err(response) => return response,
-    };
-    let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
-        Ok(rate) => rate,
-        Err(response) => return response,
-    };
-    let mine: Vec<Value> = s.webhooks.iter().filter(|w| w.api_key == app.api_key).map(webhook_json).collect();
-    let mut answer = json!({"meta": {"result_count": mine.len()}});
-    if !mine.is_empty() {
-        answer["data"] = Value::Array(mine);
-    }
-    with_rate_limit(HttpResponse::Ok(), rate).json(answer)
+async fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
+    as_app(req, state, Endpoint::Webhooks, |app| async move {
+        let s = state.lock().unwrap();
+        let mine: Vec<Value> = s.webhooks.iter().filter(|w| w.api_key == app.api_key).map(webhook_json).collect();
+        let mut answer = json!({"meta": {"result_count": mine.len()}});
+        if !mine.is_empty() {
+            answer["data"] = Value::Array(mine);
+        }
+        HttpResponse::Ok().json(answer)
+    })
+    .await
 }
 
 fn webhook_not_found(id: &str) -> HttpResponse {
@@ -402,93 +430,66 @@ fn webhook_not_found(id: &str) -> HttpResponse {
 }
 
 async fn revalidate_webhook(req: &HttpRequest, state: &Shared, driver: &WebhookDriver, id: &str) -> HttpResponse {
-    let (url, secret, rate) = {
-        let mut s = state.lock().unwrap();
-        let app = match authenticate_bearer(req, &s) {
-            Ok(app) => app,
-            Err(response) => return response,
-        };
-        let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
-            Ok(rate) => rate,
-            Err(response) => return response,
-        };
-        match s.webhooks.iter().find(|w| w.id == id && w.api_key == app.api_key) {
-            Some(webhook) => (webhook.url.clone(), app.api_key_secret.clone(), rate),
+    as_app(req, state, Endpoint::Webhooks, |app| async move {
+        let url = match state.lock().unwrap().webhooks.iter().find(|w| w.id == id && w.api_key == app.api_key) {
+            Some(webhook) => webhook.url.clone(),
             None => return webhook_not_found(id),
+        };
+        let valid = driver.crc_check(&url, &app.api_key_secret).await.is_ok();
+        if let Some(webhook) = state.lock().unwrap().webhooks.iter_mut().find(|w| w.id == id) {
+            webhook.valid = valid;
         }
-    };
-    let valid = driver.crc_check(&url, &secret).await.is_ok();
-    if let Some(webhook) = state.lock().unwrap().webhooks.iter_mut().find(|w| w.id == id) {
-        webhook.valid = valid;
-    }
-    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": {"valid": valid}}))
+        HttpResponse::Ok().json(json!({"data": {"valid": valid}}))
+    })
+    .await
 }
 
-fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResponse {
-    let mut s = state.lock().unwrap();
-    let app = match authenticate_bearer(req, &s) {
-        Ok(app) => app,
-        Err(response) => return response,
-    };
-    let rate = match rate_limit(&mut s, Endpoint::Webhooks, &app.api_key) {
-        Ok(rate) => rate,
-        Err(response) => return response,
-    };
-    let before = s.webhooks.len();
-    s.webhooks.retain(|w| !(w.id == id && w.api_key == app.api_key));
-    if s.webhooks.len() == before {
-        return webhook_not_found(id);
-    }
-    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": {"deleted": true}}))
+async fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResponse {
+    as_app(req, state, Endpoint::Webhooks, |app| async move {
+        let mut s = state.lock().unwrap();
+        let before = s.webhooks.len();
+        s.webhooks.retain(|w| !(w.id == id && w.api_key == app.api_key));
+        if s.webhooks.len() == before {
+            return webhook_not_found(id);
+        }
+        HttpResponse::Ok().json(json!({"data": {"deleted": true}}))
+    })
+    .await
 }
 
 fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpResponse {
-    let mut s = state.lock().unwrap();
-    let account = match authenticate_user(req, body, &mut s) {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let rate = match rate_limit(&mut s, Endpoint::Subscriptions, &account.user_id) {
-        Ok(rate) => rate,
-        Err(response) => return response,
-    };
-    let Some(webhook) = s.webhooks.iter_mut().find(|w| w.id == id && w.api_key == account.api_key) else {
-        return webhook_not_found(id);
-    };
-    if !webhook.subscribed_user_ids.contains(&account.user_id) {
-        webhook.subscribed_user_ids.push(account.user_id.clone());
-    }
-    with_rate_limit(HttpResponse::Ok(), rate).json(json!({"data": {"subscribed": true}}))
+    as_user(req, body, state, Endpoint::Subscriptions, |s, account| {
+        let Some(webhook) = s.webhooks.iter_mut().find(|w| w.id == id && w.api_key == account.api_key) else {
+            return webhook_not_found(id);
+        };
+        if !webhook.subscribed_user_ids.contains(&account.user_id) {
+            webhook.subscribed_user_ids.push(account.user_id.clone());
+        }
+        HttpResponse::Ok().json(json!({"data": {"subscribed": true}}))
+    })
 }
 
 fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &str) -> HttpResponse {
-    let mut s = state.lock().unwrap();
-    let account = match authenticate_user(req, body, &mut s) {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let rate = match rate_limit(&mut s, Endpoint::SendMessage, &account.user_id) {
-        Ok(rate) => rate,
-        Err(response) => return response,
-    };
-    if participant.is_empty() || !participant.bytes().all(|b| b.is_ascii_digit()) {
-        return invalid_request("participant_id must be an X id", json!([{"message": "participant_id is invalid"}]));
-    }
-    let Some(text) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["text"].as_str().map(str::to_owned)).filter(|t| !t.is_empty()) else {
-        return invalid_request("One or more parameters to your request was invalid.", json!([{"message": "text is required"}]));
-    };
-    let id = s.new_id();
-    let conversation = conversation_id(&account.user_id, participant);
-    let event = FakeDmEvent {
-        id: id.clone(),
-        text,
-        sender_id: account.user_id.clone(),
-        participant_ids: vec![account.user_id.clone(), participant.to_owned()],
-        created_at: now_rfc3339(),
-        dm_conversation_id: conversation.clone(),
-    };
-    s.dm_events.entry(account.user_id.clone()).or_default().insert(0, event);
-    with_rate_limit(HttpResponse::Created(), rate).json(json!({"data": {"dm_conversation_id": conversation, "dm_event_id": id}}))
+    as_user(req, body, state, Endpoint::SendMessage, |s, account| {
+        if participant.is_empty() || !participant.bytes().all(|b| b.is_ascii_digit()) {
+            return invalid_request("participant_id must be an X id", json!([{"message": "participant_id is invalid"}]));
+        }
+        let Some(text) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["text"].as_str().map(str::to_owned)).filter(|t| !t.is_empty()) else {
+            return invalid_request("One or more parameters to your request was invalid.", json!([{"message": "text is required"}]));
+        };
+        let id = s.new_id();
+        let conversation = conversation_id(&account.user_id, participant);
+        let event = FakeDmEvent {
+            id: id.clone(),
+            text,
+            sender_id: account.user_id.clone(),
+            participant_ids: vec![account.user_id.clone(), participant.to_owned()],
+            created_at: now_rfc3339(),
+            dm_conversation_id: conversation.clone(),
+        };
+        s.dm_events.entry(account.user_id.clone()).or_default().insert(0, event);
+        HttpResponse::Created().json(json!({"data": {"dm_conversation_id": conversation, "dm_event_id": id}}))
+    })
 }
 
 /// X names a one-to-one conversation by both ids, smaller first.
