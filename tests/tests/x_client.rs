@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use x_connector::client::{Authentication, DmEventsQuery, WalkStop};
 use x_connector::webhook::{WebhookDelivery, WebhookKey, SIGNATURE_HEADER};
-use x_connector::{AppCredentials, Secret, SignatureMethod, UserCredentials, XClient, XClientConfig, XError};
+use x_connector::{AppCredentials, RateLimit, Secret, SignatureMethod, UserCredentials, XClient, XClientConfig, XError};
 use xchannel_tests::fake_x::{Endpoint, FakeAccount, FakeX, Fault};
 
 const API_KEY: &str = "channel-api-key";
@@ -75,6 +75,45 @@ async fn every_answer_carries_the_rate_limit_headers_as_data() {
     let rate_limit = me.rate_limit.expect("rate-limit headers");
     assert_eq!((rate_limit.limit, rate_limit.remaining), (75, 74));
     assert!(rate_limit.reset > 0);
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// X sends its three rate-limit headers on every v2 answer, with its documented 15-minute
+/// windows, not only when a test configured a limit (R-INGEST-6).
+#[tokio::test]
+async fn every_answer_carries_x_default_rate_limit_headers_without_a_configured_limit() {
+    let fake = fake_x().await;
+    fake.allow_http_webhooks(true);
+    let receiver = start_receiver(API_KEY_SECRET).await;
+    let x = client(&fake);
+    let now = now_secs();
+    let check = |what: &str, rate_limit: Option<RateLimit>, limit: u64, remaining: u64| {
+        let rate_limit = rate_limit.unwrap_or_else(|| panic!("{what}: no rate-limit headers"));
+        assert_eq!((rate_limit.limit, rate_limit.remaining), (limit, remaining), "{what}");
+        assert!(rate_limit.reset > now && rate_limit.reset <= now_secs() + 15 * 60, "{what}: reset {}, now {now}", rate_limit.reset);
+    };
+    let method = SignatureMethod::HmacSha1;
+    check("GET /2/users/me", x.users_me(&credentials(), method).await.unwrap().rate_limit, 75, 74);
+    let page = x.dm_events(&credentials(), method, &DmEventsQuery::for_ingestion()).await.unwrap();
+    check("GET /2/dm_events", page.rate_limit, 300, 299);
+    let sent = x.send_direct_message(&credentials(), method, CUSTOMER_ID, "hello").await.unwrap();
+    check("POST /2/dm_conversations/with/:id/messages", sent.rate_limit, 200, 199);
+    let token = x.app_bearer_token(&app()).await.unwrap();
+    check("POST /oauth2/token", token.rate_limit, 300, 299);
+    let bearer = token.value;
+    let webhook = x.create_webhook(&bearer, &receiver.url).await.unwrap();
+    check("POST /2/webhooks", webhook.rate_limit, 15, 14);
+    check("GET /2/webhooks", x.list_webhooks(&bearer).await.unwrap().rate_limit, 15, 13);
+    let subscribed = x.subscribe_account(&credentials(), method, &webhook.value.id).await.unwrap();
+    check("POST /2/account_activity/webhooks/:id/subscriptions/all", subscribed.rate_limit, 500, 499);
+
+    // An answer X refuses after counting the call carries them too.
+    let error = x.send_direct_message(&credentials(), method, CUSTOMER_ID, "").await.unwrap_err();
+    assert!(matches!(error, XError::Api { status: 400, .. }), "{error:?}");
+    check("400 from POST /2/dm_conversations/with/:id/messages", error.rate_limit(), 200, 198);
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ struct Args {
     /// Refuse HMAC-SHA256 signatures with 401, as X may.
     #[arg(long)]
     refuse_hmac_sha256: bool,
-    /// Calls allowed per 15 minutes on GET /2/dm_events.
+    /// Calls allowed per 15 minutes on GET /2/dm_events (X documents 300).
     #[arg(long, default_value_t = 300)]
     dm_events_limit: u64,
 }

@@ -1,6 +1,7 @@
 //! A fake X for tests and demos: serves the X API v2 endpoints the connector uses with X's
 //! documented shapes and headers, verifies every OAuth 1.0a signature (HMAC-SHA1 and
-//! HMAC-SHA256) with its own code, enforces rate limits, injects faults, and drives the
+//! HMAC-SHA256) with its own code, enforces X's documented rate limits (or a test's) with the
+//! three `x-rate-limit-*` headers on every counted answer, injects faults, and drives the
 //! webhook side (CRC checks, signed deliveries).
 //!
 //! Webhooks are registered only at `https` URLs without a port, as X does, unless
@@ -138,7 +139,8 @@ impl FakeX {
         self.state().dm_events.get(user_id).cloned().unwrap_or_default()
     }
 
-    /// Limits `endpoint` to `limit` calls per `window` and per caller, with X's headers.
+    /// Limits `endpoint` to `limit` calls per `window` and per caller, with X's headers,
+    /// instead of X's documented limit ([`Endpoint::x_default_rule`]).
     pub fn set_rate_limit(&self, endpoint: Endpoint, limit: u64, window: Duration) {
         let mut s = self.state();
         s.rate_limits.insert(endpoint, RateLimitRule { limit, window });

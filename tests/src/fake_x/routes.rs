@@ -110,11 +110,11 @@ fn invalid_request(detail: &str, errors: Value) -> HttpResponse {
     }))
 }
 
-/// The rate-limit window after a call was counted, when the endpoint has a rule.
-type Rate = Option<(RateLimitRule, Window)>;
+/// The rule and window of an endpoint after a call was counted.
+type Rate = (RateLimitRule, Window);
 
 /// X's `x-rate-limit-limit`, `-remaining` and `-reset` headers.
-fn insert_rate_limit(response: &mut HttpResponse, (rule, window): (RateLimitRule, Window)) {
+fn insert_rate_limit(response: &mut HttpResponse, (rule, window): Rate) {
     let headers = response.headers_mut();
     for (name, value) in [
         ("x-rate-limit-limit", rule.limit),
@@ -125,11 +125,10 @@ fn insert_rate_limit(response: &mut HttpResponse, (rule, window): (RateLimitRule
     }
 }
 
-/// An endpoint's own answer, with the rate-limit headers when it succeeded.
+/// An endpoint's own answer, success or refusal, with the rate-limit headers: X sends them on
+/// every answer to a call it counted.
 fn rated(mut response: HttpResponse, rate: Rate) -> HttpResponse {
-    if let Some(rate) = rate.filter(|_| response.status().is_success()) {
-        insert_rate_limit(&mut response, rate);
-    }
+    insert_rate_limit(&mut response, rate);
     response
 }
 

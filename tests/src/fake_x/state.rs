@@ -78,6 +78,28 @@ pub struct RateLimitRule {
     pub window: Duration,
 }
 
+/// X's windows are 15 minutes long.
+const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
+
+impl Endpoint {
+    /// The limit the fake X applies until a test sets another: X's documented 15-minute
+    /// limits, per user in user context and per app with a bearer token or the API key.
+    pub fn x_default_rule(self) -> RateLimitRule {
+        let limit = match self {
+            Endpoint::UsersMe => 75,
+            Endpoint::DmEvents => 300,
+            Endpoint::SendMessage => 200,
+            // One counter for POST, GET, PUT and DELETE /2/webhooks, each 15 per 15 minutes
+            // at X; the fake's shared window is stricter than X's.
+            Endpoint::Webhooks => 15,
+            Endpoint::Subscriptions => 500,
+            // X documents no figure for POST /oauth2/token; a generous one of the fake's own.
+            Endpoint::Token => 300,
+        };
+        RateLimitRule { limit, window: FIFTEEN_MINUTES }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Window {
     pub reset: u64,
@@ -102,6 +124,7 @@ pub(crate) struct State {
     /// Per user id, newest first.
     pub dm_events: HashMap<String, Vec<FakeDmEvent>>,
     pub webhooks: Vec<FakeWebhook>,
+    /// Limits set by tests; every other endpoint has [`Endpoint::x_default_rule`].
     pub rate_limits: HashMap<Endpoint, RateLimitRule>,
     pub windows: HashMap<(Endpoint, String), Window>,
     pub faults: VecDeque<Fault>,
@@ -138,10 +161,8 @@ impl State {
     }
 
     /// Counts one call against `endpoint` for `caller`; `Err` carries the window when exhausted.
-    pub fn take_rate_limit(&mut self, endpoint: Endpoint, caller: &str) -> Result<Option<(RateLimitRule, Window)>, (RateLimitRule, Window)> {
-        let Some(rule) = self.rate_limits.get(&endpoint).copied() else {
-            return Ok(None);
-        };
+    pub fn take_rate_limit(&mut self, endpoint: Endpoint, caller: &str) -> Result<(RateLimitRule, Window), (RateLimitRule, Window)> {
+        let rule = self.rate_limits.get(&endpoint).copied().unwrap_or_else(|| endpoint.x_default_rule());
         let now = now_secs();
         let window = self
             .windows
@@ -154,7 +175,7 @@ impl State {
             return Err((rule, *window));
         }
         window.used += 1;
-        Ok(Some((rule, *window)))
+        Ok((rule, *window))
     }
 }
 
