@@ -7,32 +7,9 @@ use anyhow::Context;
 use clap::Args;
 use serde::Deserialize;
 
-/// A configuration value that must never be printed.
-#[derive(Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(redacted)")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
-    }
-}
+/// A configuration value that must never be printed: the same type that carries X
+/// credentials to the connector.
+pub use x_connector::Secret;
 
 /// Where the deployment runs; the X channel is offered only outside the Chinese mainland
 /// (R-INTEG-5).

@@ -4,7 +4,8 @@ use std::fmt;
 
 /// Holds a credential (API key secret, access token, bearer token...). Reading it takes an
 /// explicit [`Secret::expose`], so a secret cannot reach a log line by `{:?}` by accident.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {

@@ -139,7 +139,7 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
         bind: Some("127.0.0.1:0".into()),
         database_url: Some(database_url.clone()),
         data_dir: Some(data_dir.clone()),
-        master_key: Some(Secret::new(MASTER_KEY.into())),
+        master_key: Some(Secret::new(MASTER_KEY)),
         public_url: Some(options.public_url),
         region: Some(options.region),
         ..Options::default()
