@@ -302,16 +302,34 @@ pub(crate) async fn visible_channel(state: &AppState, caller: &TenantPrincipal, 
     Ok(found)
 }
 
-/// Reads a channel; the `ETag` header carries its version.
-#[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = String, Path)), responses(
+/// Reads a channel; the `ETag` header carries its version, and `If-None-Match` with the
+/// current ETag answers 304 without a body.
+#[utoipa::path(tag = "channels", security(("bearer" = [])),
+    params(("id" = String, Path), ("If-None-Match" = Option<String>, Header, description = "an ETag read earlier")),
+    responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's version"))),
+    (status = 304, description = "the channel still has the version named by If-None-Match"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/channels/{id}")]
-pub async fn get_channel(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_channel(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let caller = principal.tenant()?;
     let model = visible_channel(&state, &caller, &id).await?;
+    let current = etag(model.version);
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == current.to_string()));
+    if unchanged {
+        return Ok(HttpResponse::NotModified().insert_header(header::ETag(current)).finish());
+    }
     Ok(respond(HttpResponse::Ok(), channel_out(&state, model)?))
 }
 

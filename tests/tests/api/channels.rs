@@ -25,6 +25,13 @@ async fn creates_a_channel_and_reads_it_back_with_its_etag() {
     assert_eq!(read.status, 200);
     assert_eq!(read.etag(), "\"1\"");
     assert_eq!(read.body, created.body);
+
+    let path = format!("/api/v1/channels/{id}");
+    let unchanged = app.call_with(Method::GET, &path, &tenant.admin_token, None, &[("if-none-match", "\"1\"")]).await;
+    assert_eq!(unchanged.status, 304);
+    assert!(unchanged.text.is_empty());
+    let changed = app.call_with(Method::GET, &path, &tenant.admin_token, None, &[("if-none-match", "\"0\"")]).await;
+    assert_eq!(changed.status, 200);
 }
 
 #[actix_web::test]
