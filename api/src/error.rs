@@ -3,7 +3,7 @@
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// One failing field of a request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -222,3 +222,50 @@ impl ResponseError for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The problem responses most operations share, named once for the OpenAPI document.
+/// They describe answers; nothing constructs them.
+#[allow(dead_code)]
+pub mod responses {
+    use super::*;
+
+    /// 400: a body that is not JSON, or a bad query parameter.
+    #[derive(IntoResponses)]
+    #[response(status = 400, description = "The body is not JSON, or a query parameter is bad", content_type = "application/problem+json")]
+    pub struct BadRequest(Problem);
+
+    /// 401.
+    #[derive(IntoResponses)]
+    #[response(status = 401, description = "No token, or an unknown or revoked one", content_type = "application/problem+json")]
+    pub struct Unauthenticated(Problem);
+
+    /// 403.
+    #[derive(IntoResponses)]
+    #[response(status = 403, description = "The token's role may not do this", content_type = "application/problem+json")]
+    pub struct Forbidden(Problem);
+
+    /// 404.
+    #[derive(IntoResponses)]
+    #[response(status = 404, description = "No such resource in the caller's tenant", content_type = "application/problem+json")]
+    pub struct NotFound(Problem);
+
+    /// 409 from a race the database settled.
+    #[derive(IntoResponses)]
+    #[response(status = 409, description = "A related resource changed at the same moment", content_type = "application/problem+json")]
+    pub struct ConflictingChange(Problem);
+
+    /// 413.
+    #[derive(IntoResponses)]
+    #[response(status = 413, description = "The body is over 1 MiB", content_type = "application/problem+json")]
+    pub struct PayloadTooLarge(Problem);
+
+    /// 415.
+    #[derive(IntoResponses)]
+    #[response(status = 415, description = "The body is not application/json", content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(Problem);
+
+    /// 422.
+    #[derive(IntoResponses)]
+    #[response(status = 422, description = "Rule violations: every failing field, as JSON pointers", content_type = "application/problem+json")]
+    pub struct Unprocessable(Problem);
+}

@@ -8,8 +8,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::{
+    error::responses::{BadRequest, Forbidden, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     auth::Principal,
-    error::{ApiResult, Problem},
+    error::ApiResult,
     input::Fields,
     state::AppState,
     store::{non_working_day, tenant},
@@ -60,7 +61,7 @@ async fn read(state: &AppState, tenant_id: &str) -> ApiResult<ServiceCalendarOut
 /// Reads the tenant's non-working days.
 #[utoipa::path(tag = "service-calendar", security(("bearer" = [])), responses(
     (status = 200, body = ServiceCalendarOut),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/service-calendar")]
 pub async fn get_calendar(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
@@ -76,12 +77,12 @@ fn check_date(s: &str) -> Option<(&'static str, String)> {
 /// Replaces the tenant's non-working days.
 #[utoipa::path(tag = "service-calendar", request_body = ServiceCalendarIn, security(("bearer" = [])), responses(
     (status = 200, body = ServiceCalendarOut),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    Unprocessable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
 ))]
 #[put("/service-calendar")]
 pub async fn put_calendar(state: web::Data<AppState>, principal: Principal, body: web::Json<Value>) -> ApiResult<HttpResponse> {

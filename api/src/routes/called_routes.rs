@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{checked_id, pagination::{self, PageParams}};
 use crate::{
+    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     auth::TenantPrincipal,
     auth::Principal,
     error::{ApiError, ApiResult, Problem},
@@ -72,13 +73,13 @@ pub struct CalledRouteIn {
 /// Creates a called route.
 #[utoipa::path(tag = "called-routes", request_body = CalledRouteIn, security(("bearer" = [])), responses(
     (status = 201, body = CalledRouteOut),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
     (status = 409, body = Problem, content_type = "application/problem+json", description = "name taken"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    Unprocessable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
 ))]
 #[post("/called-routes")]
 pub async fn create_route(state: web::Data<AppState>, principal: Principal, body: web::Json<Value>) -> ApiResult<HttpResponse> {
@@ -161,8 +162,8 @@ pub async fn visible_route_ous(state: &AppState, caller: &TenantPrincipal) -> Ap
 /// Lists called routes, filtered by OU and media type.
 #[utoipa::path(tag = "called-routes", params(RouteQuery), security(("bearer" = [])), responses(
     (status = 200, body = CalledRouteList),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
 ))]
 #[get("/called-routes")]
 pub async fn list_routes(state: web::Data<AppState>, principal: Principal, query: web::Query<RouteQuery>) -> ApiResult<HttpResponse> {
@@ -216,8 +217,8 @@ async fn visible_route(state: &AppState, principal: &Principal, id: &str) -> Api
 /// Reads one called route.
 #[utoipa::path(tag = "called-routes", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 200, body = CalledRouteOut),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    NotFound,
 ))]
 #[get("/called-routes/{id}")]
 pub async fn get_route(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -227,9 +228,9 @@ pub async fn get_route(state: web::Data<AppState>, principal: Principal, id: web
 /// Deletes a called route that no channel uses as its skill queue.
 #[utoipa::path(tag = "called-routes", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 204, description = "deleted"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    Forbidden,
+    NotFound,
     (status = 409, body = Problem, content_type = "application/problem+json", description = "a channel uses it"),
 ))]
 #[delete("/called-routes/{id}")]

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{called_routes::visible_route_ous, checked_id, pagination::{self, PageParams}};
 use crate::{
+    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     auth::{Principal, TenantPrincipal},
     store::channels::{self as channel_store, CredentialHints, IntegrationStatus},
     config::Region,
@@ -188,13 +189,13 @@ async fn validated(
 /// Creates a channel in `draft` status.
 #[utoipa::path(tag = "channels", request_body = channel_config::ChannelDraft, security(("bearer" = [])), responses(
     (status = 201, body = ChannelOut, headers(("ETag" = String, description = "the channel's version"))),
-    (status = 400, body = Problem, content_type = "application/problem+json", description = "malformed JSON"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
     (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "every invalid field, as JSON pointers"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
 ))]
 #[post("/channels")]
 pub async fn create_channel(
@@ -231,8 +232,8 @@ pub struct ChannelQuery {
 /// Lists channels by name; tenant users see those of their OUs.
 #[utoipa::path(tag = "channels", params(ChannelQuery), security(("bearer" = [])), responses(
     (status = 200, body = ChannelList),
-    (status = 400, body = Problem, content_type = "application/problem+json", description = "every invalid query parameter"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
 ))]
 #[get("/channels")]
 pub async fn list_channels(
@@ -309,8 +310,8 @@ pub(crate) async fn visible_channel(state: &AppState, caller: &TenantPrincipal, 
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's version"))),
     (status = 304, description = "the channel still has the version named by If-None-Match"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    NotFound,
 ))]
 #[get("/channels/{id}")]
 pub async fn get_channel(
@@ -359,16 +360,16 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
     params(("id" = String, Path), ("If-Match" = String, Header, description = "the ETag read with the channel")),
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's new version"))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 412, body = Problem, content_type = "application/problem+json", description = "the channel changed since it was read"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    Unprocessable,
     (status = 428, body = Problem, content_type = "application/problem+json", description = "If-Match is missing"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    PayloadTooLarge,
+    UnsupportedMediaType,
 ))]
 #[put("/channels/{id}")]
 pub async fn replace_channel(
@@ -393,9 +394,9 @@ pub async fn replace_channel(
 /// Deletes a channel. `If-Match` is optional here.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 204, description = "deleted"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    Forbidden,
+    NotFound,
     (status = 412, body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/channels/{id}")]

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::checked_id;
 use crate::{
+    error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     auth::Principal,
     error::{ApiError, ApiResult, Problem},
     input::Fields,
@@ -55,13 +56,13 @@ pub struct OuIn {
 /// Creates an OU, at the root or under `parentId`.
 #[utoipa::path(tag = "ous", request_body = OuIn, security(("bearer" = [])), responses(
     (status = 201, body = OuOut),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "a related resource changed at the same moment"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    Unprocessable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ConflictingChange,
 ))]
 #[post("/ous")]
 pub async fn create_ou(
@@ -95,7 +96,7 @@ pub async fn create_ou(
 /// Lists the tenant's OUs; a tenant user sees its own OUs and those below them.
 #[utoipa::path(tag = "ous", security(("bearer" = [])), responses(
     (status = 200, body = OuList),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/ous")]
 pub async fn list_ous(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
@@ -122,8 +123,8 @@ async fn visible_ou(state: &AppState, principal: &Principal, id: &str) -> ApiRes
 /// Reads one OU.
 #[utoipa::path(tag = "ous", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 200, body = OuOut),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    NotFound,
 ))]
 #[get("/ous/{id}")]
 pub async fn get_ou(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -133,9 +134,9 @@ pub async fn get_ou(state: web::Data<AppState>, principal: Principal, id: web::P
 /// Deletes an OU that has no child OUs, called routes or channels.
 #[utoipa::path(tag = "ous", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 204, description = "deleted"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    Forbidden,
+    NotFound,
     (status = 409, body = Problem, content_type = "application/problem+json", description = "the OU is still in use"),
 ))]
 #[delete("/ous/{id}")]

@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 
 use super::{checked_id, pagination::{self, PageParams}};
 use crate::{
+    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     auth::Principal,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     input::Fields,
     state::AppState,
     store::{new_id, now, tenant},
@@ -95,12 +96,12 @@ fn read_tenant(body: &Value, creating: bool) -> ApiResult<TenantFields> {
 /// Creates a tenant.
 #[utoipa::path(tag = "tenants", request_body = TenantIn, security(("bearer" = [])), responses(
     (status = 201, body = TenantOut),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    Unprocessable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
 ))]
 #[post("/tenants")]
 pub async fn create_tenant(
@@ -127,9 +128,9 @@ pub async fn create_tenant(
 /// Lists tenants (system administrators).
 #[utoipa::path(tag = "tenants", params(PageParams), security(("bearer" = [])), responses(
     (status = 200, body = TenantList),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
 ))]
 #[get("/tenants")]
 pub async fn list_tenants(
@@ -165,8 +166,8 @@ async fn visible_tenant(state: &AppState, principal: &Principal, id: &str) -> Ap
 /// Reads a tenant: any tenant for a system administrator, its own for a tenant token.
 #[utoipa::path(tag = "tenants", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 200, body = TenantOut),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    NotFound,
 ))]
 #[get("/tenants/{id}")]
 pub async fn get_tenant(
@@ -181,13 +182,13 @@ pub async fn get_tenant(
 /// Changes a tenant's name, time zone or OU isolation; omitted fields keep their value.
 #[utoipa::path(tag = "tenants", request_body = TenantIn, security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 200, body = TenantOut),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
 ))]
 #[patch("/tenants/{id}")]
 pub async fn update_tenant(

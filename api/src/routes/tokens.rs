@@ -13,9 +13,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{checked_id, pagination::{self, PageParams}};
 use crate::{
+    error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     auth::{Principal, Role, TOKEN_PREFIX},
     crypto::{self, Keyring},
-    error::{ApiError, ApiResult, FieldError, Problem},
+    error::{ApiError, ApiResult, FieldError},
     input::Fields,
     state::AppState,
     store::{api_token, new_id, now, ou, tenant},
@@ -117,13 +118,13 @@ pub async fn mint<C: ConnectionTrait>(
 /// Mints a token for a tenant.
 #[utoipa::path(tag = "tokens", request_body = TokenIn, security(("bearer" = [])), responses(
     (status = 201, body = TokenCreatedOut),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "body over 1 MiB"),
-    (status = 415, body = Problem, content_type = "application/problem+json", description = "body not application/json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "a related resource changed at the same moment"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    Unprocessable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ConflictingChange,
 ))]
 #[post("/tokens")]
 pub async fn create_token(
@@ -203,9 +204,9 @@ pub struct TokenQuery {
 /// Lists tokens without their secrets.
 #[utoipa::path(tag = "tokens", params(TokenQuery), security(("bearer" = [])), responses(
     (status = 200, body = TokenList),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
 ))]
 #[get("/tokens")]
 pub async fn list_tokens(
@@ -239,9 +240,9 @@ pub async fn list_tokens(
 /// Revokes a token; it stops working at once on this instance, within seconds on others.
 #[utoipa::path(tag = "tokens", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 204, description = "revoked"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+    Forbidden,
+    NotFound,
 ))]
 #[delete("/tokens/{id}")]
 pub async fn revoke_token(

@@ -10,8 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::channels::visible_channel;
 use crate::{
+    error::responses::{BadRequest, NotFound, Unauthenticated},
     auth::Principal,
-    error::{ApiError, ApiResult, FieldError, Problem},
+    error::{ApiError, ApiResult, FieldError},
     state::AppState,
     store::{non_working_day, tenant},
 };
@@ -48,9 +49,9 @@ pub struct WorkTimeStatusOut {
 /// Whether the channel's agents work at an instant.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = String, Path), WorkTimeQuery), responses(
     (status = 200, body = WorkTimeStatusOut),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    BadRequest,
+    Unauthenticated,
+    NotFound,
 ))]
 #[get("/channels/{id}/work-time")]
 pub async fn channel_work_time(
