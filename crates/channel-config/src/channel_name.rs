@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::violation::{char_len, Violation, Violations};
+use crate::violation::{char_len, Violation};
 
 /// Longest channel name (R-BASIC-1).
 pub const CHANNEL_NAME_MAX_CHARS: usize = 64;
@@ -56,18 +56,7 @@ impl ChannelName {
     }
 }
 
-impl TryFrom<String> for ChannelName {
-    type Error = Violations;
-    fn try_from(raw: String) -> Result<Self, Violations> {
-        Self::parse(&raw).map_err(Violations)
-    }
-}
-
-impl From<ChannelName> for String {
-    fn from(name: ChannelName) -> String {
-        name.0
-    }
-}
+string_conversions!(ChannelName);
 
 impl AsRef<str> for ChannelName {
     fn as_ref(&self) -> &str {

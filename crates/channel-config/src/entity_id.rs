@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::violation::{char_len, Violation, Violations};
+use crate::violation::{char_len, Violation};
 
 /// Longest id accepted for a referenced resource.
 pub const ENTITY_ID_MAX_CHARS: usize = 64;
@@ -44,18 +44,7 @@ impl EntityId {
     }
 }
 
-impl TryFrom<String> for EntityId {
-    type Error = Violations;
-    fn try_from(raw: String) -> Result<Self, Violations> {
-        Self::parse(&raw).map_err(Violations)
-    }
-}
-
-impl From<EntityId> for String {
-    fn from(id: EntityId) -> String {
-        id.0
-    }
-}
+string_conversions!(EntityId);
 
 #[cfg(test)]
 mod tests {

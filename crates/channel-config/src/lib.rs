@@ -4,6 +4,25 @@
 //!
 //! Entry point: [`parse_channel`], which reports every violation of a request at once.
 
+/// Lets serde read and write a parsed text newtype as a plain string: reading goes through
+/// the type's `parse`, so a stored value is checked again on the way in.
+macro_rules! string_conversions {
+    ($name:ident) => {
+        impl TryFrom<String> for $name {
+            type Error = crate::violation::Violations;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw).map_err(crate::violation::Violations)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+    };
+}
+
 mod account_level;
 mod channel_name;
 mod channel_type;

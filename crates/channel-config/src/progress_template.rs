@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::reminder_text::text_violations;
-use crate::violation::{Violation, Violations};
+use crate::violation::Violation;
 
 /// The variables a progress reminder may use (R-BASIC-9).
 pub const PROGRESS_VARIABLES: [&str; 4] = ["userId", "nickName", "position", "waitTime"];
@@ -71,18 +71,7 @@ fn unknown_variables(raw: &str) -> Vec<Violation> {
     found
 }
 
-impl TryFrom<String> for ProgressTemplate {
-    type Error = Violations;
-    fn try_from(raw: String) -> Result<Self, Violations> {
-        Self::parse(&raw).map_err(Violations)
-    }
-}
-
-impl From<ProgressTemplate> for String {
-    fn from(template: ProgressTemplate) -> String {
-        template.0
-    }
-}
+string_conversions!(ProgressTemplate);
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::violation::{char_len, Violation, Violations};
+use crate::violation::{char_len, Violation};
 
 /// Longest text sent to a customer (R-BASIC-8).
 pub const TEXT_MAX_CHARS: usize = 256;
@@ -91,18 +91,7 @@ pub(crate) fn text_violations(raw: &str) -> Vec<Violation> {
     found
 }
 
-impl TryFrom<String> for ReminderText {
-    type Error = Violations;
-    fn try_from(raw: String) -> Result<Self, Violations> {
-        Self::parse(&raw).map_err(Violations)
-    }
-}
-
-impl From<ReminderText> for String {
-    fn from(text: ReminderText) -> String {
-        text.0
-    }
-}
+string_conversions!(ReminderText);
 
 #[cfg(test)]
 mod tests {

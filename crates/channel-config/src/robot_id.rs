@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::violation::{char_len, Violation, Violations};
+use crate::violation::{char_len, Violation};
 
 /// Longest robot id.
 pub const ROBOT_ID_MAX_CHARS: usize = 128;
@@ -51,18 +51,7 @@ impl RobotId {
     }
 }
 
-impl TryFrom<String> for RobotId {
-    type Error = Violations;
-    fn try_from(raw: String) -> Result<Self, Violations> {
-        Self::parse(&raw).map_err(Violations)
-    }
-}
-
-impl From<RobotId> for String {
-    fn from(id: RobotId) -> String {
-        id.0
-    }
-}
+string_conversions!(RobotId);
 
 #[cfg(test)]
 mod tests {
