@@ -18,6 +18,10 @@ struct Args {
     /// Refuse HMAC-SHA256 signatures with 401, as X may.
     #[arg(long)]
     refuse_hmac_sha256: bool,
+    /// Serve https under a certificate from a CA made at start; its PEM is printed, to upload
+    /// as the X authentication certificate.
+    #[arg(long)]
+    tls: bool,
     /// Calls allowed per 15 minutes on GET /2/dm_events (X documents 300).
     #[arg(long, default_value_t = 300)]
     dm_events_limit: u64,
@@ -31,7 +35,11 @@ const ACCESS_TOKEN_SECRET: &str = "demo-access-token-secret";
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let fake = FakeX::start_on(args.port).await?;
+    let fake = if args.tls {
+        FakeX::start_tls_on(args.port).await?
+    } else {
+        FakeX::start_on(args.port).await?
+    };
     fake.allow_http_webhooks(args.allow_http);
     fake.refuse_hmac_sha256(args.refuse_hmac_sha256);
     fake.set_rate_limit(Endpoint::DmEvents, args.dm_events_limit, Duration::from_secs(15 * 60));
@@ -52,6 +60,9 @@ async fn main() -> std::io::Result<()> {
     println!("access token secret: {ACCESS_TOKEN_SECRET}");
     println!("bearer token:        {}", app.bearer_token);
     println!("webhooks at http URLs: {}", if args.allow_http { "allowed" } else { "refused (https without port only)" });
+    if let Some(ca) = fake.ca_certificate_pem() {
+        println!("CA certificate to trust (the X authentication certificate):\n{ca}");
+    }
     tokio::signal::ctrl_c().await?;
     fake.stop().await;
     Ok(())

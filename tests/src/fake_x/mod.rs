@@ -6,11 +6,15 @@
 //!
 //! Webhooks are registered only at `https` URLs without a port, as X does, unless
 //! [`FakeX::allow_http_webhooks`] is switched on for tests that run the service on plain http.
+//!
+//! [`FakeX::start`] serves plain http; [`FakeX::start_tls`] serves the same endpoints over https
+//! with a certificate from a CA made at start, whose PEM [`FakeX::ca_certificate_pem`] gives.
 
 mod driver;
 mod oauth_check;
 mod routes;
 mod state;
+mod tls;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -20,6 +24,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpServer};
 
 pub use driver::{direct_message_delivery, sha256_signature, WebhookDriver};
+pub use tls::unrelated_ca_certificate_pem;
 pub use state::{Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest};
 
 use routes::Shared;
@@ -29,6 +34,7 @@ use state::{now_rfc3339, State};
 pub struct FakeX {
     base_url: String,
     port: u16,
+    ca_certificate_pem: Option<String>,
     state: Shared,
     driver: WebhookDriver,
     handle: ServerHandle,
@@ -51,6 +57,22 @@ impl FakeX {
 
     /// Starts on 127.0.0.1:`port` (0 lets the system choose). Must run inside a tokio runtime.
     pub async fn start_on(port: u16) -> std::io::Result<FakeX> {
+        FakeX::serve(port, None)
+    }
+
+    /// Starts on 127.0.0.1 with https, under a server certificate for `127.0.0.1` and
+    /// `localhost` signed by a CA made for this fake alone: a client trusts it only when given
+    /// [`FakeX::ca_certificate_pem`].
+    pub async fn start_tls() -> std::io::Result<FakeX> {
+        FakeX::start_tls_on(0).await
+    }
+
+    /// [`FakeX::start_tls`] on 127.0.0.1:`port` (0 lets the system choose).
+    pub async fn start_tls_on(port: u16) -> std::io::Result<FakeX> {
+        FakeX::serve(port, Some(tls::server_tls()?))
+    }
+
+    fn serve(port: u16, tls: Option<tls::ServerTls>) -> std::io::Result<FakeX> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let port = listener.local_addr()?.port();
         let state: Shared = Arc::new(Mutex::new(State::new()));
@@ -66,23 +88,32 @@ impl FakeX {
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)?
-        .run();
+        .shutdown_timeout(1);
+        let (scheme, ca_certificate_pem, server) = match tls {
+            None => ("http", None, server.listen(listener)?),
+            Some(tls) => ("https", Some(tls.ca_certificate_pem), server.listen_rustls_0_23(listener, tls.config)?),
+        };
+        let server = server.run();
         let handle = server.handle();
         tokio::spawn(server);
         Ok(FakeX {
-            base_url: format!("http://127.0.0.1:{port}"),
+            base_url: format!("{scheme}://127.0.0.1:{port}"),
             port,
+            ca_certificate_pem,
             state,
             driver,
             handle,
         })
     }
 
-    /// `http://127.0.0.1:PORT`, to use as the connector's base URL.
+    /// `http://127.0.0.1:PORT` (`https` when started with TLS), the connector's base URL.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The PEM certificate of the CA behind the https fake's server certificate; `None` on http.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_certificate_pem.as_deref()
     }
 
     pub fn port(&self) -> u16 {

@@ -207,7 +207,8 @@ fn authenticate_user(req: &HttpRequest, body: &[u8], state: &mut State) -> Resul
         if is_form {
             params.extend(form_pairs(&String::from_utf8_lossy(body)));
         }
-        let base_uri = format!("http://{}{}", req.connection_info().host(), req.path());
+        let connection = req.connection_info();
+        let base_uri = format!("{}://{}{}", connection.scheme(), connection.host(), req.path());
         let base = base_string(req.method().as_str(), &base_uri, &params, &oauth);
         verify_signature(&oauth, &base, &app.api_key_secret, &account.access_token_secret)?;
         if !state.nonces.insert(format!("{consumer_key}:{timestamp}:{nonce}")) {
