@@ -80,6 +80,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("this endpoint answers only {0}")]
+    MethodNotAllowed(String),
     #[error("a channel with this name already exists in the tenant")]
     ChannelNameTaken,
     #[error("this API key is already used by another channel")]
@@ -130,6 +132,7 @@ impl ApiError {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::ChannelNameTaken => "channel_name_taken",
             ApiError::ApiKeyInUse => "api_key_in_use",
             ApiError::Conflict { code, .. } => code,
@@ -149,6 +152,7 @@ impl ApiError {
             ApiError::Unauthenticated => "Authentication required",
             ApiError::Forbidden(_) => "Not allowed",
             ApiError::NotFound(_) => "Not found",
+            ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::ChannelNameTaken => "Channel name already taken",
             ApiError::ApiKeyInUse => "API key already in use",
             ApiError::Conflict { .. } => "Conflict",
@@ -196,6 +200,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::ChannelNameTaken | ApiError::ApiKeyInUse | ApiError::Conflict { .. } => {
                 StatusCode::CONFLICT
             }
@@ -213,8 +218,14 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
-        if matches!(self, ApiError::Unauthenticated) {
-            response.insert_header(("www-authenticate", "Bearer"));
+        match self {
+            ApiError::Unauthenticated => {
+                response.insert_header(("www-authenticate", "Bearer"));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                response.insert_header(("allow", allow.as_str()));
+            }
+            _ => {}
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         response.body(body)

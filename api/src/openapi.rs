@@ -92,3 +92,39 @@ impl Modify for VersionPrefix {
 pub fn yaml() -> String {
     ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes")
 }
+
+/// The methods each documented path answers, so a request with another method gets 405
+/// and an `Allow` header instead of 404.
+pub struct MethodTable(Vec<(Vec<String>, String)>);
+
+impl MethodTable {
+    pub fn from_doc() -> Self {
+        let doc = ApiDoc::openapi();
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let item = serde_json::to_value(item).unwrap_or_default();
+                let methods: Vec<String> = ["get", "put", "post", "delete", "patch"]
+                    .iter()
+                    .filter(|m| item.get(**m).is_some())
+                    .map(|m| m.to_uppercase())
+                    .collect();
+                (segments, methods.join(", "))
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The `Allow` value for `path`, when it is one of ours.
+    pub fn allowed(&self, path: &str) -> Option<&str> {
+        let asked: Vec<&str> = path.split('/').collect();
+        self.0.iter().find_map(|(segments, allow)| {
+            let same = segments.len() == asked.len()
+                && segments.iter().zip(&asked).all(|(s, a)| s == a || (s.starts_with('{') && !a.is_empty()));
+            same.then_some(allow.as_str())
+        })
+    }
+}

@@ -19,7 +19,7 @@ use crate::{
     config::Settings,
     crypto::Keyring,
     error::{ApiError, FieldError},
-    openapi::ApiDoc,
+    openapi::{ApiDoc, MethodTable},
     routes::{self, health},
     state::AppState,
     store,
@@ -106,8 +106,11 @@ fn path_config() -> web::PathConfig {
 }
 
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    tracing::debug!(path = req.path(), "no route");
-    Err(ApiError::NotFound("endpoint"))
+    static METHODS: std::sync::OnceLock<MethodTable> = std::sync::OnceLock::new();
+    match METHODS.get_or_init(MethodTable::from_doc).allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed(allow.to_owned())),
+        None => Err(ApiError::NotFound("endpoint")),
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

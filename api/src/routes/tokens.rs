@@ -120,6 +120,7 @@ pub async fn mint<C: ConnectionTrait>(
     (status = 201, body = TokenCreatedOut),
     BadRequest,
     Unauthenticated,
+    NotFound,
     Forbidden,
     Unprocessable,
     PayloadTooLarge,

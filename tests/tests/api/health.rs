@@ -31,7 +31,14 @@ async fn an_unknown_path_is_a_404_problem() {
 async fn a_method_a_path_does_not_have_is_a_problem() {
     let app = spawn_app().await;
     let answer = app.call(Method::PUT, "/api/v1/tenants", &app.system_token, Some(&json!({}))).await;
-    assert!(answer.status == 404 || answer.status == 405, "{}", answer.status);
+    assert_eq!(answer.status, 405);
+    assert_eq!(answer.problem_code(), "method_not_allowed");
+    assert_eq!(answer.headers["allow"], "GET, POST");
+    let item = app.call(Method::POST, "/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1", &app.system_token, None).await;
+    assert_eq!(item.status, 405);
+    assert_eq!(item.headers["allow"], "GET, PUT, DELETE");
+    let unknown = app.call(Method::PUT, "/api/v1/nothing-here", &app.system_token, None).await;
+    assert_eq!(unknown.status, 404);
 }
 
 #[actix_web::test]
