@@ -9,6 +9,7 @@ pub mod client;
 mod encode;
 pub mod oauth;
 mod secret;
+pub mod trust;
 pub mod webhook;
 
 pub use client::{
