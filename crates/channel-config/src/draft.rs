@@ -18,16 +18,36 @@ use crate::work_time::WorkTimeDraft;
 pub struct XDraft {
     /// API key of the X project. Required on creation; on update, leave out to keep it.
     /// Printable ASCII without spaces, at most 256 characters. Used by one channel only.
-    #[schema(example = "xvz1evFS4wEEPTGEFPHBog")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[!-~]+$",
+        example = "xvz1evFS4wEEPTGEFPHBog"
+    )]
     pub api_key: Option<String>,
     /// API key secret. Required on creation; on update, leave out to keep it. Never returned.
-    #[schema(example = "L8qq9PZyRg6ieKGEKhZolGC0vJWLw8iEJ88DRdyOg")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[!-~]+$",
+        example = "L8qq9PZyRg6ieKGEKhZolGC0vJWLw8iEJ88DRdyOg"
+    )]
     pub api_key_secret: Option<String>,
     /// Access token. Required on creation; on update, leave out to keep it. Never returned.
-    #[schema(example = "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[!-~]+$",
+        example = "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"
+    )]
     pub access_token: Option<String>,
     /// Access token secret. Required on creation; on update, leave out to keep it. Never returned.
-    #[schema(example = "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE")]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[!-~]+$",
+        example = "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"
+    )]
     pub access_token_secret: Option<String>,
     /// `enterprise` receives messages by webhook; `basic` and `pro` pull every minute.
     pub account_level: AccountLevel,
@@ -77,6 +97,7 @@ pub struct XDraft {
 }))]
 pub struct ChannelDraft {
     /// Unique per tenant; `^[A-Za-z_][A-Za-z0-9_]{0,63}$` (R-BASIC-1).
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z_][A-Za-z0-9_]*$")]
     pub name: String,
     /// Channel type; only `x` today (R-CRED-1).
     #[serde(rename = "type")]
@@ -84,22 +105,41 @@ pub struct ChannelDraft {
     /// X credentials and account settings (R-CRED).
     pub x: XDraft,
     /// An existing OU of the tenant (R-BASIC-2).
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub ou_id: String,
     /// An existing multimedia called route visible to the caller (R-BASIC-3).
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub skill_queue_id: String,
     /// Keywords that move a customer from robot to agent; required (non-empty) when the
     /// intelligent robot is enabled. At most 50, each 1 to 64 characters, distinct (R-BASIC-4).
+    #[schema(
+        max_items = 50,
+        min_length = 1,
+        pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\x00-\x1F\x7F-\x9F]{0,62}[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub transfer_keywords: Option<Vec<String>>,
     /// Agent work time; 00:00-24:00 in each list when left out (R-BASIC-5).
     pub work_time: Option<WorkTimeDraft>,
     /// Sent to a customer who writes outside work time; at most 256 characters, none of
     /// `< > ' " / \` (R-BASIC-6).
+    #[schema(
+        max_length = 256,
+        pattern = r#"^[^<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"#
+    )]
     pub non_working_time_notification: Option<String>,
     /// Queue reminders; off when left out (R-BASIC-7 to R-BASIC-9).
     pub queue_reminder: Option<QueueReminderDraft>,
     /// Messages an agent must send before transferring the call; empty or 0 means any
     /// time; 0 to 1000000 (R-BASIC-10).
-    #[schema(value_type = Option<u32>, example = 3)]
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 1_000_000, example = 3)]
     pub call_transfer_interaction_times: Option<Number>,
     /// The "More" settings, each off when left out (R-BASIC-11).
     pub more: Option<MoreDraft>,

@@ -12,7 +12,7 @@ pub const ENTITY_ID_MAX_CHARS: usize = 64;
 /// (R-BASIC-2, R-BASIC-3). Whether it exists, and is multimedia, is checked by the api.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String)]
+#[schema(value_type = String, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$")]
 pub struct EntityId(String);
 
 impl EntityId {
@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn refuses_control_characters() {
-        assert_eq!(EntityId::parse("a\u{0}b").unwrap_err()[0].code, "forbidden_character");
+        assert_eq!(
+            EntityId::parse("a\u{0}b").unwrap_err()[0].code,
+            "forbidden_character"
+        );
     }
 
     // R-BASIC-2, R-BASIC-3

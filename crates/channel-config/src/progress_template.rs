@@ -16,7 +16,7 @@ pub const DEFAULT_PROGRESS_TEMPLATE: &str = "You are currently in the queue, in 
 /// `${nickName}`, `${position}` and `${waitTime}` (R-BASIC-9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "You are number ${position}")]
+#[schema(value_type = String, pattern = r#"^(?:[^$<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\$+[^${<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\$+\{(?:userId|nickName|position|waitTime)\})*\$*$"#, example = "You are number ${position}")]
 pub struct ProgressTemplate(String);
 
 impl ProgressTemplate {

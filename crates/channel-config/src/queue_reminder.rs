@@ -42,11 +42,19 @@ pub struct QueueReminderDraft {
     pub mode: QueueReminderMode,
     /// Queue reminder content; required when the mode is `all` or `queue`. At most 256
     /// characters, none of `< > ' " / \`.
-    #[schema(example = "Please wait.")]
+    #[schema(
+        max_length = 256,
+        pattern = r#"^[^<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"#,
+        example = "Please wait."
+    )]
     pub content: Option<String>,
     /// Queue progress reminder; may use `${userId}`, `${nickName}`, `${position}`,
     /// `${waitTime}`. When left out, the default template is used.
-    #[schema(example = "You are number ${position}")]
+    #[schema(
+        max_length = 256,
+        pattern = r#"^(?:[^$<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\$+[^${<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\$+\{(?:userId|nickName|position|waitTime)\})*\$*$"#,
+        example = "You are number ${position}"
+    )]
     pub progress_content: Option<String>,
 }
 

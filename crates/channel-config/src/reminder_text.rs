@@ -17,7 +17,10 @@ pub const FORBIDDEN_TEXT_CHARS: [char; 6] = ['<', '>', '\'', '"', '/', '\\'];
 /// reminder and end texts of the "more" settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String)]
+#[schema(
+    value_type = String,
+    pattern = r#"^[^<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^<>'"/\\\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"#
+)]
 pub struct ReminderText(String);
 
 impl ReminderText {

@@ -13,7 +13,7 @@ pub struct IntelligentRobotDraft {
     /// Whether sessions start with the intelligent robot.
     pub enabled: bool,
     /// The robot's identifier, `^[A-Za-z0-9_.:-]{1,128}$`; required when enabled.
-    #[schema(example = "bot-1")]
+    #[schema(max_length = 128, pattern = r"^[A-Za-z0-9_.:-]*$", example = "bot-1")]
     pub robot_id: Option<String>,
 }
 

@@ -14,10 +14,13 @@ pub const MAX_SEGMENTS: usize = 4;
 #[serde(deny_unknown_fields)]
 pub struct WorkSegmentDraft {
     /// Start, `HH:MM`, from 00:00 to 23:59.
-    #[schema(example = "08:00")]
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "08:00")]
     pub start: String,
     /// End, `HH:MM`, after the start, at most 24:00.
-    #[schema(example = "18:00")]
+    #[schema(
+        pattern = r"^(00:(0[1-9]|[1-5][0-9])|(0[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+        example = "18:00"
+    )]
     pub end: String,
 }
 

@@ -11,8 +11,10 @@ use crate::work_segments::{WorkSegmentDraft, WorkSegments};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkTimeDraft {
     /// 1 to 4 non-overlapping segments for workdays.
+    #[schema(min_items = 1, max_items = 4)]
     pub workday: Option<Vec<WorkSegmentDraft>>,
     /// 1 to 4 non-overlapping segments for non-workdays (see the service calendar).
+    #[schema(min_items = 1, max_items = 4)]
     pub non_workday: Option<Vec<WorkSegmentDraft>>,
 }
 
@@ -106,7 +108,10 @@ mod tests {
         .unwrap();
         let wt = WorkTime::parse(Some(&draft)).unwrap();
         assert!(wt.is_working(DayKind::Workday, 8 * 60));
-        assert!(!wt.is_working(DayKind::Workday, 18 * 60), "the end minute is outside");
+        assert!(
+            !wt.is_working(DayKind::Workday, 18 * 60),
+            "the end minute is outside"
+        );
         assert!(!wt.is_working(DayKind::NonWorkday, 9 * 60 + 59));
         assert!(wt.is_working(DayKind::NonWorkday, 15 * 60 + 59));
     }

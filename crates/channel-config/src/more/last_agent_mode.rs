@@ -17,7 +17,7 @@ pub struct LastAgentModeDraft {
     /// Whether the setting is on.
     pub enabled: bool,
     /// How long (hours, 1 to 720) the last agent stays preferred; required when enabled.
-    #[schema(value_type = Option<u32>, example = 24)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 720, example = 24)]
     pub valid_hours: Option<Number>,
 }
 

@@ -18,9 +18,10 @@ pub struct NoAgentReplyTransferDraft {
     /// Whether the setting is on.
     pub enabled: bool,
     /// Seconds (30 to 3600) the agent has to answer; required when enabled.
-    #[schema(value_type = Option<u32>, example = 120)]
+    #[schema(value_type = Option<u32>, minimum = 30, maximum = 3600, example = 120)]
     pub timeout_seconds: Option<Number>,
     /// Multimedia called route to move the session to; empty means the channel's own queue.
+    #[schema(max_length = 64, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub target_skill_queue_id: Option<String>,
 }
 

@@ -18,16 +18,24 @@ pub struct NoCustomerReplyEndDraft {
     /// Whether the setting is on.
     pub enabled: bool,
     /// Silence (seconds, 30 to 86400) after which the session ends; required when enabled.
-    #[schema(value_type = Option<u32>, example = 600)]
+    #[schema(value_type = Option<u32>, minimum = 30, maximum = 86_400, example = 600)]
     pub timeout_seconds: Option<Number>,
     /// Silence (seconds, 1 to less than the timeout) after which the customer is reminded.
-    #[schema(value_type = Option<u32>, example = 300)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 86_399, example = 300)]
     pub reminder_seconds: Option<Number>,
     /// Reminder text; required when `reminderSeconds` is set. Rules of R-BASIC-8.
-    #[schema(example = "Are you still there?")]
+    #[schema(
+        max_length = 256,
+        pattern = r#"^[^<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"#,
+        example = "Are you still there?"
+    )]
     pub reminder_text: Option<String>,
     /// Text sent when the session ends. Rules of R-BASIC-8.
-    #[schema(example = "Session ended.")]
+    #[schema(
+        max_length = 256,
+        pattern = r#"^[^<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"#,
+        example = "Session ended."
+    )]
     pub end_text: Option<String>,
 }
 

@@ -22,7 +22,7 @@ pub struct SessionTransferDraft {
     /// Whether agents may transfer sessions.
     pub enabled: bool,
     /// Allowed targets, distinct; at least one when enabled.
-    #[schema(example = json!(["agent", "skillQueue"]))]
+    #[schema(value_type = Option<std::collections::BTreeSet<TransferTarget>>, example = json!(["agent", "skillQueue"]))]
     pub allowed_targets: Option<Vec<TransferTarget>>,
 }
 
