@@ -34,6 +34,11 @@ impl<'a> Fields<'a> {
         self.object?.get(name).filter(|v| !v.is_null())
     }
 
+    /// A field the caller reads itself (null counts as absent).
+    pub fn value(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.get(name)
+    }
+
     /// A string of `min..=max` characters, or `None` (and a violation when required).
     pub fn string(&mut self, name: &'static str, required: bool, max: usize) -> Option<String> {
         let pointer = format!("/{name}");

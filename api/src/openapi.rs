@@ -6,7 +6,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tokens, work_time};
+use crate::routes::{called_routes, calendar, certificates, channels, health, ous, tenants, tokens, work_time};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,10 @@ use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tok
         tenants::list_tenants,
         tenants::get_tenant,
         tenants::update_tenant,
+        certificates::upload_certificate,
+        certificates::list_certificates,
+        certificates::get_certificate,
+        certificates::delete_certificate,
         tokens::create_token,
         tokens::list_tokens,
         tokens::revoke_token,
@@ -51,6 +55,7 @@ use crate::routes::{called_routes, calendar, channels, health, ous, tenants, tok
         (name = "channels", description = "X channels: credentials, basic and robot configuration (R-CRED, R-BASIC, R-ROBOT)"),
         (name = "tenants", description = "Tenants (system administrators)"),
         (name = "tokens", description = "Bearer API tokens"),
+        (name = "certificates", description = "Trust anchors for TLS to X (system administrators, R-INTEG-4)"),
         (name = "ous", description = "Organizational units"),
         (name = "called-routes", description = "Called routes (skill queues)"),
         (name = "service-calendar", description = "Non-working days"),

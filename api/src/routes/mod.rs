@@ -1,6 +1,7 @@
 //! The HTTP interface, one module per resource; each registers its own routes.
 
 pub mod called_routes;
+pub mod certificates;
 pub mod calendar;
 pub mod channels;
 pub mod health;
@@ -15,6 +16,7 @@ use actix_web::web;
 /// Everything under `/api/v1`.
 pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     tenants::configure(cfg);
+    certificates::configure(cfg);
     tokens::configure(cfg);
     ous::configure(cfg);
     called_routes::configure(cfg);

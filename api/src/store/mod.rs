@@ -9,6 +9,7 @@ pub mod db;
 pub mod non_working_day;
 pub mod ou;
 pub mod tenant;
+pub mod trust_anchor;
 
 /// A new resource id: a UUID v7, so ids sort by creation time.
 pub fn new_id() -> String {

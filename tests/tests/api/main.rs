@@ -11,4 +11,5 @@ mod tokens;
 mod ous;
 mod called_routes;
 mod calendar;
+mod certificates;
 mod health;

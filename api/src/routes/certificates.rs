@@ -1,0 +1,177 @@
+//! The "X authentication certificate": PEM trust anchors for every outbound call to X,
+//! managed by system administrators (R-INTEG-4).
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use x_connector::trust::parse_trust_anchors;
+
+use super::checked_id;
+use crate::{
+    auth::Principal,
+    crypto::sha256_hex,
+    error::{
+        responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+        ApiError, ApiResult, Problem,
+    },
+    input::Fields,
+    state::AppState,
+    store::{new_id, now, trust_anchor},
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(upload_certificate)
+        .service(list_certificates)
+        .service(get_certificate)
+        .service(delete_certificate);
+}
+
+/// Longest PEM bundle accepted.
+const MAX_PEM_CHARS: usize = 256 * 1024;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateOut {
+    pub id: String,
+    pub name: String,
+    /// SHA-256 fingerprint (hex) of each certificate in the bundle, in order.
+    pub sha256_fingerprints: Vec<String>,
+    /// The bundle as uploaded.
+    pub pem: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<trust_anchor::Model> for CertificateOut {
+    fn from(m: trust_anchor::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            sha256_fingerprints: serde_json::from_value(m.fingerprints).unwrap_or_default(),
+            pem: m.pem,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateList {
+    pub items: Vec<CertificateOut>,
+}
+
+/// Body of `POST /certificates`.
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({"name": "X API roots", "pem": "-----BEGIN CERTIFICATE-----\nMIIF...\n-----END CERTIFICATE-----\n"}))]
+#[allow(dead_code)]
+pub struct CertificateIn {
+    /// 1-128 characters.
+    name: String,
+    /// One or more PEM certificates (`-----BEGIN CERTIFICATE-----`), at most 256 KiB.
+    pem: String,
+}
+
+/// Uploads a PEM bundle that outbound TLS to X will trust.
+#[utoipa::path(tag = "certificates", request_body = CertificateIn, security(("bearer" = [])), responses(
+    (status = 201, body = CertificateOut),
+    BadRequest, Unauthenticated, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the same certificates are already uploaded"),
+))]
+#[post("/certificates")]
+pub async fn upload_certificate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    principal.require_system_admin()?;
+    let mut f = Fields::new(&body);
+    let name = f.string("name", true, 128);
+    let pem = match f.value("pem") {
+        Some(Value::String(pem)) if pem.chars().count() > MAX_PEM_CHARS => {
+            f.fail("/pem", "too_long", "must be at most 256 KiB");
+            None
+        }
+        Some(Value::String(pem)) => match parse_trust_anchors(pem.as_bytes()) {
+            Ok(anchors) => Some((pem.clone(), anchors)),
+            Err(reason) => {
+                f.fail("/pem", "invalid_certificate", reason.to_string());
+                None
+            }
+        },
+        None => {
+            f.fail("/pem", "required", "is required");
+            None
+        }
+        Some(_) => {
+            f.fail("/pem", "invalid_type", "must be a string");
+            None
+        }
+    };
+    f.finish()?;
+    let (pem, anchors) = pem.unwrap_or_default();
+    let fingerprints: Vec<String> = anchors.into_iter().map(|a| a.sha256_fingerprint).collect();
+    let model = trust_anchor::ActiveModel {
+        id: Set(new_id()),
+        name: Set(name.unwrap_or_default()),
+        pem: Set(pem),
+        bundle_fingerprint: Set(sha256_hex(&fingerprints.join(","))),
+        fingerprints: Set(serde_json::json!(fingerprints)),
+        created_at: Set(now()),
+    }
+    .insert(&state.writer)
+    .await
+    .map_err(|err| match ApiError::from(err) {
+        ApiError::Conflict { .. } => ApiError::Conflict {
+            code: "certificate_exists",
+            detail: "these certificates are already uploaded".into(),
+        },
+        other => other,
+    })?;
+    Ok(HttpResponse::Created().json(CertificateOut::from(model)))
+}
+
+/// Lists the uploaded trust anchors.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), responses(
+    (status = 200, body = CertificateList),
+    Unauthenticated, Forbidden,
+))]
+#[get("/certificates")]
+pub async fn list_certificates(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
+    principal.require_system_admin()?;
+    let rows = trust_anchor::Entity::find()
+        .order_by_asc(trust_anchor::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(HttpResponse::Ok().json(CertificateList { items: rows.into_iter().map(CertificateOut::from).collect() }))
+}
+
+async fn find(state: &AppState, principal: &Principal, id: &str) -> ApiResult<trust_anchor::Model> {
+    principal.require_system_admin()?;
+    let id = checked_id(id, "certificate")?;
+    trust_anchor::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("certificate"))
+}
+
+/// Reads one uploaded bundle.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = String, Path)), responses(
+    (status = 200, body = CertificateOut),
+    Unauthenticated, Forbidden, NotFound,
+))]
+#[get("/certificates/{id}")]
+pub async fn get_certificate(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(CertificateOut::from(find(&state, &principal, &id).await?)))
+}
+
+/// Removes a bundle; calls to X stop trusting it.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = String, Path)), responses(
+    (status = 204, description = "removed"),
+    Unauthenticated, Forbidden, NotFound,
+))]
+#[delete("/certificates/{id}")]
+pub async fn delete_certificate(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let found = find(&state, &principal, &id).await?;
+    trust_anchor::Entity::delete_by_id(found.id).exec(&state.writer).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
