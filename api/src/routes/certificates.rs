@@ -38,7 +38,7 @@ pub struct CertificateOut {
     pub name: String,
     /// SHA-256 fingerprint (hex) of each certificate in the bundle, in order.
     pub sha256_fingerprints: Vec<String>,
-    /// The bundle as uploaded.
+    /// The bundle's certificates as PEM, written anew from the upload.
     pub pem: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -92,7 +92,7 @@ pub async fn upload_certificate(
             None
         }
         Some(Value::String(pem)) => match parse_trust_anchors(pem.as_bytes()) {
-            Ok(anchors) => Some((pem.clone(), anchors)),
+            Ok(anchors) => Some(anchors),
             Err(reason) => {
                 f.fail("/pem", "invalid_certificate", reason.to_string());
                 None
@@ -108,7 +108,10 @@ pub async fn upload_certificate(
         }
     };
     f.finish()?;
-    let (pem, anchors) = pem.unwrap_or_default();
+    // Only the certificates are kept, written anew: comments and stray bytes of the upload
+    // are not stored or shown.
+    let anchors = pem.unwrap_or_default();
+    let pem: String = anchors.iter().map(|a| a.pem.as_str()).collect();
     let fingerprints: Vec<String> = anchors.into_iter().map(|a| a.sha256_fingerprint).collect();
     let model = trust_anchor::ActiveModel {
         id: Set(new_id()),

@@ -36,13 +36,15 @@ async fn a_system_administrator_uploads_lists_and_removes_trust_anchors() {
 #[actix_web::test]
 async fn refuses_what_is_not_a_certificate_and_names_every_bad_field() {
     let app = spawn_app().await;
+    let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
     for pem in [
-        "not a certificate",
-        "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
-        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        format!("{ISRG_ROOT_X1}{key}"),
+        "not a certificate".into(),
+        "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n".into(),
     ] {
         let answer = app.post("/api/v1/certificates", &app.system_token, &json!({"name": "x", "pem": pem})).await;
         assert_eq!(answer.status, 422, "{pem}");
+        assert!(!answer.text.contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"), "a key is never echoed");
         assert_eq!(answer.pointers(), ["/pem"]);
         assert_eq!(answer.body["errors"][0]["code"], "invalid_certificate");
     }
@@ -62,4 +64,15 @@ async fn only_system_administrators_manage_certificates() {
         .await;
     assert_eq!(upload.status, 403);
     assert_eq!(app.get("/api/v1/certificates", &tenant.admin_token).await.status, 403);
+}
+
+#[actix_web::test]
+async fn keeps_only_the_certificates_of_an_upload() {
+    // Comments (even with a NUL, which PostgreSQL cannot store) and CRLF line ends are
+    // dropped: the stored bundle is the certificates written anew.
+    let app = spawn_app().await;
+    let upload = format!("# uploaded by ops \u{0}\r\n{}", ISRG_ROOT_X1.replace('\n', "\r\n"));
+    let answer = app.post("/api/v1/certificates", &app.system_token, &json!({"name": "roots", "pem": upload})).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.body["pem"], ISRG_ROOT_X1);
 }
