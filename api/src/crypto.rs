@@ -104,12 +104,6 @@ impl Keyring {
             .map_err(|_| anyhow!("ciphertext does not open with key {id}"))?;
         Ok(plain.to_vec())
     }
-
-    pub fn random_bytes<const N: usize>(&self) -> anyhow::Result<[u8; N]> {
-        let mut out = [0u8; N];
-        self.rng.fill(&mut out).map_err(|_| anyhow!("no randomness"))?;
-        Ok(out)
-    }
 }
 
 fn key_id(key: &[u8]) -> String {

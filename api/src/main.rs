@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use sea_orm::EntityTrait;
 use xchannel::{
     auth::Role,
     config::{Options, Settings},
-    crypto::Keyring,
     openapi, routes::tokens, startup::Application, store, telemetry,
 };
 
@@ -75,9 +76,21 @@ async fn main() -> anyhow::Result<()> {
             if (role == Role::SystemAdmin) != tenant.is_none() {
                 anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
             }
-            let keyring = Keyring::from_settings(settings.master_key.as_ref(), &settings.previous_master_keys, &settings.data_dir)?;
             let db = store::db::connect(&settings).await?;
-            let created = tokens::mint(&db, &keyring, tenant, role, ous, label).await?;
+            if let Some(tenant) = &tenant {
+                store::tenant::Entity::find_by_id(tenant.clone())
+                    .one(&db)
+                    .await?
+                    .with_context(|| format!("no tenant {tenant}"))?;
+                for ou in &ous {
+                    store::ou::find_in_tenant(&db, tenant, ou)
+                        .await?
+                        .with_context(|| format!("no OU {ou} in tenant {tenant}"))?;
+                }
+            } else if !ous.is_empty() {
+                anyhow::bail!("--ou applies to tenant-user tokens only");
+            }
+            let created = tokens::mint(&db, tenant, role, ous, label).await?;
             eprintln!("token {} ({}) created; it is shown once:", created.details.id, role.as_str());
             println!("{}", created.token);
         }

@@ -46,6 +46,7 @@ impl Application {
             &settings.data_dir,
         )?;
         let pools = store::db::open(&settings).await?;
+        store::channels::check_master_key(&pools.read, &keyring).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -56,6 +57,7 @@ impl Application {
                 .app_data(json_config())
                 .app_data(query_config())
                 .app_data(path_config())
+                .wrap(from_fn(head_as_get))
                 .wrap(from_fn(request_span))
                 .service(health::healthz)
                 .service(health::readyz)
@@ -111,6 +113,18 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         Some(allow) => Err(ApiError::MethodNotAllowed(allow.to_owned())),
         None => Err(ApiError::NotFound("endpoint")),
     }
+}
+
+/// HEAD is answered as GET without the body (RFC 9110, 9.3.2): the request is routed as
+/// GET, and the HTTP layer, which saw HEAD, sends the headers only.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

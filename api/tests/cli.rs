@@ -63,9 +63,10 @@ fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("xch_"));
     assert!(dir.join("data/xchannel.db").exists(), "the embedded database lives under ./data");
-    assert!(dir.join("data/master.key").exists(), "a master key was generated");
+    assert!(!dir.join("data/master.key").exists(), "minting a token needs no master key");
 
     let (_server, port) = serve(&dir);
+    assert!(dir.join("data/master.key").exists(), "serve generated a master key");
     let base = format!("http://127.0.0.1:{port}");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -102,4 +103,29 @@ fn refuses_a_tenant_token_without_a_tenant() {
     let output = command(&dir).args(["token", "create", "--role", "tenant-admin"]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--tenant"));
+}
+
+#[test]
+fn token_create_checks_the_tenant_and_ous_like_the_api() {
+    let dir = fresh_dir();
+    let output = command(&dir)
+        .args(["token", "create", "--role", "tenant-admin", "--tenant", "01a21053-6562-75ac-bb31-e6fd42cf79b1"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no tenant 01a21053-6562-75ac-bb31-e6fd42cf79b1"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no token is printed");
+}
+
+#[test]
+fn refuses_an_in_memory_sqlite_database_with_a_reason() {
+    let dir = fresh_dir();
+    let output = command(&dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("in-memory"));
 }

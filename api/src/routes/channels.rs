@@ -131,13 +131,14 @@ async fn check_references<C: ConnectionTrait>(
             "the X channel is offered only where the deployment is outside the Chinese mainland",
         ));
     }
-    // A value that is not one of our ids cannot name a resource: no query needed. An empty
-    // transfer target means the channel's own queue (R-BASIC-11).
+    // A value that is not one of our ids cannot name a resource: no query needed. Ids are
+    // compared as written, as the database will compare them. An empty transfer target
+    // means the channel's own queue (R-BASIC-11).
     let reference = |errors: &Vec<FieldError>, pointer: &str| {
         body.pointer(pointer)
             .and_then(Value::as_str)
             .filter(|id| !id.is_empty() && !reported(errors, pointer))
-            .map(|id| uuid::Uuid::parse_str(id).map(|u| u.to_string()).ok())
+            .map(|id| uuid::Uuid::parse_str(id).ok().and(Some(id.to_owned())))
     };
     match reference(errors, "/ouId") {
         Some(Some(ou_id)) if ou::find_in_tenant(db, &caller.tenant_id, &ou_id).await?.is_some() => {}

@@ -27,7 +27,13 @@ pub async fn healthz() -> HttpResponse {
 ))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.execute_unprepared("SELECT 1").await {
+    // A real table, on the readers and on the writer: both must see the migrated schema.
+    let probe = "SELECT 1 FROM tenants LIMIT 1";
+    let checked = match state.db.execute_unprepared(probe).await {
+        Ok(_) => state.writer.execute_unprepared(probe).await,
+        Err(err) => Err(err),
+    };
+    match checked {
         Ok(_) => HttpResponse::Ok().json(HealthOut { status: "ok" }),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");

@@ -15,7 +15,7 @@ use super::{checked_id, pagination::{self, PageParams}};
 use crate::{
     error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     auth::{Principal, Role, TOKEN_PREFIX},
-    crypto::{self, Keyring},
+    crypto,
     error::{ApiError, ApiResult, FieldError},
     input::Fields,
     state::AppState,
@@ -91,13 +91,14 @@ fn token_out(m: api_token::Model) -> TokenOut {
 /// Creates and stores a token; returns the plaintext exactly once.
 pub async fn mint<C: ConnectionTrait>(
     db: &C,
-    keyring: &Keyring,
     tenant_id: Option<String>,
     role: Role,
     ou_ids: Vec<String>,
     label: Option<String>,
 ) -> anyhow::Result<TokenCreatedOut> {
-    let secret: [u8; 32] = keyring.random_bytes()?;
+    let mut secret = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
+        .map_err(|_| anyhow::anyhow!("no randomness"))?;
     let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
     let model = api_token::ActiveModel {
         id: Set(new_id()),
@@ -186,7 +187,7 @@ pub async fn create_token(
         Some(tenant_id) if errors.is_empty() => tenant_id,
         _ => return Err(ApiError::Validation(errors)),
     };
-    let created = mint(&state.writer, &state.keyring, Some(tenant_id), role.unwrap_or(Role::TenantUser), ou_ids, label).await?;
+    let created = mint(&state.writer, Some(tenant_id), role.unwrap_or(Role::TenantUser), ou_ids, label).await?;
     Ok(HttpResponse::Created().json(created))
 }
 

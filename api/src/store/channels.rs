@@ -103,6 +103,21 @@ impl StoredCredentials {
     }
 }
 
+/// Refuses to start with a master key that cannot open the stored credentials (a key
+/// generated anew, or one rotated away without `XCHANNEL_PREVIOUS_MASTER_KEYS`): every edit
+/// and every call to X would fail later, far from the cause.
+pub async fn check_master_key<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> anyhow::Result<()> {
+    use sea_orm::QueryOrder;
+    let Some(latest) = channel::Entity::find().order_by_desc(channel::Column::UpdatedAt).one(db).await? else {
+        return Ok(());
+    };
+    keyring.decrypt(&latest.credentials, &aad(&latest.id)).map(drop).map_err(|err| {
+        anyhow::anyhow!(
+            "the configured master key cannot open the stored credentials ({err}); set XCHANNEL_MASTER_KEY to the key they were sealed with, or list it in XCHANNEL_PREVIOUS_MASTER_KEYS"
+        )
+    })
+}
+
 fn aad(channel_id: &str) -> String {
     format!("channel:{channel_id}:credentials")
 }
@@ -183,7 +198,16 @@ pub async fn replace<C: ConnectionTrait>(
     expected_version: i32,
     parsed: ParsedChannel,
 ) -> ApiResult<channel::Model> {
-    let mut credentials = StoredCredentials::open(keyring, &current)?;
+    // Sending all four credentials replaces them whole: the stored ones need not be opened.
+    let mut credentials = if parsed.credentials.api_key.is_some()
+        && parsed.credentials.api_key_secret.is_some()
+        && parsed.credentials.access_token.is_some()
+        && parsed.credentials.access_token_secret.is_some()
+    {
+        StoredCredentials::default()
+    } else {
+        StoredCredentials::open(keyring, &current)?
+    };
     let mut hints: CredentialHints = serde_json::from_value(current.credential_hints.clone()).unwrap_or_default();
     let rotated = credentials.apply(&mut hints, &parsed.credentials);
     let fingerprint = sha256_hex(&credentials.api_key);

@@ -49,6 +49,11 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Pools> {
         let db = connect(settings).await?;
         return Ok(Pools { read: db.clone(), write: db });
     }
+    if settings.database_url.contains(":memory:") || settings.database_url.contains("mode=memory") {
+        anyhow::bail!(
+            "an in-memory SQLite database cannot be shared by the writer and the readers; use a file (the default) or PostgreSQL"
+        );
+    }
     let write = connect_sqlite(settings, 1).await?;
     Migrator::up(&write, None).await.context("applying migrations")?;
     let read = connect_sqlite(settings, 8).await?;

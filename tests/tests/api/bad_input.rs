@@ -128,3 +128,19 @@ async fn an_enterprise_channel_says_when_x_could_not_reach_the_webhook_url() {
     let (created, _) = tenant.create_channel(&good, "x_https").await;
     assert!(!created.body["integration"]["nextStep"].as_str().unwrap().contains("XCHANNEL_PUBLIC_URL"));
 }
+
+#[actix_web::test]
+async fn an_id_written_in_upper_case_is_not_one_of_ours() {
+    // Ids are compared as written; the reference check and the database agree, so this
+    // is a 422 naming the field, not a conflict at insert time.
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let mut body = tenant.channel_body("x_upper", &XCredentials::unique());
+    body["skillQueueId"] = json!(tenant.queue_id.to_uppercase());
+    body["ouId"] = json!(tenant.ou_id.to_uppercase());
+    let answer = app.post("/api/v1/channels", &tenant.admin_token, &body).await;
+    assert_eq!(answer.status, 422, "{}", answer.text);
+    let mut pointers = answer.pointers();
+    pointers.sort();
+    assert_eq!(pointers, ["/ouId", "/skillQueueId"]);
+}

@@ -33,10 +33,10 @@ async fn a_method_a_path_does_not_have_is_a_problem() {
     let answer = app.call(Method::PUT, "/api/v1/tenants", &app.system_token, Some(&json!({}))).await;
     assert_eq!(answer.status, 405);
     assert_eq!(answer.problem_code(), "method_not_allowed");
-    assert_eq!(answer.headers["allow"], "GET, POST");
+    assert_eq!(answer.headers["allow"], "GET, HEAD, POST");
     let item = app.call(Method::POST, "/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1", &app.system_token, None).await;
     assert_eq!(item.status, 405);
-    assert_eq!(item.headers["allow"], "GET, PUT, DELETE");
+    assert_eq!(item.headers["allow"], "GET, HEAD, PUT, DELETE");
     let unknown = app.call(Method::PUT, "/api/v1/nothing-here", &app.system_token, None).await;
     assert_eq!(unknown.status, 404);
 }
@@ -117,4 +117,22 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
     );
     assert!(text.contains(r#"route="/api/v1/ous",status="201""#), "{text}");
     assert!(!text.contains(&tenant.admin_token));
+}
+
+#[actix_web::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let probe = app.client.head(format!("{}/healthz", app.base)).send().await.unwrap();
+    assert_eq!(probe.status(), 200);
+    let list = app
+        .client
+        .head(format!("{}/api/v1/channels", app.base))
+        .bearer_auth(&tenant.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    assert_eq!(list.headers()["content-type"], "application/json");
+    assert!(list.bytes().await.unwrap().is_empty());
 }

@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 use xchannel::{
     auth::Role,
     config::{Options, Region, Secret, Settings},
-    crypto::Keyring,
     routes::tokens,
     startup::Application,
     store,
@@ -149,9 +148,8 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
 
-    let keyring = Keyring::from_settings(settings.master_key.as_ref(), &[], &data_dir).unwrap();
     let db = store::db::connect(&settings).await.unwrap();
-    let system_token = tokens::mint(&db, &keyring, None, Role::SystemAdmin, vec![], None)
+    let system_token = tokens::mint(&db, None, Role::SystemAdmin, vec![], None)
         .await
         .unwrap()
         .token;

@@ -4,7 +4,12 @@ use reqwest::Method;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::json;
 
-use crate::helpers::{captured_logs, on_postgres, spawn_app, TestApp};
+use xchannel::{
+    config::{Options, Secret, Settings},
+    startup::Application,
+};
+
+use crate::helpers::{captured_logs, on_postgres, spawn_app, TestApp, MASTER_KEY};
 
 /// Every stored byte of the database as text: the SQLite files, or every row of every
 /// table on PostgreSQL.
@@ -73,4 +78,31 @@ async fn tokens_are_shown_once_and_stored_hashed() {
     assert!(!list.text.contains(&tenant.admin_token));
     assert!(!database_contents(&app).await.contains(&tenant.admin_token));
     assert!(!captured_logs().contains(&tenant.admin_token));
+}
+
+#[actix_web::test]
+async fn refuses_to_start_with_a_master_key_that_cannot_open_the_stored_credentials() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    tenant.create_channel(&app, "x_sealed").await;
+    let settings = |key: &str, previous: Vec<Secret>| {
+        Settings::resolve(Options {
+            bind: Some("127.0.0.1:0".into()),
+            database_url: Some(app.database_url.clone()),
+            data_dir: Some(app.data_dir.clone()),
+            master_key: Some(Secret::new(key)),
+            previous_master_keys: Some(previous),
+            ..Options::default()
+        })
+        .unwrap()
+    };
+    let other_key = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
+    let refused = Application::build(settings(other_key, vec![])).await;
+    let message = refused.err().expect("a wrong master key is refused at start").to_string();
+    assert!(message.contains("XCHANNEL_MASTER_KEY"), "{message}");
+    assert!(!message.contains(other_key) && !message.contains(MASTER_KEY), "{message}");
+
+    // Rotating: the new key with the old one among the previous keys starts.
+    let rotated = Application::build(settings(other_key, vec![Secret::new(MASTER_KEY)])).await;
+    assert!(rotated.is_ok());
 }
