@@ -1,5 +1,5 @@
 # Builds the xchannel binary and runs it on a slim Debian image.
-FROM rust:1.85-bookworm AS build
+FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked -p xchannel && cp target/release/xchannel /usr/local/bin/xchannel

@@ -32,9 +32,9 @@ drop_test_databases() {
 }
 
 echo "== SQLite: every crate =="
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 start_postgres
 trap drop_test_databases EXIT
 echo "== PostgreSQL: end-to-end API tests =="
-XCHANNEL_TEST_BACKEND=postgres cargo test --locked -p xchannel-tests --test api
+XCHANNEL_TEST_BACKEND=postgres cargo test --locked --no-fail-fast -p xchannel-tests --test api

@@ -94,8 +94,123 @@ impl Modify for VersionPrefix {
 }
 
 /// The document as committed in `openapi.yaml`.
+///
+/// Written by our own emitter rather than utoipa's: every string is quoted (or a literal
+/// block), so YAML 1.1 readers (PyYAML, SnakeYAML behind many generators) cannot take
+/// `18:00` for a number or `no` for a boolean.
 pub fn yaml() -> String {
-    ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes")
+    let doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    let mut out = String::new();
+    match &doc {
+        serde_json::Value::Object(map) => yaml::write_map(map, 0, &mut out),
+        other => yaml::write_value(other, 0, &mut out),
+    }
+    out
+}
+
+/// A small block-style YAML writer for JSON values whose output reads the same under YAML
+/// 1.1 and 1.2.
+mod yaml {
+    use serde_json::{Map, Value};
+
+    fn pad(indent: usize, out: &mut String) {
+        out.extend(std::iter::repeat_n(' ', indent));
+    }
+
+    fn key(k: &str) -> String {
+        let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '$')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || "/{}_-.$".contains(c))
+            && !matches!(
+                k.to_ascii_lowercase().as_str(),
+                "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+            );
+        if plain { k.to_owned() } else { quoted(k) }
+    }
+
+    fn quoted(s: &str) -> String {
+        serde_json::to_string(s).unwrap_or_default()
+    }
+
+    /// A literal block keeps multi-line prose readable where that is safe.
+    fn literal_block(s: &str) -> bool {
+        s.contains('\n')
+            && !s.ends_with('\n')
+            && !s.starts_with([' ', '\t'])
+            && s.lines().all(|l| l == l.trim_end() && !l.chars().any(|c| c.is_control()))
+    }
+
+    fn write_scalar(value: &Value, indent: usize, out: &mut String) {
+        match value {
+            Value::String(s) if literal_block(s) => {
+                out.push_str(" |-\n");
+                for line in s.lines() {
+                    if !line.is_empty() {
+                        pad(indent, out);
+                        out.push_str(line);
+                    }
+                    out.push('\n');
+                }
+                return;
+            }
+            Value::String(s) => {
+                out.push(' ');
+                out.push_str(&quoted(s));
+            }
+            Value::Object(_) => out.push_str(" {}"),
+            Value::Array(_) => out.push_str(" []"),
+            other => {
+                out.push(' ');
+                out.push_str(&other.to_string());
+            }
+        }
+        out.push('\n');
+    }
+
+    /// Writes `value` after a `key:` or `-` already on the line.
+    pub fn write_value(value: &Value, indent: usize, out: &mut String) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                out.push('\n');
+                write_map(map, indent, out);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('\n');
+                write_seq(items, indent, out);
+            }
+            scalar => write_scalar(scalar, indent, out),
+        }
+    }
+
+    pub fn write_map(map: &Map<String, Value>, indent: usize, out: &mut String) {
+        for (i, (k, v)) in map.iter().enumerate() {
+            write_entry(k, v, indent, i == 0 && out.ends_with("- "), out);
+        }
+    }
+
+    fn write_entry(k: &str, v: &Value, indent: usize, inline: bool, out: &mut String) {
+        if !inline {
+            pad(indent, out);
+        }
+        out.push_str(&key(k));
+        out.push(':');
+        write_value(v, indent + 2, out);
+    }
+
+    fn write_seq(items: &[Value], indent: usize, out: &mut String) {
+        for item in items {
+            pad(indent, out);
+            match item {
+                Value::Object(map) if !map.is_empty() => {
+                    out.push_str("- ");
+                    write_map(map, indent + 2, out);
+                }
+                other => {
+                    out.push('-');
+                    write_value(other, indent + 2, out);
+                }
+            }
+        }
+    }
 }
 
 /// The methods each documented path answers, so a request with another method gets 405
@@ -112,11 +227,14 @@ impl MethodTable {
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_owned).collect();
                 let item = serde_json::to_value(item).unwrap_or_default();
-                let methods: Vec<String> = ["get", "put", "post", "delete", "patch"]
+                let mut methods: Vec<String> = ["get", "put", "post", "delete", "patch"]
                     .iter()
                     .filter(|m| item.get(**m).is_some())
                     .map(|m| m.to_uppercase())
                     .collect();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.insert(1, "HEAD".into());
+                }
                 (segments, methods.join(", "))
             })
             .collect();

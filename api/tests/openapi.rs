@@ -57,3 +57,10 @@ fn every_operation_documents_the_errors_it_can_answer() {
         }
     }
 }
+
+#[test]
+fn the_yaml_reads_back_as_the_document() {
+    let doc = serde_json::to_value(<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+    let read: serde_json::Value = serde_norway::from_str(&xchannel::openapi::yaml()).unwrap();
+    assert_eq!(read, doc);
+}
