@@ -1,6 +1,8 @@
 //! Any value in any place of a valid body: `parse_channel` never panics, names each
 //! problem by a JSON pointer that exists in the body, and never echoes a credential.
 
+mod common;
+
 use channel_config::{parse_channel, Mode};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -8,26 +10,9 @@ use serde_json::{json, Value};
 const SECRETS: [&str; 3] = ["secretABCDEFGH", "370773112-token", "tokensecretWXYZ"];
 
 fn body() -> Value {
-    json!({
-        "name": "x_support_en", "type": "x",
-        "x": { "apiKey": "key-12345678", "apiKeySecret": SECRETS[0],
-               "accessToken": SECRETS[1], "accessTokenSecret": SECRETS[2],
-               "accountLevel": "enterprise", "signatureAlgorithm": "SHA-256" },
-        "ouId": "ou-1", "skillQueueId": "q-1", "transferKeywords": ["agent"],
-        "workTime": { "workday": [{"start": "08:00", "end": "18:00"}],
-                      "nonWorkday": [{"start": "10:00", "end": "16:00"}] },
-        "nonWorkingTimeNotification": "We are closed now.",
-        "queueReminder": { "mode": "all", "content": "Please wait.",
-                           "progressContent": "You are number ${position}" },
-        "callTransferInteractionTimes": 3,
-        "more": { "lastAgentMode": {"enabled": true, "validHours": 24},
-                  "noCustomerReplyEnd": {"enabled": true, "timeoutSeconds": 600, "reminderSeconds": 300,
-                                         "reminderText": "Are you still there?", "endText": "Session ended."},
-                  "noAgentReplyTransfer": {"enabled": true, "timeoutSeconds": 60, "targetSkillQueueId": "q-2"},
-                  "sessionTransfer": {"enabled": true, "allowedTargets": ["agent", "skillQueue"]} },
-        "robot": { "intelligentRobot": {"enabled": true, "robotId": "bot-1"},
-                   "robotAssistant": {"enabled": false} }
-    })
+    let mut body = common::full_body();
+    body["more"]["noAgentReplyTransfer"] = json!({"enabled": true, "timeoutSeconds": 60, "targetSkillQueueId": "q-2"});
+    body
 }
 
 /// Every pointer of the body, the root's children and deeper.

@@ -2,6 +2,8 @@
 //! constraint is read from the generated schema (utoipa's `ToSchema`) and held against
 //! `parse_channel` or the type's own `parse`.
 
+mod common;
+
 use channel_config::more::{
     LastAgentModeDraft, NoAgentReplyTransferDraft, NoCustomerReplyEndDraft, SessionTransferDraft,
 };
@@ -58,27 +60,13 @@ impl Documented {
     }
 }
 
+/// The example body with the "more" settings at the values these checks lean on: the
+/// longest customer silence, and a transfer target.
 fn full_body() -> Value {
-    json!({
-        "name": "x_support_en", "type": "x",
-        "x": { "apiKey": "key-12345678", "apiKeySecret": "secretABCDEFGH",
-               "accessToken": "370773112-token", "accessTokenSecret": "tokensecretWXYZ",
-               "accountLevel": "enterprise", "signatureAlgorithm": "SHA-256" },
-        "ouId": "ou-1", "skillQueueId": "q-1", "transferKeywords": ["agent"],
-        "workTime": { "workday": [{"start": "08:00", "end": "18:00"}],
-                      "nonWorkday": [{"start": "10:00", "end": "16:00"}] },
-        "nonWorkingTimeNotification": "We are closed now.",
-        "queueReminder": { "mode": "all", "content": "Please wait.",
-                           "progressContent": "You are number ${position}" },
-        "callTransferInteractionTimes": 3,
-        "more": { "lastAgentMode": {"enabled": true, "validHours": 24},
-                  "noCustomerReplyEnd": {"enabled": true, "timeoutSeconds": 86400, "reminderSeconds": 300,
-                                         "reminderText": "Are you still there?", "endText": "Session ended."},
-                  "noAgentReplyTransfer": {"enabled": true, "timeoutSeconds": 120, "targetSkillQueueId": "q-2"},
-                  "sessionTransfer": {"enabled": true, "allowedTargets": ["agent", "skillQueue"]} },
-        "robot": { "intelligentRobot": {"enabled": true, "robotId": "bot-1"},
-                   "robotAssistant": {"enabled": false} }
-    })
+    let mut body = common::full_body();
+    body["more"]["noCustomerReplyEnd"]["timeoutSeconds"] = json!(86400);
+    body["more"]["noAgentReplyTransfer"] = json!({"enabled": true, "timeoutSeconds": 120, "targetSkillQueueId": "q-2"});
+    body
 }
 
 /// Whether the body with `value` at `pointer` is accepted as far as that field goes: no
