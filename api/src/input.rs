@@ -29,14 +29,10 @@ impl<'a> Fields<'a> {
         self.errors.push(FieldError::new(pointer, code, detail));
     }
 
-    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
+    /// A field the caller reads itself (null counts as absent); it is no longer unknown.
+    pub fn get(&mut self, name: &'static str) -> Option<&'a Value> {
         self.known.push(name);
         self.object?.get(name).filter(|v| !v.is_null())
-    }
-
-    /// A field the caller reads itself (null counts as absent).
-    pub fn value(&mut self, name: &'static str) -> Option<&'a Value> {
-        self.get(name)
     }
 
     /// A string of `min..=max` characters, or `None` (and a violation when required).

@@ -86,7 +86,7 @@ pub async fn upload_certificate(
     principal.require_system_admin()?;
     let mut f = Fields::new(&body);
     let name = f.string("name", true, 128);
-    let pem = match f.value("pem") {
+    let pem = match f.get("pem") {
         Some(Value::String(pem)) if pem.chars().count() > MAX_PEM_CHARS => {
             f.fail("/pem", "too_long", "must be at most 256 KiB");
             None

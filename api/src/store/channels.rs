@@ -199,11 +199,7 @@ pub async fn replace<C: ConnectionTrait>(
     parsed: ParsedChannel,
 ) -> ApiResult<channel::Model> {
     // Sending all four credentials replaces them whole: the stored ones need not be opened.
-    let mut credentials = if parsed.credentials.api_key.is_some()
-        && parsed.credentials.api_key_secret.is_some()
-        && parsed.credentials.access_token.is_some()
-        && parsed.credentials.access_token_secret.is_some()
-    {
+    let mut credentials = if parsed.credentials.all() {
         StoredCredentials::default()
     } else {
         StoredCredentials::open(keyring, &current)?

@@ -86,6 +86,14 @@ impl CredentialChanges {
             || self.access_token.is_some()
             || self.access_token_secret.is_some()
     }
+
+    /// Whether the request sends all four, replacing the stored credentials whole.
+    pub fn all(&self) -> bool {
+        self.api_key.is_some()
+            && self.api_key_secret.is_some()
+            && self.access_token.is_some()
+            && self.access_token_secret.is_some()
+    }
 }
 
 #[cfg(test)]
