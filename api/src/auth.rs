@@ -1,14 +1,12 @@
-//! Bearer API tokens -> the `Principal` a request acts as (R-API-3).
+//! Who calls: the roles a token may hold and the `Principal` a request acts as (R-API-3).
+//! The bearer extractor that finds the principal is in `bearer.rs`; what a principal sees
+//! is decided in `access.rs`.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{crypto, error::ApiError, state::AppState, store::api_token};
+use crate::{crypto, error::ApiError};
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
@@ -50,108 +48,40 @@ pub struct Principal {
     pub ou_ids: Vec<String>,
 }
 
-/// A caller acting inside one tenant.
-#[derive(Debug, Clone)]
-pub struct TenantPrincipal {
-    pub tenant_id: String,
-    pub role: Role,
-    pub ou_ids: Vec<String>,
-}
-
 impl Principal {
     pub fn require_system_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::SystemAdmin => Ok(()),
-            _ => Err(ApiError::Forbidden("this needs a system administrator token")),
+            _ => Err(ApiError::forbidden("this needs a system administrator token")),
         }
     }
 
     /// The tenant this caller acts in; system administrators act in none.
-    pub fn tenant(&self) -> Result<TenantPrincipal, ApiError> {
-        match &self.tenant_id {
-            Some(tenant_id) => Ok(TenantPrincipal {
-                tenant_id: tenant_id.clone(),
-                role: self.role,
-                ou_ids: self.ou_ids.clone(),
-            }),
-            None => Err(ApiError::Forbidden(
+    pub fn tenant_id(&self) -> Result<&str, ApiError> {
+        self.tenant_id.as_deref().ok_or_else(|| {
+            ApiError::forbidden(
                 "this needs a tenant token; a system administrator mints one with POST /api/v1/tokens",
-            )),
-        }
-    }
-}
-
-impl TenantPrincipal {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::TenantAdmin
-    }
-
-    /// The OUs this caller sees (those granted and every OU below them), or `None` for
-    /// an administrator, who sees the whole tenant.
-    pub async fn visible_ous<C: sea_orm::ConnectionTrait>(
-        &self,
-        db: &C,
-    ) -> Result<Option<std::collections::HashSet<String>>, sea_orm::DbErr> {
-        if self.is_admin() {
-            return Ok(None);
-        }
-        crate::store::ou::with_descendants(db, &self.tenant_id, &self.ou_ids).await.map(Some)
-    }
-
-    /// Whether something that belongs to `ou_id` is visible to this caller.
-    pub async fn sees_ou<C: sea_orm::ConnectionTrait>(&self, db: &C, ou_id: &str) -> Result<bool, sea_orm::DbErr> {
-        Ok(self.visible_ous(db).await?.is_none_or(|visible| visible.contains(ou_id)))
-    }
-
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("this needs a tenant administrator token"))
-        }
+            )
+        })
     }
 }
 
 pub const TOKEN_PREFIX: &str = "xch_";
 
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get("authorization")?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+/// A new bearer token: what the caller is shown once, and what is stored.
+pub struct NewBearer {
+    pub token: String,
+    pub hash: String,
+    /// The first characters, to recognise the token in a list.
+    pub prefix: String,
 }
 
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
-        Box::pin(async move {
-            let (Some(state), Some(token)) = (state, token) else {
-                return Err(ApiError::Unauthenticated);
-            };
-            if !token.starts_with(TOKEN_PREFIX) {
-                return Err(ApiError::Unauthenticated);
-            }
-            let hash = crypto::sha256_hex(&token);
-            if let Some(principal) = state.token_cache.get(&hash) {
-                return Ok(principal);
-            }
-            let row = api_token::Entity::find()
-                .filter(api_token::Column::TokenHash.eq(hash.clone()))
-                .filter(api_token::Column::RevokedAt.is_null())
-                .one(&state.db)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            let principal = Principal {
-                token_id: row.id,
-                tenant_id: row.tenant_id,
-                role: Role::parse(&row.role).ok_or(ApiError::Unauthenticated)?,
-                ou_ids: serde_json::from_value(row.ou_ids).unwrap_or_default(),
-            };
-            state.token_cache.put(hash, principal.clone());
-            Ok(principal)
-        })
+impl NewBearer {
+    pub fn generate() -> anyhow::Result<Self> {
+        let mut secret = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
+            .map_err(|_| anyhow::anyhow!("no randomness"))?;
+        let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+        Ok(Self { hash: crypto::sha256_hex(&token), prefix: token[..8].to_owned(), token })
     }
 }

@@ -7,9 +7,43 @@ use anyhow::Context;
 use clap::Args;
 use serde::Deserialize;
 
-/// A configuration value that must never be printed: the same type that carries X
-/// credentials to the connector.
-pub use x_connector::Secret;
+/// A configuration value that must never be printed (a master key): its `Debug` and
+/// `Display` show a placeholder, and it comes out only through `expose`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(s))
+    }
+}
+
+/// Whether an instance runs the background workers (`XCHANNEL_WORKERS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Switch {
+    On,
+    Off,
+}
 
 /// Where the deployment runs; the X channel is offered only outside the Chinese mainland
 /// (R-INTEG-5).
@@ -58,6 +92,9 @@ pub struct Options {
     /// SQLite `synchronous` pragma: full (default) or normal.
     #[arg(long, env = "XCHANNEL_SQLITE_SYNCHRONOUS", global = true)]
     pub sqlite_synchronous: Option<String>,
+    /// Run the background workers on this instance (on, the default) or serve HTTP only.
+    #[arg(long, env = "XCHANNEL_WORKERS", global = true)]
+    pub workers: Option<Switch>,
 }
 
 impl Options {
@@ -73,22 +110,53 @@ impl Options {
             region: self.region.or(file.region),
             log_format: self.log_format.or(file.log_format),
             sqlite_synchronous: self.sqlite_synchronous.or(file.sqlite_synchronous),
+            workers: self.workers.or(file.workers),
         }
     }
 }
 
-/// The settings the service runs with, every value decided.
-#[derive(Clone)]
+/// The settings the service runs with, every value decided, grouped by concern.
+#[derive(Debug, Clone)]
 pub struct Settings {
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub keys: KeySettings,
+    pub x: XSettings,
+    pub workers: WorkerSettings,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
     pub bind: String,
-    pub database_url: String,
-    pub data_dir: PathBuf,
+    /// Where X reaches this service; the webhook URL shown to administrators starts so.
+    pub public_url: String,
+}
+
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// The master keys that seal credentials at rest.
+#[derive(Debug, Clone)]
+pub struct KeySettings {
     pub master_key: Option<Secret>,
     pub previous_master_keys: Vec<Secret>,
-    pub public_url: String,
+    /// Where the embedded run keeps its generated key file.
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct XSettings {
     pub region: Region,
-    pub log_format: LogFormat,
-    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Off: this instance serves HTTP only and claims no background work.
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,15 +167,18 @@ pub enum SqliteSynchronous {
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
-impl fmt::Debug for Settings {
+impl fmt::Debug for DatabaseSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("bind", &self.bind)
-            .field("database_url", &redact_password(&self.database_url))
-            .field("data_dir", &self.data_dir)
-            .field("public_url", &self.public_url)
-            .field("region", &self.region)
-            .finish_non_exhaustive()
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_password(&self.url))
+            .field("sqlite_synchronous", &self.sqlite_synchronous)
+            .finish()
+    }
+}
+
+impl DatabaseSettings {
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
     }
 }
 
@@ -122,7 +193,7 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
-impl Settings {
+impl HttpSettings {
     /// Why X would refuse the webhook URL this deployment hands out, if it would: X
     /// registers webhooks only at https URLs without a port (R-INGEST-6).
     pub fn public_url_problem(&self) -> Option<String> {
@@ -136,7 +207,9 @@ impl Settings {
             Some(_) => None,
         }
     }
+}
 
+impl Settings {
     pub fn load(cli: Options, file: Option<PathBuf>) -> anyhow::Result<Settings> {
         let from_file = match file {
             Some(path) => {
@@ -167,19 +240,17 @@ impl Settings {
             .trim_end_matches('/')
             .to_owned();
         Ok(Settings {
-            bind,
-            database_url,
-            data_dir,
-            master_key: o.master_key,
-            previous_master_keys: o.previous_master_keys.unwrap_or_default(),
-            public_url,
-            region: o.region.unwrap_or(Region::International),
+            http: HttpSettings { bind, public_url },
+            database: DatabaseSettings { url: database_url, sqlite_synchronous },
+            keys: KeySettings {
+                master_key: o.master_key,
+                previous_master_keys: o.previous_master_keys.unwrap_or_default(),
+                data_dir,
+            },
+            x: XSettings { region: o.region.unwrap_or(Region::International) },
+            workers: WorkerSettings { enabled: o.workers != Some(Switch::Off) },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
-            sqlite_synchronous,
         })
     }
 
-    pub fn is_sqlite(&self) -> bool {
-        self.database_url.starts_with("sqlite:")
-    }
 }

@@ -1,9 +1,101 @@
-//! The one error type of the service, rendered as RFC 9457 `application/problem+json`
-//! with a stable machine-readable `code` per failure.
+//! The one error catalogue of the service: every stable `code` the API can answer, with
+//! its status and title, defined once; `ApiError` renders one of them as an RFC 9457
+//! `application/problem+json` document. Store errors are mapped to HTTP here and only here.
+
+use std::borrow::Cow;
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
+
+use crate::store::{Constraint, StoreError};
+
+/// Declares the catalogue: one row per code, `Variant => STATUS, "code", "Title", "when"`.
+macro_rules! error_codes {
+    ($($variant:ident => $status:ident, $name:literal, $title:literal, $when:literal;)*) => {
+        /// A stable, machine-readable reason of a failed request.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The snake_case name clients program against.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self { $(Code::$variant => StatusCode::$status,)* }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+
+            /// When the service answers it, in words, for the catalogue in the docs.
+            pub fn when(self) -> &'static str {
+                match self { $(Code::$variant => $when,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedJson => BAD_REQUEST, "malformed_json", "The request body is not valid JSON",
+        "the body is not JSON";
+    InvalidQuery => BAD_REQUEST, "invalid_query", "The query has invalid parameters",
+        "a query parameter is bad; `errors` names each";
+    Unauthenticated => UNAUTHORIZED, "unauthenticated", "Authentication required",
+        "no token, or an unknown or revoked one";
+    Forbidden => FORBIDDEN, "forbidden", "Not allowed",
+        "the token's role may not do this";
+    NotFound => NOT_FOUND, "not_found", "Not found",
+        "no such resource in the caller's tenant (another tenant's included)";
+    MethodNotAllowed => METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed",
+        "a known path asked with another method; `Allow` lists the right ones";
+    ChannelNameTaken => CONFLICT, "channel_name_taken", "Channel name already taken",
+        "another channel of the tenant has this name";
+    ApiKeyInUse => CONFLICT, "api_key_in_use", "API key already in use",
+        "another channel uses this X API key (one X project, one channel)";
+    CalledRouteNameTaken => CONFLICT, "called_route_name_taken", "Called route name already taken",
+        "another called route of the tenant has this name";
+    OuInUse => CONFLICT, "ou_in_use", "OU still in use",
+        "the OU still has child OUs, called routes or channels";
+    CalledRouteInUse => CONFLICT, "called_route_in_use", "Called route still in use",
+        "a channel routes to this called route";
+    CertificateExists => CONFLICT, "certificate_exists", "Certificates already uploaded",
+        "the same certificates are already uploaded";
+    ConflictingChange => CONFLICT, "conflicting_change", "Conflict",
+        "two requests raced on related resources; read again and retry";
+    VersionMismatch => PRECONDITION_FAILED, "version_mismatch", "Stale version",
+        "`If-Match` names a version that is no longer current";
+    PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large",
+        "the body is over 1 MiB";
+    UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type",
+        "the body is not `application/json`";
+    ValidationFailed => UNPROCESSABLE_ENTITY, "validation_failed", "The request has invalid fields",
+        "rule violations: `errors` lists every failing field as `{pointer, code, detail}`";
+    IfMatchRequired => PRECONDITION_REQUIRED, "if_match_required", "If-Match required",
+        "a write that needs `If-Match` came without it";
+    InternalError => INTERNAL_SERVER_ERROR, "internal_error", "Internal error",
+        "the service failed; `x-request-id` finds it in the logs";
+}
+
+/// Which code a unique index or foreign key the database enforced stands for: the one
+/// table from constraints to codes.
+fn conflict_code(constraint: Constraint) -> Code {
+    match constraint {
+        Constraint::ChannelName => Code::ChannelNameTaken,
+        Constraint::ChannelApiKey => Code::ApiKeyInUse,
+        Constraint::CalledRouteName => Code::CalledRouteNameTaken,
+        Constraint::CertificateBundle => Code::CertificateExists,
+        Constraint::OtherUnique | Constraint::ForeignKey => Code::ConflictingChange,
+    }
+}
 
 /// One failing field of a request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -66,166 +158,174 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("the request body is not valid JSON: {0}")]
-    MalformedJson(String),
-    #[error("invalid query parameters")]
-    InvalidQuery(Vec<FieldError>),
-    #[error("the request has invalid fields")]
-    Validation(Vec<FieldError>),
-    #[error("missing or invalid bearer token")]
-    Unauthenticated,
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("this endpoint answers only {0}")]
-    MethodNotAllowed(String),
-    #[error("a channel with this name already exists in the tenant")]
-    ChannelNameTaken,
-    #[error("this API key is already used by another channel")]
-    ApiKeyInUse,
-    #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
-    #[error("the resource has changed since it was read")]
-    PreconditionFailed,
-    #[error("this request needs an If-Match header with the resource's ETag")]
-    PreconditionRequired,
-    #[error("the request body is larger than {0} bytes")]
-    PayloadTooLarge(usize),
-    #[error("the request body must be application/json")]
-    UnsupportedMediaType,
-    #[error("internal error")]
-    Internal(#[from] anyhow::Error),
+/// A failed request: a catalogue code, what happened, and for validation every field.
+#[derive(Debug)]
+pub struct ApiError {
+    code: Code,
+    detail: Cow<'static, str>,
+    errors: Vec<FieldError>,
+    /// The methods a path answers, for 405.
+    allow: Option<String>,
+    /// Why an internal error happened: logged, never shown.
+    cause: Option<anyhow::Error>,
 }
 
-impl From<sea_orm::DbErr> for ApiError {
-    /// A constraint the database enforces refused a write that passed our checks: another
-    /// request changed a related resource at the same moment. That is a conflict the
-    /// caller can retry, not a failure of the service.
-    fn from(err: sea_orm::DbErr) -> Self {
-        let unique = matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)));
-        // SQLite reports an ON DELETE RESTRICT refusal as a trigger constraint (1811),
-        // which sea-orm does not classify.
-        let foreign_key = matches!(err.sql_err(), Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)))
-            || err.to_string().contains("FOREIGN KEY constraint failed");
-        let detail = match (unique, foreign_key) {
-            (true, _) => "another request created the same resource at the same moment",
-            (_, true) => "a related resource changed at the same moment; read it again and retry",
-            _ => return ApiError::Internal(err.into()),
-        };
-        ApiError::Conflict { code: "conflicting_change", detail: detail.into() }
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.name(), self.detail)
     }
 }
+
+impl std::error::Error for ApiError {}
 
 impl ApiError {
-    pub fn field(pointer: &str, code: &str, detail: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError::new(pointer, code, detail)])
+    pub fn new(code: Code, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self { code, detail: detail.into(), errors: Vec::new(), allow: None, cause: None }
     }
 
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::InvalidQuery(_) => "invalid_query",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::ChannelNameTaken => "channel_name_taken",
-            ApiError::ApiKeyInUse => "api_key_in_use",
-            ApiError::Conflict { code, .. } => code,
-            ApiError::PreconditionFailed => "version_mismatch",
-            ApiError::PreconditionRequired => "if_match_required",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Internal(_) => "internal_error",
+    pub fn not_found(what: &str) -> Self {
+        Self::new(Code::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(why: &'static str) -> Self {
+        Self::new(Code::Forbidden, why)
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(Code::Unauthenticated, "missing or invalid bearer token")
+    }
+
+    pub fn malformed_json(why: impl std::fmt::Display) -> Self {
+        Self::new(Code::MalformedJson, format!("the request body is not valid JSON: {why}"))
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(Code::PayloadTooLarge, format!("the request body is larger than {limit} bytes"))
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(Code::UnsupportedMediaType, "the request body must be application/json")
+    }
+
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let mut error = Self::new(Code::MethodNotAllowed, format!("this endpoint answers only {allow}"));
+        error.allow = Some(allow.to_owned());
+        error
+    }
+
+    pub fn stale() -> Self {
+        Self::new(Code::VersionMismatch, "the resource has changed since it was read")
+    }
+
+    pub fn if_match_required() -> Self {
+        Self::new(Code::IfMatchRequired, "this request needs an If-Match header with the resource's ETag")
+    }
+
+    /// 422 naming every failing field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self::fields(Code::ValidationFailed, errors)
+    }
+
+    /// 400 naming every bad query parameter.
+    pub fn invalid_query(errors: Vec<FieldError>) -> Self {
+        Self::fields(Code::InvalidQuery, errors)
+    }
+
+    /// 422 for one field.
+    pub fn field(pointer: &str, code: &str, detail: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(pointer, code, detail)])
+    }
+
+    fn fields(code: Code, errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.pointer, one.detail),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        Self { errors, ..Self::new(code, detail) }
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            cause: Some(cause.into()),
+            ..Self::new(
+                Code::InternalError,
+                "The service failed to handle this request; the x-request-id header identifies it in the logs",
+            )
         }
     }
 
-    fn title(&self) -> &'static str {
-        match self {
-            ApiError::MalformedJson(_) => "The request body is not valid JSON",
-            ApiError::InvalidQuery(_) => "The query has invalid parameters",
-            ApiError::Validation(_) => "The request has invalid fields",
-            ApiError::Unauthenticated => "Authentication required",
-            ApiError::Forbidden(_) => "Not allowed",
-            ApiError::NotFound(_) => "Not found",
-            ApiError::MethodNotAllowed(_) => "Method not allowed",
-            ApiError::ChannelNameTaken => "Channel name already taken",
-            ApiError::ApiKeyInUse => "API key already in use",
-            ApiError::Conflict { .. } => "Conflict",
-            ApiError::PreconditionFailed => "Stale version",
-            ApiError::PreconditionRequired => "If-Match required",
-            ApiError::PayloadTooLarge(_) => "Request body too large",
-            ApiError::UnsupportedMediaType => "Unsupported media type",
-            ApiError::Internal(_) => "Internal error",
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The field errors of a validation problem, to be reported with others; any other
+    /// error is given back.
+    pub fn into_field_errors(self) -> Result<Vec<FieldError>, ApiError> {
+        match self.code {
+            Code::ValidationFailed => Ok(self.errors),
+            _ => Err(self),
         }
     }
 
     pub fn problem(&self) -> Problem {
-        let (detail, errors) = match self {
-            ApiError::InvalidQuery(errors) | ApiError::Validation(errors) => {
-                let detail = match errors.len() {
-                    1 => format!("{}: {}", errors[0].pointer, errors[0].detail),
-                    n => format!("{n} fields are invalid"),
-                };
-                (detail, errors.clone())
-            }
-            // Never show why an internal error happened: it may carry SQL or paths.
-            ApiError::Internal(_) => (
-                "The service failed to handle this request; the x-request-id header identifies it in the logs".to_owned(),
-                Vec::new(),
-            ),
-            other => (other.to_string(), Vec::new()),
-        };
-        let code = self.code();
+        let code = self.code.name();
         Problem {
             problem_type: format!("urn:problem-type:xchannel:{code}"),
-            title: self.title(),
-            status: self.status_code().as_u16(),
+            title: self.code.title(),
+            status: self.code.status().as_u16(),
             code,
-            detail,
-            errors,
+            detail: self.detail.clone().into_owned(),
+            errors: self.errors.clone(),
         }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => ApiError::not_found(what),
+            StoreError::Stale => ApiError::stale(),
+            StoreError::Conflict(constraint) => {
+                let code = conflict_code(constraint);
+                let detail = match code {
+                    Code::ChannelNameTaken => "a channel with this name already exists in the tenant",
+                    Code::ApiKeyInUse => "this API key is already used by another channel",
+                    Code::CalledRouteNameTaken => "a called route with this name already exists",
+                    Code::CertificateExists => "these certificates are already uploaded",
+                    _ if constraint == Constraint::ForeignKey => {
+                        "a related resource changed at the same moment; read it again and retry"
+                    }
+                    _ => "another request created the same resource at the same moment",
+                };
+                ApiError::new(code, detail)
+            }
+            StoreError::Db(err) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        StoreError::from(err).into()
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::MalformedJson(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::ChannelNameTaken | ApiError::ApiKeyInUse | ApiError::Conflict { .. } => {
-                StatusCode::CONFLICT
-            }
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.code.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(err) = self {
-            tracing::error!(error = %err, "request failed");
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = %cause, "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
-        match self {
-            ApiError::Unauthenticated => {
-                response.insert_header(("www-authenticate", "Bearer"));
-            }
-            ApiError::MethodNotAllowed(allow) => {
-                response.insert_header(("allow", allow.as_str()));
-            }
-            _ => {}
+        if self.code == Code::Unauthenticated {
+            response.insert_header(("www-authenticate", "Bearer"));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header(("allow", allow.as_str()));
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         response.body(body)
@@ -233,6 +333,15 @@ impl ResponseError for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The catalogue as a Markdown table, for the OpenAPI description and the README.
+pub fn catalogue_markdown() -> String {
+    let mut out = String::from("| Status | `code` | When |\n|---|---|---|\n");
+    for code in Code::ALL {
+        out.push_str(&format!("| {} | `{}` | {} |\n", code.status().as_u16(), code.name(), code.when()));
+    }
+    out
+}
 
 /// The problem responses most operations share, named once for the OpenAPI document.
 /// They describe answers; nothing constructs them.
@@ -279,4 +388,34 @@ pub mod responses {
     #[derive(IntoResponses)]
     #[response(status = 422, description = "Rule violations: every failing field, as JSON pointers", content_type = "application/problem+json")]
     pub struct Unprocessable(Problem);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_snake_case_name() {
+        let mut names: Vec<_> = Code::ALL.iter().map(|c| c.name()).collect();
+        assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len());
+    }
+
+    #[test]
+    fn a_unique_index_maps_to_its_own_code() {
+        let error = ApiError::from(StoreError::Conflict(Constraint::ChannelApiKey));
+        assert_eq!(error.problem().code, "api_key_in_use");
+        assert_eq!(error.status_code(), StatusCode::CONFLICT);
+        let error = ApiError::from(StoreError::Conflict(Constraint::ForeignKey));
+        assert_eq!(error.problem().code, "conflicting_change");
+    }
+
+    #[test]
+    fn an_internal_error_shows_no_cause() {
+        let error = ApiError::internal(anyhow::anyhow!("SELECT secret FROM somewhere"));
+        assert!(!error.problem().detail.contains("SELECT"));
+        assert_eq!(error.problem().status, 500);
+    }
 }

@@ -140,7 +140,7 @@ impl<'a> Fields<'a> {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(self.errors))
+            Err(ApiError::validation(self.errors))
         }
     }
 }

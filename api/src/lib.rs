@@ -1,9 +1,13 @@
 //! xchannel: connects X (Twitter) direct messages to a contact center's agents.
 
+pub mod access;
 pub mod auth;
+pub mod bearer;
 pub mod config;
+pub mod credentials;
 pub mod crypto;
 pub mod error;
+pub mod id;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
@@ -13,3 +17,4 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod token_cache;
+pub mod workers;

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sea_orm::EntityTrait;
 use xchannel::{
     auth::Role,
     config::{Options, Settings},
@@ -63,29 +62,27 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let started = std::time::Instant::now();
-            let bind = settings.bind.clone();
+            let bind = settings.http.bind.clone();
             let app = Application::build(settings).await?;
-            tracing::info!(address = %bind, port = app.port(), startup_ms = started.elapsed().as_millis() as u64, "xchannel listening");
+            let startup_ms = started.elapsed().as_millis() as u64;
+            tracing::info!(address = %bind, port = app.port(), startup_ms, "xchannel listening");
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            store::db::connect(&settings).await?;
+            store::connect(&settings.database).await?;
             tracing::info!("migrations applied");
         }
         Command::Token { action: TokenAction::Create { role, tenant, ous, label } } => {
             if (role == Role::SystemAdmin) != tenant.is_none() {
                 anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
             }
-            let db = store::db::connect(&settings).await?;
+            let db = store::connect(&settings.database).await?;
             if let Some(tenant) = &tenant {
-                store::tenant::Entity::find_by_id(tenant.clone())
-                    .one(&db)
-                    .await?
-                    .with_context(|| format!("no tenant {tenant}"))?;
+                store::tenants::find(&db, tenant).await.with_context(|| format!("no tenant {tenant}"))?;
                 for ou in &ous {
-                    store::ou::find_in_tenant(&db, tenant, ou)
-                        .await?
-                        .with_context(|| format!("no OU {ou} in tenant {tenant}"))?;
+                    if !store::ous::exists(&db, tenant, ou).await? {
+                        anyhow::bail!("no OU {ou} in tenant {tenant}");
+                    }
                 }
             } else if !ous.is_empty() {
                 anyhow::bail!("--ou applies to tenant-user tokens only");

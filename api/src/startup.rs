@@ -1,6 +1,6 @@
 //! Builds the application: database, keys, middleware, routes; binds the listener.
 
-use std::{net::TcpListener, time::Instant};
+use std::{net::TcpListener, sync::Arc, time::Instant};
 
 use actix_web::{
     body::MessageBody,
@@ -11,49 +11,67 @@ use actix_web::{
     web, App, HttpRequest, HttpResponse, HttpServer,
 };
 use anyhow::Context;
+use tokio::sync::watch;
 use tracing::Instrument;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     config::Settings,
+    credentials,
     crypto::Keyring,
     error::{ApiError, FieldError},
+    metrics::Metrics,
     openapi::{ApiDoc, MethodTable},
     routes::{self, health},
     state::AppState,
-    store,
-    metrics::Metrics,
+    store::Store,
     token_cache::TokenCache,
+    workers::{Shutdown, Worker, WorkerContext},
 };
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The running service: the HTTP server, the background workers and one shutdown signal.
+/// SIGTERM (or `stop`) stops accepting connections, drains the requests in flight, then
+/// tells the workers to stop and waits until each has finished the item in hand.
 pub struct Application {
     port: u16,
     server: Server,
+    state: Arc<AppState>,
+    workers: Vec<(&'static str, Worker)>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        if let Some(problem) = settings.public_url_problem() {
-            tracing::warn!(%problem, "set XCHANNEL_PUBLIC_URL to the https address, without a port, where X reaches this service");
+        if let Some(problem) = settings.http.public_url_problem() {
+            tracing::warn!(
+                %problem,
+                "set XCHANNEL_PUBLIC_URL to the https address, without a port, where X reaches this service"
+            );
         }
         let keyring = Keyring::from_settings(
-            settings.master_key.as_ref(),
-            &settings.previous_master_keys,
-            &settings.data_dir,
+            settings.keys.master_key.as_ref(),
+            &settings.keys.previous_master_keys,
+            &settings.keys.data_dir,
         )?;
-        let pools = store::db::open(&settings).await?;
-        store::channels::check_master_key(&pools.read, &keyring).await?;
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("binding {}", settings.bind))?;
+        let store = Store::open(&settings.database).await?;
+        credentials::check_master_key(&store, &keyring).await?;
+        let listener = TcpListener::bind(&settings.http.bind)
+            .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { db: pools.read, writer: pools.write, keyring, settings, token_cache: TokenCache::default(), metrics: Metrics::default() });
+        let state = Arc::new(AppState {
+            store,
+            keyring,
+            settings,
+            token_cache: TokenCache::default(),
+            metrics: Metrics::default(),
+        });
+        let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(data.clone())
                 .app_data(json_config())
                 .app_data(query_config())
                 .app_data(path_config())
@@ -69,16 +87,61 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, state, workers: Vec::new() })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The state the handlers and workers share.
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
     }
+
+    /// Stops the server gracefully, as SIGTERM does (for tests and embedders).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Adds a background worker, started by `run_until_stopped` when workers are on.
+    pub fn add_worker(&mut self, name: &'static str, worker: Worker) {
+        self.workers.push((name, worker));
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (stop, stopping) = watch::channel(false);
+        let holder = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
+        let mut running = Vec::new();
+        if self.state.settings.workers.enabled {
+            for (name, worker) in self.workers {
+                let ctx = WorkerContext {
+                    state: self.state.clone(),
+                    holder: holder.clone(),
+                    shutdown: Shutdown::new(stopping.clone()),
+                };
+                tracing::debug!(worker = name, "worker started");
+                running.push((name, actix_web::rt::spawn(worker(ctx))));
+            }
+        }
+        let served = self.server.await;
+        let _ = stop.send(true);
+        for (name, worker) in running {
+            if let Err(err) = worker.await {
+                tracing::warn!(worker = name, error = %err, "worker ended abnormally");
+            }
+        }
+        served
+    }
+}
+
+/// This host's name, to tell instances apart in leases and logs.
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty() && h.len() <= 24)
+        .unwrap_or_else(|| "xchannel".to_owned())
 }
 
 fn json_config() -> web::JsonConfig {
@@ -87,11 +150,11 @@ fn json_config() -> web::JsonConfig {
         .error_handler(|err, _req| {
             match err {
                 JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                    ApiError::payload_too_large(MAX_BODY_BYTES)
                 }
-                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-                JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
-                other => ApiError::MalformedJson(other.to_string()),
+                JsonPayloadError::ContentType => ApiError::unsupported_media_type(),
+                JsonPayloadError::Deserialize(e) => ApiError::malformed_json(e),
+                other => ApiError::malformed_json(other),
             }
             .into()
         })
@@ -99,19 +162,19 @@ fn json_config() -> web::JsonConfig {
 
 fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
-        ApiError::InvalidQuery(vec![FieldError::new("/query", "invalid_query", err.to_string())]).into()
+        ApiError::invalid_query(vec![FieldError::new("/query", "invalid_query", err.to_string())]).into()
     })
 }
 
 fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_: PathError, _req| ApiError::NotFound("resource").into())
+    web::PathConfig::default().error_handler(|_: PathError, _req| ApiError::not_found("resource").into())
 }
 
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     static METHODS: std::sync::OnceLock<MethodTable> = std::sync::OnceLock::new();
     match METHODS.get_or_init(MethodTable::from_doc).allowed(req.path()) {
-        Some(allow) => Err(ApiError::MethodNotAllowed(allow.to_owned())),
-        None => Err(ApiError::NotFound("endpoint")),
+        Some(allow) => Err(ApiError::method_not_allowed(allow)),
+        None => Err(ApiError::not_found("endpoint")),
     }
 }
 

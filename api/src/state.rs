@@ -1,14 +1,9 @@
-//! What every request handler shares.
+//! What every request handler and worker shares, built once by `startup.rs`.
 
-use sea_orm::DatabaseConnection;
-
-use crate::{config::Settings, crypto::Keyring, metrics::Metrics, token_cache::TokenCache};
+use crate::{config::Settings, crypto::Keyring, metrics::Metrics, store::Store, token_cache::TokenCache};
 
 pub struct AppState {
-    /// For reads.
-    pub db: DatabaseConnection,
-    /// For writes (on SQLite, the one writer connection).
-    pub writer: DatabaseConnection,
+    pub store: Store,
     pub keyring: Keyring,
     pub settings: Settings,
     pub token_cache: TokenCache,

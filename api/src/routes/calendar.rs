@@ -2,18 +2,17 @@
 //! workday and non-workday segments apply (R-TENANT-5).
 
 use actix_web::{get, put, web, HttpResponse};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::{
+    access::Access,
     error::responses::{BadRequest, Forbidden, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
-    auth::Principal,
     error::ApiResult,
     input::Fields,
     state::AppState,
-    store::{non_working_day, tenant},
+    store,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -35,27 +34,28 @@ pub struct ServiceCalendarOut {
 /// Body of `PUT /service-calendar`: replaces the list.
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"nonWorkingDays": ["2026-12-25", "2027-01-01"]}))]
-#[allow(dead_code)]
 pub struct ServiceCalendarIn {
     /// Up to 3660 distinct `YYYY-MM-DD` dates.
     #[schema(rename = "nonWorkingDays")]
     non_working_days: Vec<String>,
 }
 
-async fn read(state: &AppState, tenant_id: &str) -> ApiResult<ServiceCalendarOut> {
-    let tenant = tenant::Entity::find_by_id(tenant_id.to_owned())
-        .one(&state.db)
-        .await?
-        .ok_or(crate::error::ApiError::NotFound("tenant"))?;
-    let days = non_working_day::Entity::find()
-        .filter(non_working_day::Column::TenantId.eq(tenant_id.to_owned()))
-        .order_by_asc(non_working_day::Column::Day)
-        .all(&state.db)
-        .await?;
-    Ok(ServiceCalendarOut {
-        time_zone: tenant.time_zone,
-        non_working_days: days.into_iter().map(|d| d.day).collect(),
-    })
+impl ServiceCalendarIn {
+    fn read(body: &Value) -> ApiResult<ServiceCalendarIn> {
+        let mut f = Fields::new(body);
+        let days = f.strings("nonWorkingDays", MAX_DAYS, check_date);
+        // Absent or null is not an empty list: clearing the calendar takes `[]`.
+        if body.get("nonWorkingDays").is_none_or(Value::is_null) {
+            f.fail("/nonWorkingDays", "required", "is required");
+        }
+        f.finish()?;
+        Ok(ServiceCalendarIn { non_working_days: days.unwrap_or_default() })
+    }
+}
+
+async fn read<C: sea_orm::ConnectionTrait>(db: &C, tenant_id: &str) -> ApiResult<ServiceCalendarOut> {
+    let tenant = store::tenants::find(db, tenant_id).await?;
+    Ok(ServiceCalendarOut { time_zone: tenant.time_zone, non_working_days: store::calendar::days(db, tenant_id).await? })
 }
 
 /// Reads the tenant's non-working days.
@@ -64,9 +64,8 @@ async fn read(state: &AppState, tenant_id: &str) -> ApiResult<ServiceCalendarOut
     Unauthenticated,
 ))]
 #[get("/service-calendar")]
-pub async fn get_calendar(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    Ok(HttpResponse::Ok().json(read(&state, &caller.tenant_id).await?))
+pub async fn get_calendar(state: web::Data<AppState>, access: Access) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(read(state.store.reader(), access.tenant_id()).await?))
 }
 
 fn check_date(s: &str) -> Option<(&'static str, String)> {
@@ -85,39 +84,12 @@ fn check_date(s: &str) -> Option<(&'static str, String)> {
     UnsupportedMediaType,
 ))]
 #[put("/service-calendar")]
-pub async fn put_calendar(state: web::Data<AppState>, principal: Principal, body: web::Json<Value>) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    caller.require_admin()?;
-    let mut f = Fields::new(&body);
-    let days = f.strings("nonWorkingDays", MAX_DAYS, check_date);
-    // Absent or null is not an empty list: clearing the calendar takes `[]`.
-    if body.get("nonWorkingDays").is_none_or(Value::is_null) {
-        f.fail("/nonWorkingDays", "required", "is required");
-    }
-    f.finish()?;
-    let txn = state.writer.begin().await?;
-    // Concurrent replacements take turns on the tenant row, so none trips over the
-    // other's rows and one whole list remains. SQLite has one writer anyway, and a read
-    // first would make its DELETE a lock upgrade that fails instead of waiting.
-    if state.db.get_database_backend() == DbBackend::Postgres {
-        tenant::Entity::find_by_id(caller.tenant_id.clone())
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .ok_or(crate::error::ApiError::NotFound("tenant"))?;
-    }
-    non_working_day::Entity::delete_many()
-        .filter(non_working_day::Column::TenantId.eq(caller.tenant_id.clone()))
-        .exec(&txn)
-        .await?;
-    let rows: Vec<_> = days
-        .unwrap_or_default()
-        .into_iter()
-        .map(|day| non_working_day::ActiveModel { tenant_id: Set(caller.tenant_id.clone()), day: Set(day) })
-        .collect();
-    for chunk in rows.chunks(500) {
-        non_working_day::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
-    }
-    txn.commit().await?;
-    Ok(HttpResponse::Ok().json(read(&state, &caller.tenant_id).await?))
+pub async fn put_calendar(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
+    access.require_admin()?;
+    let input = ServiceCalendarIn::read(&body)?;
+    let tx = state.store.write().await?;
+    store::calendar::replace(&tx, access.tenant_id(), input.non_working_days).await?;
+    let calendar = read(&tx, access.tenant_id()).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(calendar))
 }

@@ -2,23 +2,25 @@
 //! managed by system administrators (R-INTEG-4).
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-use x_connector::trust::parse_trust_anchors;
+use x_connector::trust::{parse_trust_anchors, TrustAnchor};
 
-use super::checked_id;
 use crate::{
     auth::Principal,
     crypto::sha256_hex,
     error::{
         responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
-        ApiError, ApiResult, Problem,
+        ApiResult, Problem,
     },
+    id::Id,
     input::Fields,
     state::AppState,
-    store::{new_id, now, trust_anchor},
+    store::{
+        self,
+        certificates::{Certificate, NewCertificate},
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -43,12 +45,12 @@ pub struct CertificateOut {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<trust_anchor::Model> for CertificateOut {
-    fn from(m: trust_anchor::Model) -> Self {
+impl From<Certificate> for CertificateOut {
+    fn from(m: Certificate) -> Self {
         Self {
+            sha256_fingerprints: m.sha256_fingerprints(),
             id: m.id,
             name: m.name,
-            sha256_fingerprints: serde_json::from_value(m.fingerprints).unwrap_or_default(),
             pem: m.pem,
             created_at: m.created_at,
         }
@@ -63,12 +65,43 @@ pub struct CertificateList {
 /// Body of `POST /certificates`.
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"name": "X API roots", "pem": "-----BEGIN CERTIFICATE-----\nMIIF...\n-----END CERTIFICATE-----\n"}))]
-#[allow(dead_code)]
 pub struct CertificateIn {
     /// 1-128 characters.
     name: String,
     /// One or more PEM certificates (`-----BEGIN CERTIFICATE-----`), at most 256 KiB.
-    pem: String,
+    #[schema(value_type = String)]
+    pem: Vec<TrustAnchor>,
+}
+
+impl CertificateIn {
+    /// Reads the body; the PEM is checked as X.509 here.
+    fn read(body: &Value) -> ApiResult<CertificateIn> {
+        let mut f = Fields::new(body);
+        let name = f.string("name", true, 128);
+        let pem = match f.get("pem") {
+            Some(Value::String(pem)) if pem.chars().count() > MAX_PEM_CHARS => {
+                f.fail("/pem", "too_long", "must be at most 256 KiB");
+                None
+            }
+            Some(Value::String(pem)) => match parse_trust_anchors(pem.as_bytes()) {
+                Ok(anchors) => Some(anchors),
+                Err(reason) => {
+                    f.fail("/pem", "invalid_certificate", reason.to_string());
+                    None
+                }
+            },
+            None => {
+                f.fail("/pem", "required", "is required");
+                None
+            }
+            Some(_) => {
+                f.fail("/pem", "invalid_type", "must be a string");
+                None
+            }
+        };
+        f.finish()?;
+        Ok(CertificateIn { name: name.unwrap_or_default(), pem: pem.unwrap_or_default() })
+    }
 }
 
 /// Uploads a PEM bundle that outbound TLS to X will trust.
@@ -84,53 +117,21 @@ pub async fn upload_certificate(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
-    let mut f = Fields::new(&body);
-    let name = f.string("name", true, 128);
-    let pem = match f.get("pem") {
-        Some(Value::String(pem)) if pem.chars().count() > MAX_PEM_CHARS => {
-            f.fail("/pem", "too_long", "must be at most 256 KiB");
-            None
-        }
-        Some(Value::String(pem)) => match parse_trust_anchors(pem.as_bytes()) {
-            Ok(anchors) => Some(anchors),
-            Err(reason) => {
-                f.fail("/pem", "invalid_certificate", reason.to_string());
-                None
-            }
-        },
-        None => {
-            f.fail("/pem", "required", "is required");
-            None
-        }
-        Some(_) => {
-            f.fail("/pem", "invalid_type", "must be a string");
-            None
-        }
-    };
-    f.finish()?;
+    let input = CertificateIn::read(&body)?;
     // Only the certificates are kept, written anew: comments and stray bytes of the upload
     // are not stored or shown.
-    let anchors = pem.unwrap_or_default();
-    let pem: String = anchors.iter().map(|a| a.pem.as_str()).collect();
-    let fingerprints: Vec<String> = anchors.into_iter().map(|a| a.sha256_fingerprint).collect();
-    let model = trust_anchor::ActiveModel {
-        id: Set(new_id()),
-        name: Set(name.unwrap_or_default()),
-        pem: Set(pem),
-        bundle_fingerprint: Set(sha256_hex(&fingerprints.join(","))),
-        fingerprints: Set(serde_json::json!(fingerprints)),
-        created_at: Set(now()),
-    }
-    .insert(&state.writer)
-    .await
-    .map_err(|err| match ApiError::from(err) {
-        ApiError::Conflict { .. } => ApiError::Conflict {
-            code: "certificate_exists",
-            detail: "these certificates are already uploaded".into(),
-        },
-        other => other,
-    })?;
-    Ok(HttpResponse::Created().json(CertificateOut::from(model)))
+    let pem: String = input.pem.iter().map(|a| a.pem.as_str()).collect();
+    let fingerprints: Vec<String> = input.pem.into_iter().map(|a| a.sha256_fingerprint).collect();
+    let new = NewCertificate {
+        name: input.name,
+        pem,
+        bundle_fingerprint: sha256_hex(&fingerprints.join(",")),
+        fingerprints,
+    };
+    let tx = state.store.write().await?;
+    let certificate = store::certificates::insert(&tx, new).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(CertificateOut::from(certificate)))
 }
 
 /// Lists the uploaded trust anchors.
@@ -141,20 +142,14 @@ pub async fn upload_certificate(
 #[get("/certificates")]
 pub async fn list_certificates(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
-    let rows = trust_anchor::Entity::find()
-        .order_by_asc(trust_anchor::Column::Id)
-        .all(&state.db)
-        .await?;
+    let rows = store::certificates::list(state.store.reader()).await?;
     Ok(HttpResponse::Ok().json(CertificateList { items: rows.into_iter().map(CertificateOut::from).collect() }))
 }
 
-async fn find(state: &AppState, principal: &Principal, id: &str) -> ApiResult<trust_anchor::Model> {
+async fn find(state: &AppState, principal: &Principal, id: &str) -> ApiResult<Certificate> {
     principal.require_system_admin()?;
-    let id = checked_id(id, "certificate")?;
-    trust_anchor::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("certificate"))
+    let id = Id::from_path(id, "certificate")?;
+    Ok(store::certificates::find(state.store.reader(), id.as_str()).await?)
 }
 
 /// Reads one uploaded bundle.
@@ -175,6 +170,8 @@ pub async fn get_certificate(state: web::Data<AppState>, principal: Principal, i
 #[delete("/certificates/{id}")]
 pub async fn delete_certificate(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let found = find(&state, &principal, &id).await?;
-    trust_anchor::Entity::delete_by_id(found.id).exec(&state.writer).await?;
+    let tx = state.store.write().await?;
+    store::certificates::delete(&tx, &found.id).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

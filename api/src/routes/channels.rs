@@ -2,25 +2,25 @@
 //! R-CRED, R-BASIC and R-ROBOT; credentials are sealed before they reach the database.
 
 use actix_web::{delete, get, http::header, post, put, web, HttpRequest, HttpResponse};
-use channel_config::{parse_channel, ChannelSettings, Mode};
-use sea_orm::{
-    sea_query::{Alias, Expr, Func},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use channel_config::{parse_channel, ChannelSettings, IntegrationStatus, Mode, ParsedChannel};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{called_routes::visible_route_ous, checked_id, pagination::{self, PageParams}};
+use super::pagination::{self, PageParams};
 use crate::{
-    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
-    auth::{Principal, TenantPrincipal},
-    store::channels::{self as channel_store, CredentialHints, IntegrationStatus},
+    access::Access,
     config::Region,
+    credentials::{self, CredentialHints, Sealed},
+    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     error::{ApiError, ApiResult, FieldError, Problem},
+    id::Id,
     state::AppState,
-    store::{called_route, channel, ou},
+    store::{
+        self,
+        called_routes::MULTIMEDIA,
+        channels::{Channel, ChannelFilter, ChannelWrite},
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -71,16 +71,22 @@ pub struct ChannelList {
     pub next_cursor: Option<String>,
 }
 
-fn channel_out(state: &AppState, m: channel::Model) -> ApiResult<ChannelOut> {
-    let settings: ChannelSettings = serde_json::from_value(m.settings)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored settings of channel {} unreadable: {e}", m.id)))?;
-    let credentials: CredentialHints = serde_json::from_value(m.credential_hints).unwrap_or_default();
-    let status = IntegrationStatus::parse(&m.status);
+/// The settings stored with a channel.
+pub(crate) fn settings_of(m: &Channel) -> ApiResult<ChannelSettings> {
+    serde_json::from_value(m.settings.clone())
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("stored settings of channel {} unreadable: {e}", m.id)))
+}
+
+fn channel_out(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
+    let settings = settings_of(&m)?;
+    let credentials = credentials::hints_of(&m);
+    // A stored status this version does not know reads as draft, as it always has.
+    let status = IntegrationStatus::parse(&m.status).unwrap_or(IntegrationStatus::Draft);
     let webhook_url = settings
         .account_level()
         .receives_by_webhook()
-        .then(|| format!("{}/api/v1/webhooks/x/{}", state.settings.public_url, m.id));
-    let url_problem = webhook_url.as_ref().and(state.settings.public_url_problem());
+        .then(|| format!("{}/api/v1/webhooks/x/{}", state.settings.http.public_url, m.id));
+    let url_problem = webhook_url.as_ref().and(state.settings.http.public_url_problem());
     let next_step = match status {
         IntegrationStatus::Draft => match url_problem {
             Some(problem) => format!(
@@ -116,15 +122,15 @@ fn respond(mut builder: actix_web::HttpResponseBuilder, out: ChannelOut) -> Http
 
 /// Checks what the rules of `channel-config` cannot: the OU and skill queues exist in the
 /// tenant and are multimedia routes the caller can see; the region offers X (R-INTEG-5).
-async fn check_references<C: ConnectionTrait>(
-    db: &C,
+async fn check_references(
     state: &AppState,
-    caller: &TenantPrincipal,
+    access: &Access,
     body: &Value,
     errors: &mut Vec<FieldError>,
 ) -> ApiResult<()> {
+    let db = state.store.reader();
     let reported = |errors: &Vec<FieldError>, p: &str| errors.iter().any(|e| e.pointer == p);
-    if state.settings.region == Region::ChineseMainland && body.get("type").and_then(Value::as_str) == Some("x") {
+    if state.settings.x.region == Region::ChineseMainland && body.get("type").and_then(Value::as_str) == Some("x") {
         errors.push(FieldError::new(
             "/type",
             "unavailable_in_region",
@@ -138,53 +144,70 @@ async fn check_references<C: ConnectionTrait>(
         body.pointer(pointer)
             .and_then(Value::as_str)
             .filter(|id| !id.is_empty() && !reported(errors, pointer))
-            .map(|id| uuid::Uuid::parse_str(id).ok().and(Some(id.to_owned())))
+            .map(|id| Id::parse(id).and(Some(id.to_owned())))
     };
     match reference(errors, "/ouId") {
-        Some(Some(ou_id)) if ou::find_in_tenant(db, &caller.tenant_id, &ou_id).await?.is_some() => {}
+        Some(Some(ou_id)) if store::ous::exists(db, access.tenant_id(), &ou_id).await? => {}
         Some(_) => errors.push(FieldError::new("/ouId", "not_found", "no such OU in this tenant")),
         None => {}
     }
-    let visible = visible_route_ous(state, caller).await?;
     for pointer in ["/skillQueueId", "/more/noAgentReplyTransfer/targetSkillQueueId"] {
+        let not_found = || FieldError::new(pointer, "not_found", "no such called route in this tenant");
         let id = match reference(errors, pointer) {
             None => continue,
             Some(Some(id)) => id,
             Some(None) => {
-                errors.push(FieldError::new(pointer, "not_found", "no such called route in this tenant"));
+                errors.push(not_found());
                 continue;
             }
         };
-        match called_route::find_in_tenant(db, &caller.tenant_id, &id).await? {
-            Some(route) if visible.as_ref().is_some_and(|ous| !ous.contains(&route.ou_id)) => {
-                errors.push(FieldError::new(pointer, "not_found", "no such called route in this tenant"))
+        match store::called_routes::find(db, access.tenant_id(), &id).await {
+            Ok(route) if !access.sees_route(db, &route).await? => errors.push(not_found()),
+            Ok(route) if route.media_type != MULTIMEDIA => {
+                errors.push(FieldError::new(pointer, "not_multimedia", "must be a multimedia called route"))
             }
-            None => errors.push(FieldError::new(pointer, "not_found", "no such called route in this tenant")),
-            Some(route) if route.media_type != called_route::MULTIMEDIA => errors.push(FieldError::new(
-                pointer,
-                "not_multimedia",
-                "must be a multimedia called route",
-            )),
-            Some(_) => {}
+            Ok(_) => {}
+            Err(store::StoreError::NotFound(_)) => errors.push(not_found()),
+            Err(other) => return Err(other.into()),
         }
     }
     Ok(())
 }
 
 /// Parses a channel body and checks its references, reporting every problem at once.
-async fn validated(
-    state: &AppState,
-    caller: &TenantPrincipal,
-    body: &Value,
-    mode: Mode,
-) -> ApiResult<channel_config::ParsedChannel> {
+async fn validated(state: &AppState, access: &Access, body: &Value, mode: Mode) -> ApiResult<ParsedChannel> {
     let mut errors = Vec::new();
     let parsed = parse_channel(body, mode).map_err(|v| errors.extend(v.0.into_iter().map(FieldError::from)));
-    check_references(&state.db, state, caller, body, &mut errors).await?;
+    check_references(state, access, body, &mut errors).await?;
     match parsed {
         Ok(parsed) if errors.is_empty() => Ok(parsed),
-        _ => Err(ApiError::Validation(errors)),
+        _ => Err(ApiError::validation(errors)),
     }
+}
+
+/// The columns a channel's settings and sealed credentials are stored in.
+fn channel_write(settings: &ChannelSettings, sealed: Sealed) -> ApiResult<ChannelWrite> {
+    Ok(ChannelWrite {
+        name: settings.name().as_str().to_owned(),
+        channel_type: json_str(&json(settings.channel_type())?),
+        ou_id: settings.ou_id().to_owned(),
+        skill_queue_id: settings.skill_queue_id().to_owned(),
+        transfer_queue_id: settings.no_agent_reply_target_skill_queue_id().map(str::to_owned),
+        account_level: json_str(&json(settings.account_level())?),
+        settings: json(settings)?,
+        credentials: sealed.ciphertext,
+        api_key_fingerprint: sealed.api_key_fingerprint,
+        credential_hints: json(&sealed.hints)?,
+        credentials_changed: sealed.changed,
+    })
+}
+
+fn json(value: impl Serialize) -> ApiResult<Value> {
+    serde_json::to_value(value).map_err(ApiError::internal)
+}
+
+fn json_str(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
 }
 
 /// Creates a channel in `draft` status.
@@ -199,16 +222,16 @@ async fn validated(
     UnsupportedMediaType,
 ))]
 #[post("/channels")]
-pub async fn create_channel(
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: web::Json<Value>,
-) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    caller.require_admin()?;
-    let parsed = validated(&state, &caller, &body, Mode::Create).await?;
-    let model = channel_store::insert(&state.writer, &state.keyring, &caller.tenant_id, parsed).await?;
-    Ok(respond(HttpResponse::Created(), channel_out(&state, model)?))
+pub async fn create_channel(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
+    access.require_admin()?;
+    let parsed = validated(&state, &access, &body, Mode::Create).await?;
+    let id = store::new_id();
+    let sealed = credentials::seal_new(&state.keyring, &id, &parsed.credentials).map_err(ApiError::internal)?;
+    let write = channel_write(&parsed.settings, sealed)?;
+    let tx = state.store.write().await?;
+    let channel = store::channels::insert(&tx, access.tenant_id(), id, IntegrationStatus::Draft.as_str(), write).await?;
+    tx.commit().await?;
+    Ok(respond(HttpResponse::Created(), channel_out(&state, channel)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -230,6 +253,48 @@ pub struct ChannelQuery {
     pub cursor: Option<String>,
 }
 
+impl ChannelQuery {
+    /// The filter asked for; bad parameters are added to `errors`.
+    fn filter<'a>(&self, access: &'a Access, errors: &mut Vec<FieldError>) -> ChannelFilter<'a> {
+        let one_of = |name: &str, value: &Option<String>, allowed: &[&str], detail: &str, errors: &mut Vec<FieldError>| {
+            let value = value.as_ref()?;
+            if allowed.contains(&value.as_str()) {
+                return Some(value.clone());
+            }
+            errors.push(FieldError::new(format!("/query/{name}"), "invalid_value", detail));
+            None
+        };
+        let name_prefix = self.name_prefix.as_ref().filter(|prefix| {
+            let valid = !prefix.is_empty()
+                && prefix.len() <= 64
+                && prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                errors.push(FieldError::new("/query/namePrefix", "invalid_format", "must be 1-64 letters, digits or underscores"));
+            }
+            valid
+        });
+        ChannelFilter {
+            visible_ous: access.visible_ous(),
+            name_prefix: name_prefix.cloned(),
+            ou_id: Id::from_query("ouId", self.ou_id.as_deref(), errors).map(Id::into_string),
+            account_level: one_of(
+                "accountLevel",
+                &self.account_level,
+                &["basic", "pro", "enterprise"],
+                "must be basic, pro or enterprise",
+                errors,
+            ),
+            status: one_of(
+                "status",
+                &self.status,
+                &["draft", "verifying", "active", "failed"],
+                "must be draft, verifying, active or failed",
+                errors,
+            ),
+        }
+    }
+}
+
 /// Lists channels by name; tenant users see those of their OUs.
 #[utoipa::path(tag = "channels", params(ChannelQuery), security(("bearer" = [])), responses(
     (status = 200, body = ChannelList),
@@ -237,71 +302,15 @@ pub struct ChannelQuery {
     Unauthenticated,
 ))]
 #[get("/channels")]
-pub async fn list_channels(
-    state: web::Data<AppState>,
-    principal: Principal,
-    query: web::Query<ChannelQuery>,
-) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
+pub async fn list_channels(state: web::Data<AppState>, access: Access, query: web::Query<ChannelQuery>) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
     let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
-    let ou_filter = pagination::id_param("ouId", query.ou_id.as_ref(), &mut errors);
-    let mut select = channel::Entity::find()
-        .filter(channel::Column::TenantId.eq(caller.tenant_id.clone()))
-        .order_by_asc(channel::Column::Name);
-    if let Some(prefix) = &query.name_prefix {
-        if prefix.is_empty() || prefix.len() > 64 || !prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            errors.push(FieldError::new("/query/namePrefix", "invalid_format", "must be 1-64 letters, digits or underscores"));
-        } else {
-            let head = Func::cust(Alias::new("substr"))
-                .arg(Expr::col(channel::Column::Name))
-                .arg(1)
-                .arg(prefix.len() as i32);
-            select = select.filter(Expr::expr(head).eq(prefix.clone()));
-        }
-    }
-    if let Some(level) = &query.account_level {
-        if !["basic", "pro", "enterprise"].contains(&level.as_str()) {
-            errors.push(FieldError::new("/query/accountLevel", "invalid_value", "must be basic, pro or enterprise"));
-        }
-        select = select.filter(channel::Column::AccountLevel.eq(level.clone()));
-    }
-    if let Some(status) = &query.status {
-        if !["draft", "verifying", "active", "failed"].contains(&status.as_str()) {
-            errors.push(FieldError::new("/query/status", "invalid_value", "must be draft, verifying, active or failed"));
-        }
-        select = select.filter(channel::Column::Status.eq(status.clone()));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::InvalidQuery(errors));
-    }
-    if let Some(ou_id) = ou_filter {
-        select = select.filter(channel::Column::OuId.eq(ou_id));
-    }
-    if let Some(visible) = caller.visible_ous(&state.db).await? {
-        select = select.filter(channel::Column::OuId.is_in(visible));
-    }
-    if let Some(after) = &page.after {
-        select = select.filter(channel::Column::Name.gt(after.clone()));
-    }
-    let rows = select.limit(page.limit + 1).all(&state.db).await?;
-    let (rows, next_cursor) = pagination::finish(rows, page.limit, |c| &c.name);
+    let filter = query.filter(&access, &mut errors);
+    pagination::checked(errors)?;
+    let rows = store::channels::list(state.store.reader(), access.tenant_id(), filter, &page).await?;
+    let (rows, next_cursor) = pagination::finish(&page, rows, |c| &c.name);
     let items = rows.into_iter().map(|m| channel_out(&state, m)).collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ChannelList { items, next_cursor }))
-}
-
-/// A channel of the caller's tenant that the caller may see.
-pub(crate) async fn visible_channel(state: &AppState, caller: &TenantPrincipal, id: &str) -> ApiResult<channel::Model> {
-    let id = checked_id(id, "channel")?;
-    let found = channel::Entity::find_by_id(id)
-        .filter(channel::Column::TenantId.eq(caller.tenant_id.clone()))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("channel"))?;
-    if !caller.sees_ou(&state.db, &found.ou_id).await? {
-        return Err(ApiError::NotFound("channel"));
-    }
-    Ok(found)
 }
 
 /// Reads a channel; the `ETag` header carries its version, and `If-None-Match` with the
@@ -317,13 +326,12 @@ pub(crate) async fn visible_channel(state: &AppState, caller: &TenantPrincipal, 
 #[get("/channels/{id}")]
 pub async fn get_channel(
     state: web::Data<AppState>,
-    principal: Principal,
+    access: Access,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    let model = visible_channel(&state, &caller, &id).await?;
-    let current = etag(model.version);
+    let channel = access.channel(state.store.reader(), &id).await?;
+    let current = etag(channel.version);
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -332,26 +340,23 @@ pub async fn get_channel(
     if unchanged {
         return Ok(HttpResponse::NotModified().insert_header(header::ETag(current)).finish());
     }
-    Ok(respond(HttpResponse::Ok(), channel_out(&state, model)?))
+    Ok(respond(HttpResponse::Ok(), channel_out(&state, channel)?))
 }
 
 /// The version an `If-Match` header asks for: `None` for `*`.
 fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return if required { Err(ApiError::PreconditionRequired) } else { Ok(None) };
+        return if required { Err(ApiError::if_match_required()) } else { Ok(None) };
     };
-    let value = value.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
+    let value = value.to_str().map_err(|_| ApiError::stale())?.trim();
     if value == "*" {
         return Ok(Some(None));
     }
     // If-Match compares strongly (RFC 9110, 13.1.1): a weak tag never matches.
     if value.starts_with("W/") {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ApiError::stale());
     }
-    let version = value
-        .trim_matches('"')
-        .parse::<i32>()
-        .map_err(|_| ApiError::PreconditionFailed)?;
+    let version = value.trim_matches('"').parse::<i32>().map_err(|_| ApiError::stale())?;
     Ok(Some(Some(version)))
 }
 
@@ -375,21 +380,24 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
 #[put("/channels/{id}")]
 pub async fn replace_channel(
     state: web::Data<AppState>,
-    principal: Principal,
+    access: Access,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    caller.require_admin()?;
-    let current = visible_channel(&state, &caller, &id).await?;
+    access.require_admin()?;
+    let current = access.channel(state.store.reader(), &id).await?;
     let expected = if_match(&req, true)?.flatten().unwrap_or(current.version);
     if expected != current.version {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ApiError::stale());
     }
-    let parsed = validated(&state, &caller, &body, Mode::Update).await?;
-    let model = channel_store::replace(&state.writer, &state.keyring, current, expected, parsed).await?;
-    Ok(respond(HttpResponse::Ok(), channel_out(&state, model)?))
+    let parsed = validated(&state, &access, &body, Mode::Update).await?;
+    let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials).map_err(ApiError::internal)?;
+    let write = channel_write(&parsed.settings, sealed)?;
+    let tx = state.store.write().await?;
+    let channel = store::channels::replace(&tx, &current, expected, write).await?;
+    tx.commit().await?;
+    Ok(respond(HttpResponse::Ok(), channel_out(&state, channel)?))
 }
 
 /// Deletes a channel. `If-Match` is optional here.
@@ -403,34 +411,15 @@ pub async fn replace_channel(
 #[delete("/channels/{id}")]
 pub async fn delete_channel(
     state: web::Data<AppState>,
-    principal: Principal,
+    access: Access,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    caller.require_admin()?;
-    let current = visible_channel(&state, &caller, &id).await?;
-    let mut delete = channel::Entity::delete_many().filter(channel::Column::Id.eq(current.id.clone()));
-    if let Some(Some(version)) = if_match(&req, false)? {
-        delete = delete.filter(channel::Column::Version.eq(version));
-    }
-    if delete.exec(&state.writer).await?.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
+    access.require_admin()?;
+    let current = access.channel(state.store.reader(), &id).await?;
+    let version = if_match(&req, false)?.flatten();
+    let tx = state.store.write().await?;
+    store::channels::delete(&tx, access.tenant_id(), &current.id, version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
-
-/// Names of the channels that route to `route_id`, so a route in use is not deleted.
-pub async fn channels_using_route<C: ConnectionTrait>(db: &C, tenant_id: &str, route_id: &str) -> ApiResult<Vec<String>> {
-    let rows = channel::Entity::find()
-        .filter(channel::Column::TenantId.eq(tenant_id.to_owned()))
-        .filter(
-            sea_orm::Condition::any()
-                .add(channel::Column::SkillQueueId.eq(route_id.to_owned()))
-                .add(channel::Column::TransferQueueId.eq(route_id.to_owned())),
-        )
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|c| c.name).collect())
-}
-

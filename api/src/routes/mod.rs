@@ -1,8 +1,9 @@
-//! The HTTP interface, one module per resource; each registers its own routes.
+//! The HTTP interface, one module per resource; each registers its own routes. No route
+//! speaks to the database but through `store`, nor decides visibility but through `access`.
 
 pub mod called_routes;
-pub mod certificates;
 pub mod calendar;
+pub mod certificates;
 pub mod channels;
 pub mod health;
 pub mod ous;
@@ -23,11 +24,4 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     calendar::configure(cfg);
     channels::configure(cfg);
     work_time::configure(cfg);
-}
-
-/// Parses an id from the path; anything that is not one of ours cannot exist.
-pub fn checked_id(id: &str, what: &'static str) -> Result<String, crate::error::ApiError> {
-    uuid::Uuid::parse_str(id)
-        .map(|u| u.to_string())
-        .map_err(|_| crate::error::ApiError::NotFound(what))
 }

@@ -1,19 +1,20 @@
 //! OUs: a tree inside a tenant (R-TENANT-2).
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::checked_id;
 use crate::{
+    access::Access,
     error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
-    auth::Principal,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult, Code, Problem},
     input::Fields,
     state::AppState,
-    store::{called_route, channel, new_id, now, ou},
+    store::{
+        self,
+        ous::{NewOu, Ou},
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,8 +31,8 @@ pub struct OuOut {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<ou::Model> for OuOut {
-    fn from(m: ou::Model) -> Self {
+impl From<Ou> for OuOut {
+    fn from(m: Ou) -> Self {
         Self { id: m.id, name: m.name, parent_id: m.parent_id, created_at: m.created_at }
     }
 }
@@ -45,12 +46,21 @@ pub struct OuList {
 /// Body of `POST /ous`.
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"name": "Support EMEA", "parentId": null}))]
-#[allow(dead_code)]
 pub struct OuIn {
     /// 1-128 characters.
     name: String,
     #[schema(rename = "parentId")]
     parent_id: Option<String>,
+}
+
+impl OuIn {
+    fn read(body: &Value) -> ApiResult<OuIn> {
+        let mut f = Fields::new(body);
+        let name = f.string("name", true, 128);
+        let parent_id = f.string("parentId", false, 64);
+        f.finish()?;
+        Ok(OuIn { name: name.unwrap_or_default(), parent_id })
+    }
 }
 
 /// Creates an OU, at the root or under `parentId`.
@@ -65,32 +75,19 @@ pub struct OuIn {
     ConflictingChange,
 ))]
 #[post("/ous")]
-pub async fn create_ou(
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: web::Json<Value>,
-) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    caller.require_admin()?;
-    let mut f = Fields::new(&body);
-    let name = f.string("name", true, 128);
-    let parent_id = f.string("parentId", false, 64);
-    f.finish()?;
-    if let Some(parent) = &parent_id {
-        if ou::find_in_tenant(&state.db, &caller.tenant_id, parent).await?.is_none() {
+pub async fn create_ou(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
+    access.require_admin()?;
+    let input = OuIn::read(&body)?;
+    let tenant_id = access.tenant_id();
+    if let Some(parent) = &input.parent_id {
+        if !store::ous::exists(state.store.reader(), tenant_id, parent).await? {
             return Err(ApiError::field("/parentId", "not_found", "no such OU in this tenant"));
         }
     }
-    let model = ou::ActiveModel {
-        id: Set(new_id()),
-        tenant_id: Set(caller.tenant_id),
-        name: Set(name.unwrap_or_default()),
-        parent_id: Set(parent_id),
-        created_at: Set(now()),
-    }
-    .insert(&state.writer)
-    .await?;
-    Ok(HttpResponse::Created().json(OuOut::from(model)))
+    let tx = state.store.write().await?;
+    let ou = store::ous::insert(&tx, tenant_id, NewOu { name: input.name, parent_id: input.parent_id }).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(OuOut::from(ou)))
 }
 
 /// Lists the tenant's OUs; a tenant user sees its own OUs and those below them.
@@ -99,25 +96,10 @@ pub async fn create_ou(
     Unauthenticated,
 ))]
 #[get("/ous")]
-pub async fn list_ous(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
-    let mut all = ou::list(&state.db, &caller.tenant_id).await?;
-    if let Some(visible) = caller.visible_ous(&state.db).await? {
-        all.retain(|o| visible.contains(&o.id));
-    }
+pub async fn list_ous(state: web::Data<AppState>, access: Access) -> ApiResult<HttpResponse> {
+    let mut all = store::ous::list(state.store.reader(), access.tenant_id()).await?;
+    all.retain(|ou| access.sees_ou(&ou.id));
     Ok(HttpResponse::Ok().json(OuList { items: all.into_iter().map(OuOut::from).collect() }))
-}
-
-async fn visible_ou(state: &AppState, principal: &Principal, id: &str) -> ApiResult<ou::Model> {
-    let caller = principal.tenant()?;
-    let id = checked_id(id, "OU")?;
-    let found = ou::find_in_tenant(&state.db, &caller.tenant_id, &id)
-        .await?
-        .ok_or(ApiError::NotFound("OU"))?;
-    if !caller.sees_ou(&state.db, &found.id).await? {
-        return Err(ApiError::NotFound("OU"));
-    }
-    Ok(found)
 }
 
 /// Reads one OU.
@@ -127,8 +109,8 @@ async fn visible_ou(state: &AppState, principal: &Principal, id: &str) -> ApiRes
     NotFound,
 ))]
 #[get("/ous/{id}")]
-pub async fn get_ou(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(OuOut::from(visible_ou(&state, &principal, &id).await?)))
+pub async fn get_ou(state: web::Data<AppState>, access: Access, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(OuOut::from(access.ou(state.store.reader(), &id).await?)))
 }
 
 /// Deletes an OU that has no child OUs, called routes or channels.
@@ -140,18 +122,21 @@ pub async fn get_ou(state: web::Data<AppState>, principal: Principal, id: web::P
     (status = 409, body = Problem, content_type = "application/problem+json", description = "the OU is still in use"),
 ))]
 #[delete("/ous/{id}")]
-pub async fn delete_ou(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    principal.tenant()?.require_admin()?;
-    let found = visible_ou(&state, &principal, &id).await?;
-    let children = ou::Entity::find().filter(ou::Column::ParentId.eq(found.id.clone())).count(&state.db).await?;
-    let routes = called_route::Entity::find().filter(called_route::Column::OuId.eq(found.id.clone())).count(&state.db).await?;
-    let channels = channel::Entity::find().filter(channel::Column::OuId.eq(found.id.clone())).count(&state.db).await?;
-    if children + routes + channels > 0 {
-        return Err(ApiError::Conflict {
-            code: "ou_in_use",
-            detail: format!("the OU still has {children} child OUs, {routes} called routes and {channels} channels"),
-        });
+pub async fn delete_ou(state: web::Data<AppState>, access: Access, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    access.require_admin()?;
+    let ou = access.ou(state.store.reader(), &id).await?;
+    let tx = state.store.write().await?;
+    let usage = store::ous::usage(&tx, access.tenant_id(), &ou.id).await?;
+    if !usage.is_empty() {
+        return Err(ApiError::new(
+            Code::OuInUse,
+            format!(
+                "the OU still has {} child OUs, {} called routes and {} channels",
+                usage.children, usage.called_routes, usage.channels
+            ),
+        ));
     }
-    ou::Entity::delete_by_id(found.id).exec(&state.writer).await?;
+    store::ous::delete(&tx, access.tenant_id(), &ou.id).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

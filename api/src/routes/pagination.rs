@@ -1,10 +1,14 @@
-//! Cursor pagination shared by every list: `limit` and an opaque `cursor`.
+//! Cursor pagination shared by every list: `limit` and an opaque `cursor` in, a page of
+//! rows and the `nextCursor` out.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::{ApiError, FieldError};
+use crate::{
+    error::{ApiError, FieldError},
+    store::Page,
+};
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
@@ -19,13 +23,9 @@ pub struct PageParams {
     pub cursor: Option<String>,
 }
 
-/// A validated page request: how many, and the sort key to continue after.
-pub struct Page {
-    pub limit: u64,
-    pub after: Option<String>,
-}
-
 impl PageParams {
+    /// The page asked for; bad parameters are added to `errors`, so one answer names
+    /// them with the list's other bad parameters.
     pub fn page(&self, errors: &mut Vec<FieldError>) -> Page {
         let limit = match self.limit.as_deref().map(str::parse::<u64>) {
             None => DEFAULT_LIMIT,
@@ -58,29 +58,21 @@ impl PageParams {
     pub fn validated(&self) -> Result<Page, ApiError> {
         let mut errors = Vec::new();
         let page = self.page(&mut errors);
-        if errors.is_empty() { Ok(page) } else { Err(ApiError::InvalidQuery(errors)) }
+        checked(errors)?;
+        Ok(page)
     }
 }
 
-/// A query parameter that must be one of our ids; anything else is a 400 naming it.
-pub fn id_param(name: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
-    let value = value?;
-    match uuid::Uuid::parse_str(value) {
-        Ok(id) => Some(id.to_string()),
-        Err(_) => {
-            errors.push(FieldError::new(format!("/query/{name}"), "invalid_format", "is not an id"));
-            None
-        }
+/// 400 naming every bad query parameter, if there is one.
+pub fn checked(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(ApiError::invalid_query(errors)),
     }
 }
 
-/// Trims the one extra row fetched to learn whether another page exists.
-pub fn finish<T>(mut rows: Vec<T>, limit: u64, key: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
-    if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        let next = rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r)));
-        (rows, next)
-    } else {
-        (rows, None)
-    }
+/// The rows of the page, and the cursor of the next one when there is more.
+pub fn finish<T>(page: &Page, rows: Vec<T>, key: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
+    let (rows, next) = page.finish(rows, key);
+    (rows, next.map(|key| URL_SAFE_NO_PAD.encode(key)))
 }

@@ -2,19 +2,22 @@
 //! them; a tenant's own tokens may read theirs.
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect, QueryFilter, ColumnTrait};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{checked_id, pagination::{self, PageParams}};
+use super::pagination::{self, PageParams};
 use crate::{
+    auth::{Principal, Role},
     error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
-    auth::Principal,
     error::{ApiError, ApiResult},
+    id::Id,
     input::Fields,
     state::AppState,
-    store::{new_id, now, tenant},
+    store::{
+        self,
+        tenants::{NewTenant, Tenant, TenantChanges},
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,8 +41,8 @@ pub struct TenantOut {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<tenant::Model> for TenantOut {
-    fn from(m: tenant::Model) -> Self {
+impl From<Tenant> for TenantOut {
+    fn from(m: Tenant) -> Self {
         Self {
             id: m.id,
             name: m.name,
@@ -61,7 +64,6 @@ pub struct TenantList {
 /// Body of `POST /tenants` and `PATCH /tenants/{id}`.
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"name": "Acme Support", "timeZone": "Europe/Paris", "ouIsolation": false}))]
-#[allow(dead_code)]
 pub struct TenantIn {
     /// 1-128 characters.
     name: String,
@@ -73,24 +75,30 @@ pub struct TenantIn {
     ou_isolation: Option<bool>,
 }
 
-struct TenantFields {
-    name: Option<String>,
-    time_zone: Option<String>,
-    ou_isolation: Option<bool>,
-}
+impl TenantIn {
+    /// Reads the body, naming every bad field; on a change, every field is optional (an
+    /// empty name: none was sent, as a sent name is never empty).
+    fn read(body: &Value, creating: bool) -> ApiResult<TenantIn> {
+        let mut f = Fields::new(body);
+        let name = f.string("name", creating, 128);
+        let time_zone = f.string("timeZone", false, 64);
+        if let Some(tz) = &time_zone {
+            if tz.parse::<chrono_tz::Tz>().is_err() {
+                f.fail("/timeZone", "unknown_time_zone", "is not an IANA time zone name (e.g. Europe/Paris)");
+            }
+        }
+        let ou_isolation = f.boolean("ouIsolation");
+        f.finish()?;
+        Ok(TenantIn { name: name.unwrap_or_default(), time_zone, ou_isolation })
+    }
 
-fn read_tenant(body: &Value, creating: bool) -> ApiResult<TenantFields> {
-    let mut f = Fields::new(body);
-    let name = f.string("name", creating, 128);
-    let time_zone = f.string("timeZone", false, 64);
-    if let Some(tz) = &time_zone {
-        if tz.parse::<chrono_tz::Tz>().is_err() {
-            f.fail("/timeZone", "unknown_time_zone", "is not an IANA time zone name (e.g. Europe/Paris)");
+    fn into_changes(self) -> TenantChanges {
+        TenantChanges {
+            name: Some(self.name).filter(|name| !name.is_empty()),
+            time_zone: self.time_zone,
+            ou_isolation: self.ou_isolation,
         }
     }
-    let ou_isolation = f.boolean("ouIsolation");
-    f.finish()?;
-    Ok(TenantFields { name, time_zone, ou_isolation })
 }
 
 /// Creates a tenant.
@@ -110,19 +118,16 @@ pub async fn create_tenant(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
-    let input = read_tenant(&body, true)?;
-    let at = now();
-    let model = tenant::ActiveModel {
-        id: Set(new_id()),
-        name: Set(input.name.unwrap_or_default()),
-        time_zone: Set(input.time_zone.unwrap_or_else(|| "UTC".to_owned())),
-        ou_isolation: Set(input.ou_isolation.unwrap_or(false)),
-        created_at: Set(at),
-        updated_at: Set(at),
-    }
-    .insert(&state.writer)
-    .await?;
-    Ok(HttpResponse::Created().json(TenantOut::from(model)))
+    let input = TenantIn::read(&body, true)?;
+    let new = NewTenant {
+        name: input.name,
+        time_zone: input.time_zone.unwrap_or_else(|| "UTC".to_owned()),
+        ou_isolation: input.ou_isolation.unwrap_or(false),
+    };
+    let tx = state.store.write().await?;
+    let tenant = store::tenants::insert(&tx, new).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(TenantOut::from(tenant)))
 }
 
 /// Lists tenants (system administrators).
@@ -140,27 +145,21 @@ pub async fn list_tenants(
 ) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
     let page = params.validated()?;
-    let mut query = tenant::Entity::find().order_by_asc(tenant::Column::Id);
-    if let Some(after) = &page.after {
-        query = query.filter(tenant::Column::Id.gt(after.clone()));
-    }
-    let rows = query.limit(page.limit + 1).all(&state.db).await?;
-    let (rows, next_cursor) = pagination::finish(rows, page.limit, |t| &t.id);
+    let rows = store::tenants::list(state.store.reader(), &page).await?;
+    let (rows, next_cursor) = pagination::finish(&page, rows, |t| &t.id);
     Ok(HttpResponse::Ok().json(TenantList {
         items: rows.into_iter().map(TenantOut::from).collect(),
         next_cursor,
     }))
 }
 
-async fn visible_tenant(state: &AppState, principal: &Principal, id: &str) -> ApiResult<tenant::Model> {
-    let id = checked_id(id, "tenant")?;
-    if principal.role != crate::auth::Role::SystemAdmin && principal.tenant_id.as_deref() != Some(id.as_str()) {
-        return Err(ApiError::NotFound("tenant"));
+/// A tenant the caller may see: any for a system administrator, its own for a tenant token.
+fn visible_tenant_id(principal: &Principal, id: &str) -> ApiResult<Id> {
+    let id = Id::from_path(id, "tenant")?;
+    if principal.role != Role::SystemAdmin && principal.tenant_id.as_deref() != Some(id.as_str()) {
+        return Err(ApiError::not_found("tenant"));
     }
-    tenant::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("tenant"))
+    Ok(id)
 }
 
 /// Reads a tenant: any tenant for a system administrator, its own for a tenant token.
@@ -175,8 +174,9 @@ pub async fn get_tenant(
     principal: Principal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let model = visible_tenant(&state, &principal, &id).await?;
-    Ok(HttpResponse::Ok().json(TenantOut::from(model)))
+    let id = visible_tenant_id(&principal, &id)?;
+    let tenant = store::tenants::find(state.store.reader(), id.as_str()).await?;
+    Ok(HttpResponse::Ok().json(TenantOut::from(tenant)))
 }
 
 /// Changes a tenant's name, time zone or OU isolation; omitted fields keep their value.
@@ -198,19 +198,10 @@ pub async fn update_tenant(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
-    let input = read_tenant(&body, false)?;
-    let current = visible_tenant(&state, &principal, &id).await?;
-    let mut model: tenant::ActiveModel = current.into();
-    if let Some(name) = input.name {
-        model.name = Set(name);
-    }
-    if let Some(tz) = input.time_zone {
-        model.time_zone = Set(tz);
-    }
-    if let Some(isolation) = input.ou_isolation {
-        model.ou_isolation = Set(isolation);
-    }
-    model.updated_at = Set(now());
-    let model = model.update(&state.writer).await?;
-    Ok(HttpResponse::Ok().json(TenantOut::from(model)))
+    let changes = TenantIn::read(&body, false)?.into_changes();
+    let id = visible_tenant_id(&principal, &id)?;
+    let tx = state.store.write().await?;
+    let tenant = store::tenants::update(&tx, id.as_str(), changes).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(TenantOut::from(tenant)))
 }

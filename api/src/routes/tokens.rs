@@ -2,24 +2,23 @@
 //! (R-API-3).
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{checked_id, pagination::{self, PageParams}};
+use super::pagination::{self, PageParams};
 use crate::{
+    auth::{NewBearer, Principal, Role},
     error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
-    auth::{Principal, Role, TOKEN_PREFIX},
-    crypto,
     error::{ApiError, ApiResult, FieldError},
+    id::Id,
     input::Fields,
     state::AppState,
-    store::{api_token, new_id, now, ou, tenant},
+    store::{
+        self,
+        tokens::{Holder, NewToken, Token},
+        StoreError,
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -62,7 +61,6 @@ pub struct TokenList {
 /// Body of `POST /tokens`.
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"tenantId": "0193a1d2-7b8c-7d00-8000-000000000001", "role": "tenant-admin", "ouIds": [], "label": "provisioning script"}))]
-#[allow(dead_code)]
 pub struct TokenIn {
     /// Required for a system administrator; a tenant administrator may only name its own tenant.
     #[schema(rename = "tenantId")]
@@ -75,12 +73,34 @@ pub struct TokenIn {
     label: Option<String>,
 }
 
-fn token_out(m: api_token::Model) -> TokenOut {
+impl TokenIn {
+    /// Reads the body. Bad fields are returned beside what could be read, so the answer
+    /// can also name an unknown tenant and unknown OUs.
+    fn read(body: &Value, tenant_required: bool) -> ApiResult<(TokenIn, Vec<FieldError>)> {
+        let mut f = Fields::new(body);
+        let tenant_id = f.string("tenantId", tenant_required, 64);
+        let role = f.string("role", true, 32);
+        if role.as_deref().is_some_and(|r| !matches!(Role::parse(r), Some(Role::TenantAdmin | Role::TenantUser))) {
+            f.fail("/role", "invalid_value", "must be tenant-admin or tenant-user");
+        }
+        let ou_ids = f.strings("ouIds", 100, |s| {
+            Id::parse(s).is_none().then(|| ("not_found", "no such OU in this tenant".to_owned()))
+        });
+        let label = f.string("label", false, 128);
+        let errors = match f.finish() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_field_errors()?,
+        };
+        Ok((TokenIn { tenant_id, role: role.unwrap_or_default(), ou_ids, label }, errors))
+    }
+}
+
+fn token_out(m: Token) -> TokenOut {
     TokenOut {
+        role: Role::parse(&m.role).unwrap_or(Role::TenantUser),
+        ou_ids: m.ou_ids(),
         id: m.id,
         tenant_id: m.tenant_id,
-        role: Role::parse(&m.role).unwrap_or(Role::TenantUser),
-        ou_ids: serde_json::from_value(m.ou_ids).unwrap_or_default(),
         label: m.label,
         prefix: m.prefix,
         created_at: m.created_at,
@@ -88,32 +108,36 @@ fn token_out(m: api_token::Model) -> TokenOut {
     }
 }
 
+/// Failures of minting: the randomness or the store.
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    #[error("no randomness for a token: {0}")]
+    Randomness(anyhow::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<MintError> for ApiError {
+    fn from(err: MintError) -> Self {
+        match err {
+            MintError::Randomness(err) => ApiError::internal(err),
+            MintError::Store(err) => err.into(),
+        }
+    }
+}
+
 /// Creates and stores a token; returns the plaintext exactly once.
-pub async fn mint<C: ConnectionTrait>(
+pub async fn mint<C: sea_orm::ConnectionTrait>(
     db: &C,
     tenant_id: Option<String>,
     role: Role,
     ou_ids: Vec<String>,
     label: Option<String>,
-) -> anyhow::Result<TokenCreatedOut> {
-    let mut secret = [0u8; 32];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
-        .map_err(|_| anyhow::anyhow!("no randomness"))?;
-    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
-    let model = api_token::ActiveModel {
-        id: Set(new_id()),
-        tenant_id: Set(tenant_id),
-        role: Set(role.as_str().to_owned()),
-        ou_ids: Set(serde_json::json!(ou_ids)),
-        label: Set(label),
-        token_hash: Set(crypto::sha256_hex(&token)),
-        prefix: Set(token[..8].to_owned()),
-        created_at: Set(now()),
-        revoked_at: Set(None),
-    }
-    .insert(db)
-    .await?;
-    Ok(TokenCreatedOut { token, details: token_out(model) })
+) -> Result<TokenCreatedOut, MintError> {
+    let bearer = NewBearer::generate().map_err(MintError::Randomness)?;
+    let new = NewToken { tenant_id, role: role.as_str(), ou_ids, label, token_hash: bearer.hash, prefix: bearer.prefix };
+    let token = store::tokens::insert(db, new).await?;
+    Ok(TokenCreatedOut { token: bearer.token, details: token_out(token) })
 }
 
 /// Mints a token for a tenant.
@@ -135,59 +159,41 @@ pub async fn create_token(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     if principal.role == Role::TenantUser {
-        return Err(ApiError::Forbidden("tenant users cannot mint tokens"));
+        return Err(ApiError::forbidden("tenant users cannot mint tokens"));
     }
-    let mut f = Fields::new(&body);
-    let tenant_id = f.string("tenantId", principal.role == Role::SystemAdmin, 64);
-    let role = f.string("role", true, 32);
-    let role = match role.as_deref().map(Role::parse) {
-        Some(Some(role @ (Role::TenantAdmin | Role::TenantUser))) => Some(role),
-        Some(_) => {
-            f.fail("/role", "invalid_value", "must be tenant-admin or tenant-user");
-            None
-        }
-        None => None,
-    };
-    let ou_ids = f
-        .strings("ouIds", 100, |s| {
-            uuid::Uuid::parse_str(s).is_err().then(|| ("not_found", "no such OU in this tenant".to_owned()))
-        })
-        .unwrap_or_default();
-    let label = f.string("label", false, 128);
-    // Keep going after a bad field, so the answer names the unknown tenant and OUs too.
-    let mut errors = match f.finish() {
-        Ok(()) => Vec::new(),
-        Err(ApiError::Validation(errors)) => errors,
-        Err(other) => return Err(other),
-    };
-
-    let tenant_id = match (principal.role, tenant_id, &principal.tenant_id) {
+    let (input, mut errors) = TokenIn::read(&body, principal.role == Role::SystemAdmin)?;
+    let ou_ids = input.ou_ids.unwrap_or_default();
+    let tenant_id = match (principal.role, input.tenant_id, &principal.tenant_id) {
         (Role::SystemAdmin, Some(id), _) => Some(id),
         // A system administrator must name one; that is already reported as required.
         (Role::SystemAdmin, None, _) => None,
-        (_, Some(id), Some(own)) if &id != own => return Err(ApiError::NotFound("tenant")),
+        (_, Some(id), Some(own)) if &id != own => return Err(ApiError::not_found("tenant")),
         (_, _, Some(own)) => Some(own.clone()),
-        _ => return Err(ApiError::NotFound("tenant")),
+        _ => return Err(ApiError::not_found("tenant")),
     };
+    let db = state.store.reader();
     let mut known_tenant = None;
-    if let Some(id) = tenant_id {
-        match checked_id(&id, "tenant") {
-            Ok(id) if tenant::Entity::find_by_id(id.clone()).one(&state.db).await?.is_some() => known_tenant = Some(id),
+    if let Some(id) = tenant_id.as_deref().map(Id::parse) {
+        match id {
+            Some(id) if store::tenants::find(db, id.as_str()).await.is_ok() => known_tenant = Some(id),
             _ => errors.push(FieldError::new("/tenantId", "not_found", "no such tenant")),
         }
     }
     if let Some(tenant_id) = &known_tenant {
         for (i, id) in ou_ids.iter().enumerate() {
-            if ou::find_in_tenant(&state.db, tenant_id, id).await?.is_none() {
+            if !store::ous::exists(db, tenant_id.as_str(), id).await? {
                 errors.push(FieldError::new(format!("/ouIds/{i}"), "not_found", "no such OU in this tenant"));
             }
         }
     }
     let tenant_id = match known_tenant {
         Some(tenant_id) if errors.is_empty() => tenant_id,
-        _ => return Err(ApiError::Validation(errors)),
+        _ => return Err(ApiError::validation(errors)),
     };
-    let created = mint(&state.writer, Some(tenant_id), role.unwrap_or(Role::TenantUser), ou_ids, label).await?;
+    let tx = state.store.write().await?;
+    let role = Role::parse(&input.role).unwrap_or(Role::TenantUser);
+    let created = mint(&tx, Some(tenant_id.into_string()), role, ou_ids, input.label).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -218,24 +224,16 @@ pub async fn list_tokens(
 ) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
     let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
-    let tenant_filter = pagination::id_param("tenantId", query.tenant_id.as_ref(), &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::InvalidQuery(errors));
-    }
-    let mut select = api_token::Entity::find().order_by_asc(api_token::Column::Id);
-    select = match principal.role {
-        Role::SystemAdmin => match tenant_filter {
-            Some(t) => select.filter(api_token::Column::TenantId.eq(t)),
-            None => select.filter(api_token::Column::TenantId.is_null()),
-        },
-        Role::TenantAdmin => select.filter(api_token::Column::TenantId.eq(principal.tenant_id.clone())),
-        Role::TenantUser => return Err(ApiError::Forbidden("tenant users cannot list tokens")),
+    let tenant_filter = Id::from_query("tenantId", query.tenant_id.as_deref(), &mut errors);
+    pagination::checked(errors)?;
+    let holder = match (principal.role, &tenant_filter, &principal.tenant_id) {
+        (Role::SystemAdmin, Some(tenant_id), _) => Holder::Tenant(tenant_id.as_str()),
+        (Role::SystemAdmin, None, _) => Holder::System,
+        (Role::TenantAdmin, _, Some(own)) => Holder::Tenant(own),
+        _ => return Err(ApiError::forbidden("tenant users cannot list tokens")),
     };
-    if let Some(after) = &page.after {
-        select = select.filter(api_token::Column::Id.gt(after.clone()));
-    }
-    let rows = select.limit(page.limit + 1).all(&state.db).await?;
-    let (rows, next_cursor) = pagination::finish(rows, page.limit, |t| &t.id);
+    let rows = store::tokens::list(state.store.reader(), holder, &page).await?;
+    let (rows, next_cursor) = pagination::finish(&page, rows, |t| &t.id);
     Ok(HttpResponse::Ok().json(TokenList { items: rows.into_iter().map(token_out).collect(), next_cursor }))
 }
 
@@ -253,25 +251,21 @@ pub async fn revoke_token(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     if principal.role == Role::TenantUser {
-        return Err(ApiError::Forbidden("tenant users cannot revoke tokens"));
+        return Err(ApiError::forbidden("tenant users cannot revoke tokens"));
     }
-    let id = checked_id(&id, "token")?;
-    let row = api_token::Entity::find_by_id(id.clone())
-        .filter(api_token::Column::RevokedAt.is_null())
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("token"))?;
+    let id = Id::from_path(&id, "token")?;
+    let token = store::tokens::find_active(state.store.reader(), id.as_str()).await?;
     let allowed = match principal.role {
         Role::SystemAdmin => true,
-        Role::TenantAdmin => row.tenant_id.is_some() && row.tenant_id == principal.tenant_id,
+        Role::TenantAdmin => token.tenant_id.is_some() && token.tenant_id == principal.tenant_id,
         Role::TenantUser => false,
     };
     if !allowed {
-        return Err(ApiError::NotFound("token"));
+        return Err(ApiError::not_found("token"));
     }
-    let mut model: api_token::ActiveModel = row.into();
-    model.revoked_at = Set(Some(now()));
-    model.update(&state.writer).await?;
-    state.token_cache.forget_token(&id);
+    let tx = state.store.write().await?;
+    store::tokens::revoke(&tx, id.as_str()).await?;
+    tx.commit().await?;
+    state.token_cache.forget_token(id.as_str());
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,19 +2,18 @@
 //! calendar pick the day's kind, the channel's work time its segments (R-TENANT-5, R-BASIC-5).
 
 use actix_web::{get, web, HttpResponse};
-use channel_config::{ChannelSettings, DayKind};
-use chrono::{DateTime, Timelike, Utc};
-use sea_orm::EntityTrait;
+use channel_config::{work_time::status_at, DayKind};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::channels::visible_channel;
+use super::channels::settings_of;
 use crate::{
+    access::Access,
     error::responses::{BadRequest, NotFound, Unauthenticated},
-    auth::Principal,
     error::{ApiError, ApiResult, FieldError},
     state::AppState,
-    store::{non_working_day, tenant},
+    store,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -56,39 +55,31 @@ pub struct WorkTimeStatusOut {
 #[get("/channels/{id}/work-time")]
 pub async fn channel_work_time(
     state: web::Data<AppState>,
-    principal: Principal,
+    access: Access,
     id: web::Path<String>,
     query: web::Query<WorkTimeQuery>,
 ) -> ApiResult<HttpResponse> {
-    let caller = principal.tenant()?;
     let at = match &query.at {
         None => Utc::now(),
         Some(raw) => DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-            ApiError::InvalidQuery(vec![FieldError::new("/query/at", "invalid_format", "must be an RFC 3339 instant")])
+            ApiError::invalid_query(vec![FieldError::new("/query/at", "invalid_format", "must be an RFC 3339 instant")])
         })?,
     };
-    let channel = visible_channel(&state, &caller, &id).await?;
-    let settings: ChannelSettings = serde_json::from_value(channel.settings)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored settings unreadable: {e}")))?;
-    let tenant = tenant::Entity::find_by_id(caller.tenant_id.clone())
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("tenant"))?;
+    let db = state.store.reader();
+    let channel = access.channel(db, &id).await?;
+    let settings = settings_of(&channel)?;
+    let tenant = store::tenants::find(db, access.tenant_id()).await?;
     let zone: chrono_tz::Tz = tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
-    let local = at.with_timezone(&zone);
-    let local_date = local.format("%Y-%m-%d").to_string();
-    let listed = non_working_day::Entity::find_by_id((caller.tenant_id.clone(), local_date.clone()))
-        .one(&state.db)
-        .await?
-        .is_some();
-    let day_kind = if listed { DayKind::NonWorkday } else { DayKind::Workday };
-    let minute = (local.hour() * 60 + local.minute()) as u16;
+    let local_date = at.with_timezone(&zone).format("%Y-%m-%d").to_string();
+    let listed = store::calendar::is_non_working_day(db, access.tenant_id(), &local_date).await?;
+    // The calendar was read above for the local date status_at works out the same way.
+    let status = status_at(settings.work_time(), zone, at, |_| listed);
     Ok(HttpResponse::Ok().json(WorkTimeStatusOut {
         at,
         time_zone: tenant.time_zone,
         local_date,
-        local_time: local.format("%H:%M").to_string(),
-        day_kind,
-        working: settings.work_time().is_working(day_kind, minute),
+        local_time: status.local_time.to_string(),
+        day_kind: status.day_kind,
+        working: status.working,
     }))
 }

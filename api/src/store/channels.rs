@@ -1,242 +1,231 @@
-//! Writing channels: sealing credentials, keeping names and API keys unique (R-BASIC-1,
-//! R-CRED-4), and refusing stale versions (R-API-4).
+//! Channels: settings as a JSON document, credentials as one sealed ciphertext. Names and
+//! API keys are unique through indexes (R-BASIC-1, R-CRED-4); writes are conditional on
+//! the version read (R-API-4).
 
-use channel_config::{ChannelSettings, Credential, CredentialChanges, ParsedChannel};
+use std::collections::HashSet;
+
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, SqlErr,
-};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use super::{channel, new_id, now};
-use crate::{
-    crypto::{sha256_hex, Keyring},
-    error::{ApiError, ApiResult},
+    entity::prelude::*,
+    sea_query::{Alias, Func},
+    ActiveValue::Set,
+    Condition, PaginatorTrait, QueryOrder, QuerySelect,
 };
 
-/// Where the channel stands with X (R-INTEG-3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum IntegrationStatus {
-    Draft,
-    Verifying,
-    Active,
-    Failed,
-}
+use super::{now, Page, StoreError, StoreResult, TenantOwned};
 
-impl IntegrationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntegrationStatus::Draft => "draft",
-            IntegrationStatus::Verifying => "verifying",
-            IntegrationStatus::Active => "active",
-            IntegrationStatus::Failed => "failed",
-        }
+pub(super) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "channels")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub name: String,
+        pub channel_type: String,
+        pub ou_id: String,
+        pub skill_queue_id: String,
+        pub transfer_queue_id: Option<String>,
+        pub account_level: String,
+        pub status: String,
+        pub status_detail: Option<String>,
+        pub settings: Json,
+        #[sea_orm(unique)]
+        pub api_key_fingerprint: String,
+        pub credentials: String,
+        pub credential_hints: Json,
+        pub credentials_version: i32,
+        pub version: i32,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
     }
 
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "verifying" => IntegrationStatus::Verifying,
-            "active" => IntegrationStatus::Active,
-            "failed" => IntegrationStatus::Failed,
-            _ => IntegrationStatus::Draft,
-        }
-    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Masked hints of the four X credentials (R-CRED-3).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(example = json!({"apiKey": "••••Xw3Q", "apiKeySecret": "••••9fKd", "accessToken": "••••Lm0P", "accessTokenSecret": "••••a8Zr"}))]
-pub struct CredentialHints {
-    pub api_key: String,
-    pub api_key_secret: String,
-    pub access_token: String,
-    pub access_token_secret: String,
-}
+use entity::{ActiveModel, Column, Entity};
 
-/// The plaintext credentials, only ever held while being sealed or used to sign.
-#[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredCredentials {
-    pub api_key: String,
-    pub api_key_secret: String,
-    pub access_token: String,
-    pub access_token_secret: String,
-}
+/// A channel as stored.
+pub type Channel = entity::Model;
 
-impl std::fmt::Debug for StoredCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StoredCredentials(redacted)")
+impl TenantOwned for Entity {
+    fn tenant_column() -> Column {
+        Column::TenantId
     }
 }
 
-impl StoredCredentials {
-    /// Applies the credentials a request sent; returns whether anything changed.
-    fn apply(&mut self, hints: &mut CredentialHints, changes: &CredentialChanges) -> bool {
-        let mut changed = false;
-        let mut set = |value: &mut String, hint: &mut String, new: &Option<Credential>| {
-            if let Some(new) = new {
-                if value != new.expose() {
-                    changed = true;
-                    *value = new.expose().to_owned();
-                }
-                *hint = new.hint();
-            }
-        };
-        set(&mut self.api_key, &mut hints.api_key, &changes.api_key);
-        set(&mut self.api_key_secret, &mut hints.api_key_secret, &changes.api_key_secret);
-        set(&mut self.access_token, &mut hints.access_token, &changes.access_token);
-        set(&mut self.access_token_secret, &mut hints.access_token_secret, &changes.access_token_secret);
-        changed
-    }
-
-    fn seal(&self, keyring: &Keyring, channel_id: &str) -> ApiResult<String> {
-        let plain = serde_json::to_vec(self).map_err(|e| ApiError::Internal(e.into()))?;
-        Ok(keyring.encrypt(&plain, &aad(channel_id))?)
-    }
-
-    pub fn open(keyring: &Keyring, model: &channel::Model) -> ApiResult<Self> {
-        let plain = keyring.decrypt(&model.credentials, &aad(&model.id))?;
-        serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored credentials unreadable: {e}")))
-    }
+/// What a create or a replace writes.
+pub struct ChannelWrite {
+    pub name: String,
+    pub channel_type: String,
+    pub ou_id: String,
+    pub skill_queue_id: String,
+    pub transfer_queue_id: Option<String>,
+    pub account_level: String,
+    pub settings: Json,
+    /// The four credentials sealed together (`credentials.rs`).
+    pub credentials: String,
+    /// SHA-256 of the API key: the unique index behind "one X project, one channel".
+    pub api_key_fingerprint: String,
+    pub credential_hints: Json,
+    /// Whether the credentials differ from the stored ones (a replace counts versions).
+    pub credentials_changed: bool,
 }
 
-/// Refuses to start with a master key that cannot open the stored credentials (a key
-/// generated anew, or one rotated away without `XCHANNEL_PREVIOUS_MASTER_KEYS`): every edit
-/// and every call to X would fail later, far from the cause.
-pub async fn check_master_key<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> anyhow::Result<()> {
-    use sea_orm::QueryOrder;
-    let Some(latest) = channel::Entity::find().order_by_desc(channel::Column::UpdatedAt).one(db).await? else {
-        return Ok(());
-    };
-    keyring.decrypt(&latest.credentials, &aad(&latest.id)).map(drop).map_err(|err| {
-        anyhow::anyhow!(
-            "the configured master key cannot open the stored credentials ({err}); set XCHANNEL_MASTER_KEY to the key they were sealed with, or list it in XCHANNEL_PREVIOUS_MASTER_KEYS"
-        )
-    })
-}
-
-fn aad(channel_id: &str) -> String {
-    format!("channel:{channel_id}:credentials")
-}
-
-fn json(value: impl Serialize) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))
-}
-
-fn columns(settings: &ChannelSettings) -> (String, String, String, String, Option<String>) {
-    (
-        settings.name().as_str().to_owned(),
-        settings.ou_id().to_owned(),
-        settings.skill_queue_id().to_owned(),
-        json_str(settings.account_level()),
-        settings.no_agent_reply_target_skill_queue_id().map(str::to_owned),
-    )
-}
-
-fn json_str(value: impl Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// The unique indexes are the check: a name or API key already taken (by any channel,
-/// or by a request racing this one) makes the write fail, and this names which.
-fn unique_violation(err: DbErr) -> ApiError {
-    match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(msg)) if msg.contains("fingerprint") => ApiError::ApiKeyInUse,
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::ChannelNameTaken,
-        _ => err.into(),
-    }
+/// Which channels a list shows.
+#[derive(Default)]
+pub struct ChannelFilter<'a> {
+    /// Only channels of these OUs (what the caller may see); `None`: all.
+    pub visible_ous: Option<&'a HashSet<String>>,
+    pub name_prefix: Option<String>,
+    pub ou_id: Option<String>,
+    pub account_level: Option<String>,
+    pub status: Option<String>,
 }
 
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
-    keyring: &Keyring,
     tenant_id: &str,
-    parsed: ParsedChannel,
-) -> ApiResult<channel::Model> {
-    let id = new_id();
-    let mut credentials = StoredCredentials::default();
-    let mut hints = CredentialHints::default();
-    credentials.apply(&mut hints, &parsed.credentials);
-    let fingerprint = sha256_hex(&credentials.api_key);
-    let (name, ou_id, skill_queue_id, account_level, transfer_queue_id) = columns(&parsed.settings);
+    id: String,
+    status: &str,
+    write: ChannelWrite,
+) -> StoreResult<Channel> {
     let at = now();
-    channel::ActiveModel {
-        credentials: Set(credentials.seal(keyring, &id)?),
+    let model = ActiveModel {
         id: Set(id),
         tenant_id: Set(tenant_id.to_owned()),
-        name: Set(name),
-        channel_type: Set(json_str(parsed.settings.channel_type())),
-        ou_id: Set(ou_id),
-        skill_queue_id: Set(skill_queue_id),
-        transfer_queue_id: Set(transfer_queue_id),
-        account_level: Set(account_level),
-        status: Set(IntegrationStatus::Draft.as_str().to_owned()),
+        name: Set(write.name),
+        channel_type: Set(write.channel_type),
+        ou_id: Set(write.ou_id),
+        skill_queue_id: Set(write.skill_queue_id),
+        transfer_queue_id: Set(write.transfer_queue_id),
+        account_level: Set(write.account_level),
+        status: Set(status.to_owned()),
         status_detail: Set(None),
-        settings: Set(json(&parsed.settings)?),
-        api_key_fingerprint: Set(fingerprint),
-        credential_hints: Set(json(&hints)?),
+        settings: Set(write.settings),
+        api_key_fingerprint: Set(write.api_key_fingerprint),
+        credentials: Set(write.credentials),
+        credential_hints: Set(write.credential_hints),
         credentials_version: Set(1),
         version: Set(1),
         created_at: Set(at),
         updated_at: Set(at),
-    }
-    .insert(db)
-    .await
-    .map_err(unique_violation)
+    };
+    Ok(model.insert(db).await?)
 }
 
+pub async fn find<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str) -> StoreResult<Channel> {
+    Entity::secure_find(tenant_id)
+        .filter(Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("channel"))
+}
+
+/// Channels by name.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    filter: ChannelFilter<'_>,
+    page: &Page,
+) -> StoreResult<Vec<Channel>> {
+    let mut query = Entity::secure_find(tenant_id).order_by_asc(Column::Name);
+    if let Some(ous) = filter.visible_ous {
+        query = query.filter(Column::OuId.is_in(ous.iter().cloned()));
+    }
+    if let Some(prefix) = filter.name_prefix {
+        // substr(name, 1, n) = prefix: a prefix match without LIKE's wildcards.
+        let head = Func::cust(Alias::new("substr"))
+            .arg(Expr::col(Column::Name))
+            .arg(1)
+            .arg(prefix.len() as i32);
+        query = query.filter(Expr::expr(head).eq(prefix));
+    }
+    if let Some(ou_id) = filter.ou_id {
+        query = query.filter(Column::OuId.eq(ou_id));
+    }
+    if let Some(level) = filter.account_level {
+        query = query.filter(Column::AccountLevel.eq(level));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(Column::Status.eq(status));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(Column::Name.gt(after.clone()));
+    }
+    Ok(query.limit(page.limit + 1).all(db).await?)
+}
+
+/// Replaces a channel's settings if it still has `expected_version`: the version in the
+/// WHERE clause makes the check and the write one step, so of two concurrent edits from
+/// the same version one wins and the other is `Stale`.
 pub async fn replace<C: ConnectionTrait>(
     db: &C,
-    keyring: &Keyring,
-    current: channel::Model,
+    current: &Channel,
     expected_version: i32,
-    parsed: ParsedChannel,
-) -> ApiResult<channel::Model> {
-    // Sending all four credentials replaces them whole: the stored ones need not be opened.
-    let mut credentials = if parsed.credentials.all() {
-        StoredCredentials::default()
-    } else {
-        StoredCredentials::open(keyring, &current)?
-    };
-    let mut hints: CredentialHints = serde_json::from_value(current.credential_hints.clone()).unwrap_or_default();
-    let rotated = credentials.apply(&mut hints, &parsed.credentials);
-    let fingerprint = sha256_hex(&credentials.api_key);
-    let (name, ou_id, skill_queue_id, account_level, transfer_queue_id) = columns(&parsed.settings);
-    let update = channel::ActiveModel {
-        name: Set(name),
-        ou_id: Set(ou_id),
-        skill_queue_id: Set(skill_queue_id),
-        transfer_queue_id: Set(transfer_queue_id),
-        account_level: Set(account_level),
-        settings: Set(json(&parsed.settings)?),
-        api_key_fingerprint: Set(fingerprint),
-        credentials: Set(credentials.seal(keyring, &current.id)?),
-        credential_hints: Set(json(&hints)?),
-        credentials_version: Set(current.credentials_version + i32::from(rotated)),
+    write: ChannelWrite,
+) -> StoreResult<Channel> {
+    let update = ActiveModel {
+        name: Set(write.name),
+        ou_id: Set(write.ou_id),
+        skill_queue_id: Set(write.skill_queue_id),
+        transfer_queue_id: Set(write.transfer_queue_id),
+        account_level: Set(write.account_level),
+        settings: Set(write.settings),
+        api_key_fingerprint: Set(write.api_key_fingerprint),
+        credentials: Set(write.credentials),
+        credential_hints: Set(write.credential_hints),
+        credentials_version: Set(current.credentials_version + i32::from(write.credentials_changed)),
         version: Set(expected_version + 1),
         updated_at: Set(now()),
         ..Default::default()
     };
-    // The version in the WHERE clause makes the check and the write one step: of two
-    // concurrent edits from the same version, one wins and the other gets 412.
-    let result = channel::Entity::update_many()
+    let result = Entity::update_many()
         .set(update)
-        .filter(channel::Column::Id.eq(current.id.clone()))
-        .filter(channel::Column::Version.eq(expected_version))
+        .filter(Column::TenantId.eq(current.tenant_id.as_str()))
+        .filter(Column::Id.eq(current.id.as_str()))
+        .filter(Column::Version.eq(expected_version))
         .exec(db)
-        .await
-        .map_err(unique_violation)?;
+        .await?;
     if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed);
+        return Err(StoreError::Stale);
     }
-    channel::Entity::find_by_id(current.id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("channel"))
+    find(db, &current.tenant_id, &current.id).await
+}
+
+/// Deletes a channel, only at `version` when one is given.
+pub async fn delete<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str, version: Option<i32>) -> StoreResult<()> {
+    let mut delete = Entity::delete_many().filter(Column::TenantId.eq(tenant_id)).filter(Column::Id.eq(id));
+    if let Some(version) = version {
+        delete = delete.filter(Column::Version.eq(version));
+    }
+    match delete.exec(db).await?.rows_affected {
+        0 if version.is_some() => Err(StoreError::Stale),
+        0 => Err(StoreError::NotFound("channel")),
+        _ => Ok(()),
+    }
+}
+
+/// Names of the channels that route to `route_id`, so a route in use is not deleted.
+pub async fn names_using_route<C: ConnectionTrait>(db: &C, tenant_id: &str, route_id: &str) -> StoreResult<Vec<String>> {
+    let uses = Condition::any()
+        .add(Column::SkillQueueId.eq(route_id))
+        .add(Column::TransferQueueId.eq(route_id));
+    let rows = Entity::secure_find(tenant_id).filter(uses).order_by_asc(Column::Name).all(db).await?;
+    Ok(rows.into_iter().map(|c| c.name).collect())
+}
+
+pub(super) async fn count_in_ou<C: ConnectionTrait>(db: &C, tenant_id: &str, ou_id: &str) -> StoreResult<u64> {
+    Ok(Entity::secure_find(tenant_id).filter(Column::OuId.eq(ou_id)).count(db).await?)
+}
+
+/// The most recently sealed credentials of any tenant, to prove at start that the master
+/// key opens them: `(channel id, ciphertext)`.
+pub async fn newest_sealed_credentials<C: ConnectionTrait>(db: &C) -> StoreResult<Option<(String, String)>> {
+    let newest = Entity::find().order_by_desc(Column::UpdatedAt).one(db).await?;
+    Ok(newest.map(|c| (c.id, c.credentials)))
 }

@@ -13,56 +13,51 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
 };
 
-use crate::config::{self, Settings};
-
-/// The service's connections. On SQLite, writes go through one connection, where they
-/// queue in order instead of sleeping in SQLite's busy handler, and reads use a pool; on
-/// PostgreSQL one pool serves both.
-#[derive(Clone)]
-pub struct Pools {
-    pub read: DatabaseConnection,
-    pub write: DatabaseConnection,
-}
+use crate::config::{self, DatabaseSettings};
 
 /// One connection pool with the schema brought up to date: for commands that run once.
-pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let db = if settings.is_sqlite() {
         connect_sqlite(settings, 8).await?
     } else {
-        let mut options = ConnectOptions::new(&settings.database_url);
+        let mut options = ConnectOptions::new(&settings.url);
         options
             .max_connections(32)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
-        Database::connect(options)
-            .await
-            .context("connecting to the database")?
+        Database::connect(options).await.context("connecting to the database")?
     };
     Migrator::up(&db, None).await.context("applying migrations")?;
     Ok(db)
 }
 
-/// The pools the service runs with, the schema brought up to date.
-pub async fn open(settings: &Settings) -> anyhow::Result<Pools> {
+/// The readers and the writer the service runs with, the schema brought up to date.
+pub(super) async fn open(
+    settings: &DatabaseSettings,
+) -> anyhow::Result<(DatabaseConnection, DatabaseConnection)> {
     if !settings.is_sqlite() {
         let db = connect(settings).await?;
-        return Ok(Pools { read: db.clone(), write: db });
+        return Ok((db.clone(), db));
     }
-    if settings.database_url.contains(":memory:") || settings.database_url.contains("mode=memory") {
+    if settings.url.contains(":memory:") || settings.url.contains("mode=memory") {
         anyhow::bail!(
-            "an in-memory SQLite database cannot be shared by the writer and the readers; use a file (the default) or PostgreSQL"
+            "an in-memory SQLite database cannot be shared by the writer and the readers; \
+             use a file (the default) or PostgreSQL"
         );
     }
     let write = connect_sqlite(settings, 1).await?;
     Migrator::up(&write, None).await.context("applying migrations")?;
     let read = connect_sqlite(settings, 8).await?;
-    Ok(Pools { read, write })
+    Ok((read, write))
 }
 
-async fn connect_sqlite(settings: &Settings, connections: u32) -> anyhow::Result<DatabaseConnection> {
+async fn connect_sqlite(
+    settings: &DatabaseSettings,
+    connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = settings
-        .database_url
+        .url
         .strip_prefix("sqlite://")
         .and_then(|rest| rest.split('?').next())
         .and_then(|p| std::path::Path::new(p).parent())
@@ -76,7 +71,7 @@ async fn connect_sqlite(settings: &Settings, connections: u32) -> anyhow::Result
         config::SqliteSynchronous::Full => SqliteSynchronous::Full,
         config::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
     };
-    let options = SqliteConnectOptions::from_str(&settings.database_url)
+    let options = SqliteConnectOptions::from_str(&settings.url)
         .context("parsing the SQLite URL")?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)

@@ -1,15 +1,104 @@
-//! Persistence: the database connection, the sea-orm entities and the queries the routes
-//! need.
+//! Persistence, the only place that speaks sea-orm: one module per aggregate holding its
+//! entity and its queries. Every function takes `&impl ConnectionTrait`, so a caller can
+//! pass a transaction; tenant-owned rows are reached only through finders scoped to a
+//! tenant; failures are `StoreError`, never an HTTP type.
 
-pub mod api_token;
-pub mod called_route;
-pub mod channel;
+pub mod calendar;
+pub mod called_routes;
+pub mod certificates;
 pub mod channels;
-pub mod db;
-pub mod non_working_day;
-pub mod ou;
-pub mod tenant;
-pub mod trust_anchor;
+mod db;
+mod error;
+pub mod leases;
+pub mod ous;
+pub mod tenants;
+pub mod tokens;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Select, TransactionTrait,
+};
+
+pub use db::connect;
+pub use error::{Constraint, StoreError, StoreResult};
+
+/// The database of the service, by role. On SQLite, writes go through one connection,
+/// where they queue in order instead of sleeping in SQLite's busy handler, and reads use a
+/// pool; on PostgreSQL one pool serves both.
+#[derive(Clone)]
+pub struct Store {
+    reader: DatabaseConnection,
+    writer: DatabaseConnection,
+}
+
+/// A write in progress: every write of a request happens in one, committed at the end.
+pub type Tx = DatabaseTransaction;
+
+impl Store {
+    /// Opens the database named by the settings and brings its schema up to date.
+    pub async fn open(settings: &crate::config::DatabaseSettings) -> anyhow::Result<Store> {
+        let (reader, writer) = db::open(settings).await?;
+        Ok(Store { reader, writer })
+    }
+
+    /// For reads that need not see a write in progress.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.reader
+    }
+
+    /// Starts a write. Keep it short: on SQLite it holds the one writer.
+    pub async fn write(&self) -> StoreResult<Tx> {
+        Ok(self.writer.begin().await?)
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.writer.get_database_backend()
+    }
+
+    /// Whether the readers and the writer both reach the migrated schema.
+    pub async fn ping(&self) -> StoreResult<()> {
+        let probe = "SELECT 1 FROM tenants LIMIT 1";
+        self.reader.execute_unprepared(probe).await?;
+        self.writer.execute_unprepared(probe).await?;
+        Ok(())
+    }
+
+    pub async fn close(self) {
+        self.reader.close().await.ok();
+        self.writer.close().await.ok();
+    }
+}
+
+/// A page of a list: how many rows, and the sort key to continue after.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub limit: u64,
+    pub after: Option<String>,
+}
+
+impl Page {
+    /// Trims the one extra row fetched to learn whether another page exists; returns the
+    /// rows and the key of the last one when there is more.
+    pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
+        if rows.len() as u64 > self.limit {
+            rows.truncate(self.limit as usize);
+            let next = rows.last().map(|r| key(r).to_owned());
+            (rows, next)
+        } else {
+            (rows, None)
+        }
+    }
+}
+
+/// An entity whose rows belong to one tenant: the only way to select them is through the
+/// tenant, so a query that forgets the tenant cannot be written by accident.
+trait TenantOwned: EntityTrait {
+    fn tenant_column() -> Self::Column;
+
+    fn secure_find(tenant_id: &str) -> Select<Self> {
+        Self::find().filter(Self::tenant_column().eq(tenant_id))
+    }
+}
 
 /// A new resource id: a UUID v7, so ids sort by creation time.
 pub fn new_id() -> String {

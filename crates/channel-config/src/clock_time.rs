@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use chrono::{NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -50,6 +51,12 @@ impl ClockTime {
     /// Minutes since midnight.
     pub fn minutes(self) -> u16 {
         self.0
+    }
+
+    /// The minute of the day a wall-clock time falls in; its seconds do not count.
+    pub(crate) fn of_day(time: NaiveTime) -> Self {
+        // hour() < 24 and minute() < 60: at most 23:59, which a u16 holds.
+        Self((time.hour() * 60 + time.minute()) as u16)
     }
 
     /// From minutes since midnight, if at most 24:00.

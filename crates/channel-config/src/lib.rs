@@ -30,6 +30,8 @@ mod clock_time;
 mod credential;
 mod draft;
 mod entity_id;
+mod integration_status;
+mod mode;
 pub mod more;
 mod parse;
 mod progress_template;
@@ -44,7 +46,7 @@ mod transfer_keywords;
 mod violation;
 mod whole_number;
 mod work_segments;
-mod work_time;
+pub mod work_time;
 
 pub use account_level::AccountLevel;
 pub use channel_name::{ChannelName, CHANNEL_NAME_MAX_CHARS};
@@ -53,11 +55,13 @@ pub use clock_time::ClockTime;
 pub use credential::{Credential, CredentialChanges, CREDENTIAL_MAX_CHARS};
 pub use draft::{ChannelDraft, XDraft};
 pub use entity_id::EntityId;
+pub use integration_status::{IntegrationStatus, TransitionRefused, UnknownIntegrationStatus};
+pub use mode::Mode;
 pub use more::{
     LastAgentMode, More, MoreDraft, NoAgentReplyTransfer, NoCustomerReplyEnd, SessionTransfer,
     TransferTarget,
 };
-pub use parse::{parse_channel, Mode, ParsedChannel};
+pub use parse::{parse_channel, ParsedChannel};
 pub use progress_template::{ProgressTemplate, DEFAULT_PROGRESS_TEMPLATE, PROGRESS_VARIABLES};
 pub use queue_reminder::{QueueReminder, QueueReminderDraft, QueueReminderMode};
 pub use reminder_text::{ReminderText, FORBIDDEN_TEXT_CHARS, TEXT_MAX_CHARS};

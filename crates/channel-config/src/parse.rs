@@ -5,18 +5,10 @@ use serde_json::Value;
 
 use crate::credential::{Credential, CredentialChanges};
 use crate::draft::{ChannelDraft, XDraft};
+use crate::mode::Mode;
 use crate::schema::structural_violations;
 use crate::settings::ChannelSettings;
 use crate::violation::{Collector, Violation, Violations};
-
-/// Whether the body creates a channel or replaces an existing one's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// All four X credentials are required.
-    Create,
-    /// Each credential is optional; one left out keeps its stored value (R-CRED-5).
-    Update,
-}
 
 /// A request body that satisfies every rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,10 +154,12 @@ fn remove_at(root: &mut Value, pointer: &str) {
                 Some(next) => next,
                 None => return,
             },
-            Value::Array(items) => match part.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
-                Some(next) => next,
-                None => return,
-            },
+            Value::Array(items) => {
+                match part.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                    Some(next) => next,
+                    None => return,
+                }
+            }
             _ => return,
         };
     }
@@ -182,15 +176,21 @@ fn remove_at(root: &mut Value, pointer: &str) {
     }
 }
 
-fn repaired_get<'a>(object: &'a serde_json::Map<String, Value>, pointer: &str) -> Option<&'a Value> {
+fn repaired_get<'a>(
+    object: &'a serde_json::Map<String, Value>,
+    pointer: &str,
+) -> Option<&'a Value> {
     let parts = segments(pointer);
     let (first, rest) = parts.split_first()?;
-    rest.iter().try_fold(object.get(first)?, |node, part| node.get(part))
+    rest.iter()
+        .try_fold(object.get(first)?, |node, part| node.get(part))
 }
 
 fn insert_at(object: &mut serde_json::Map<String, Value>, pointer: &str, value: Value) {
     let parts = segments(pointer);
-    let Some((last, parents)) = parts.split_last() else { return };
+    let Some((last, parents)) = parts.split_last() else {
+        return;
+    };
     let mut node = object;
     for part in parents {
         match node.get_mut(part).and_then(Value::as_object_mut) {
@@ -226,10 +226,18 @@ mod shape_and_rules {
             assert!(
                 violations.0.iter().any(|v| v.pointer == pointer),
                 "{pointer} ({code}) in {:?}",
-                violations.0.iter().map(|v| (&v.pointer, &v.code)).collect::<Vec<_>>()
+                violations
+                    .0
+                    .iter()
+                    .map(|v| (&v.pointer, &v.code))
+                    .collect::<Vec<_>>()
             );
         }
-        let at_secret = violations.0.iter().filter(|v| v.pointer == "/x/accessTokenSecret").count();
+        let at_secret = violations
+            .0
+            .iter()
+            .filter(|v| v.pointer == "/x/accessTokenSecret")
+            .count();
         assert_eq!(at_secret, 1, "one violation per problem");
     }
 }

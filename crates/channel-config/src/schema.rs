@@ -10,7 +10,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::{json, Value};
 
-use crate::parse::Mode;
+use crate::mode::Mode;
 use crate::violation::Violation;
 
 const CREDENTIALS: [&str; 4] = ["apiKey", "apiKeySecret", "accessToken", "accessTokenSecret"];

@@ -167,6 +167,14 @@ impl ChannelSettings {
         self.x.signature_algorithm
     }
 
+    /// Whether `edited` connects to X differently: another account level or signature
+    /// method, which X has to see again before the channel is active (R-INTEG-3). The
+    /// credentials are not settings; whether an edit changes them is the caller's to tell.
+    pub fn x_connection_differs(&self, edited: &Self) -> bool {
+        self.account_level() != edited.account_level()
+            || self.signature_algorithm() != edited.signature_algorithm()
+    }
+
     /// The OU the channel belongs to (R-BASIC-2).
     pub fn ou_id(&self) -> &str {
         self.ou_id.as_str()

@@ -1,8 +1,12 @@
-//! Agent work time (R-BASIC-5): the segments of workdays and of non-workdays.
+//! Agent work time (R-BASIC-5): the segments of workdays and of non-workdays, and whether
+//! agents work at a given instant in the tenant's time zone (R-TENANT-5).
 
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::clock_time::ClockTime;
 use crate::violation::{Collector, Violation};
 use crate::work_segments::{WorkSegmentDraft, WorkSegments};
 
@@ -86,6 +90,45 @@ impl WorkTime {
     }
 }
 
+/// Whether agents work at one instant, read on the tenant's wall clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkTimeStatus {
+    /// The date of the instant in the tenant's time zone: what the service calendar lists.
+    pub local_date: NaiveDate,
+    /// The wall-clock time of the instant there, to the minute (`HH:MM`).
+    pub local_time: ClockTime,
+    /// `NonWorkday` when the service calendar lists the local date.
+    pub day_kind: DayKind,
+    /// Whether the local time falls in a segment of that day's list.
+    pub working: bool,
+}
+
+/// Evaluates `work_time` at the instant `at`: the instant is read on the wall clock of
+/// `zone` (the offset in force at that instant, so daylight saving time is followed), the
+/// service calendar (`is_non_working_day`, asked about the local date) picks the list of
+/// segments, and the local minute decides.
+pub fn status_at(
+    work_time: &WorkTime,
+    zone: Tz,
+    at: DateTime<Utc>,
+    is_non_working_day: impl FnOnce(NaiveDate) -> bool,
+) -> WorkTimeStatus {
+    let local = at.with_timezone(&zone).naive_local();
+    let local_date = local.date();
+    let local_time = ClockTime::of_day(local.time());
+    let day_kind = if is_non_working_day(local_date) {
+        DayKind::NonWorkday
+    } else {
+        DayKind::Workday
+    };
+    WorkTimeStatus {
+        local_date,
+        local_time,
+        day_kind,
+        working: work_time.is_working(day_kind, local_time.minutes()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +170,129 @@ mod tests {
         let err = WorkTime::parse(Some(&draft)).unwrap_err();
         let pointers: Vec<_> = err.iter().map(|v| v.pointer.as_str()).collect();
         assert_eq!(pointers, ["/workday/1", "/nonWorkday"]);
+    }
+
+    fn work_time(workday: &[(&str, &str)], non_workday: &[(&str, &str)]) -> WorkTime {
+        let list = |segments: &[(&str, &str)]| {
+            segments
+                .iter()
+                .map(|(start, end)| serde_json::json!({"start": start, "end": end}))
+                .collect::<Vec<_>>()
+        };
+        let draft: WorkTimeDraft = serde_json::from_value(serde_json::json!({
+            "workday": list(workday),
+            "nonWorkday": list(non_workday)
+        }))
+        .unwrap();
+        WorkTime::parse(Some(&draft)).unwrap()
+    }
+
+    fn instant(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
+    }
+
+    fn date(raw: &str) -> NaiveDate {
+        raw.parse().unwrap()
+    }
+
+    fn no_calendar(_: NaiveDate) -> bool {
+        false
+    }
+
+    /// The local time and whether agents work, on a day the calendar does not list.
+    fn in_paris(wt: &WorkTime, at: &str) -> (String, bool) {
+        let status = status_at(wt, chrono_tz::Europe::Paris, instant(at), no_calendar);
+        (status.local_time.to_string(), status.working)
+    }
+
+    // R-BASIC-5, R-TENANT-5
+    #[test]
+    fn works_from_the_start_minute_of_a_segment_until_before_its_end() {
+        let wt = work_time(&[("08:00", "18:00")], &[("10:00", "16:00")]);
+        // Paris is UTC+1 in January.
+        let cases = [
+            ("2026-01-14T06:59:59Z", "07:59", false),
+            ("2026-01-14T07:00:00Z", "08:00", true),
+            ("2026-01-14T16:59:59Z", "17:59", true),
+            ("2026-01-14T17:00:00Z", "18:00", false),
+        ];
+        for (at, local_time, working) in cases {
+            assert_eq!(in_paris(&wt, at), (local_time.to_owned(), working), "{at}");
+        }
+    }
+
+    // R-TENANT-5
+    #[test]
+    fn a_date_the_calendar_lists_is_a_non_workday_in_the_tenants_zone() {
+        let wt = work_time(&[("08:00", "18:00")], &[("00:00", "01:00")]);
+        // 23:30 on the 24th in UTC is already the 25th in Paris: the calendar is asked
+        // about the local date.
+        let mut asked = None;
+        let status = status_at(
+            &wt,
+            chrono_tz::Europe::Paris,
+            instant("2026-12-24T23:30:00Z"),
+            |day| {
+                asked = Some(day);
+                day == date("2026-12-25")
+            },
+        );
+        assert_eq!(asked, Some(date("2026-12-25")));
+        assert_eq!(
+            status,
+            WorkTimeStatus {
+                local_date: date("2026-12-25"),
+                local_time: ClockTime::parse("00:30").unwrap(),
+                day_kind: DayKind::NonWorkday,
+                working: true,
+            }
+        );
+        let unlisted = status_at(
+            &wt,
+            chrono_tz::Europe::Paris,
+            instant("2026-12-24T23:30:00Z"),
+            no_calendar,
+        );
+        assert_eq!(unlisted.day_kind, DayKind::Workday);
+        assert!(!unlisted.working, "00:30 is outside the workday's segment");
+    }
+
+    // R-BASIC-5, R-TENANT-5
+    #[test]
+    fn follows_the_clock_of_paris_when_summer_time_starts() {
+        // On 2026-03-29 Paris moves from 02:00 CET straight to 03:00 CEST (01:00 UTC):
+        // 02:00 to 03:00 does not happen that day.
+        let wt = work_time(
+            &[("02:00", "03:00"), ("03:00", "03:30")],
+            &[("00:00", "24:00")],
+        );
+        let cases = [
+            ("2026-03-29T00:59:00Z", "01:59", false),
+            ("2026-03-29T01:00:00Z", "03:00", true),
+            ("2026-03-29T01:29:00Z", "03:29", true),
+            ("2026-03-29T01:30:00Z", "03:30", false),
+        ];
+        for (at, local_time, working) in cases {
+            assert_eq!(in_paris(&wt, at), (local_time.to_owned(), working), "{at}");
+        }
+    }
+
+    // R-BASIC-5, R-TENANT-5
+    #[test]
+    fn follows_the_clock_of_paris_when_summer_time_ends() {
+        // On 2026-10-25 Paris goes back from 03:00 CEST to 02:00 CET (01:00 UTC): the hour
+        // from 02:00 happens twice, and agents work in both.
+        let wt = work_time(&[("02:00", "03:00")], &[("00:00", "24:00")]);
+        let cases = [
+            ("2026-10-24T23:59:00Z", "01:59", false),
+            ("2026-10-25T00:00:00Z", "02:00", true),
+            ("2026-10-25T00:59:00Z", "02:59", true),
+            ("2026-10-25T01:00:00Z", "02:00", true),
+            ("2026-10-25T01:59:00Z", "02:59", true),
+            ("2026-10-25T02:00:00Z", "03:00", false),
+        ];
+        for (at, local_time, working) in cases {
+            assert_eq!(in_paris(&wt, at), (local_time.to_owned(), working), "{at}");
+        }
     }
 }

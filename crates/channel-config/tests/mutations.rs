@@ -11,7 +11,8 @@ const SECRETS: [&str; 3] = ["secretABCDEFGH", "370773112-token", "tokensecretWXY
 
 fn body() -> Value {
     let mut body = common::full_body();
-    body["more"]["noAgentReplyTransfer"] = json!({"enabled": true, "timeoutSeconds": 60, "targetSkillQueueId": "q-2"});
+    body["more"]["noAgentReplyTransfer"] =
+        json!({"enabled": true, "timeoutSeconds": 60, "targetSkillQueueId": "q-2"});
     body
 }
 
@@ -41,7 +42,9 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
         ".{0,300}".prop_map(Value::String),
         "[\\x00-\\x1f<>'\"/\\\\${}a-z]{0,20}".prop_map(Value::String),
         Just(json!("24:00")),

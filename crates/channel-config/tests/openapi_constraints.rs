@@ -65,7 +65,8 @@ impl Documented {
 fn full_body() -> Value {
     let mut body = common::full_body();
     body["more"]["noCustomerReplyEnd"]["timeoutSeconds"] = json!(86400);
-    body["more"]["noAgentReplyTransfer"] = json!({"enabled": true, "timeoutSeconds": 120, "targetSkillQueueId": "q-2"});
+    body["more"]["noAgentReplyTransfer"] =
+        json!({"enabled": true, "timeoutSeconds": 120, "targetSkillQueueId": "q-2"});
     body
 }
 

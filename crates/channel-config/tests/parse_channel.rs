@@ -9,7 +9,6 @@ use channel_config::{
 use common::full_body;
 use serde_json::{json, Value};
 
-
 fn minimal_body() -> Value {
     json!({
         "name": "x_min", "type": "x",
@@ -102,6 +101,24 @@ fn exposes_the_accessors_the_api_needs() {
     // R-CRED-7
     assert_eq!(s.warnings().len(), 1);
     assert!(s.warnings()[0].contains("SHA-1"));
+}
+
+// R-INTEG-3
+#[test]
+fn tells_an_edit_of_account_level_or_signature_method_from_other_edits() {
+    let settings = |edit: &dyn Fn(&mut Value)| {
+        let mut body = full_body();
+        edit(&mut body);
+        parse_channel(&body, Mode::Create).unwrap().settings
+    };
+    let current = settings(&|_| {});
+    let renamed = settings(&|b| set(b, "/name", json!("x_support_fr")));
+    let pro = settings(&|b| set(b, "/x/accountLevel", json!("pro")));
+    let sha1 = settings(&|b| set(b, "/x/signatureAlgorithm", json!("SHA-1")));
+    assert!(!current.x_connection_differs(&current));
+    assert!(!current.x_connection_differs(&renamed));
+    assert!(current.x_connection_differs(&pro));
+    assert!(current.x_connection_differs(&sha1));
 }
 
 // R-BASIC-5, R-BASIC-7, R-BASIC-11, R-ROBOT: a minimal body gets every default.

@@ -20,7 +20,11 @@ pub(crate) fn query_string(params: &[(&str, String)]) -> String {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(&format!("{}={}", percent_encode(key), percent_encode(value)));
+        out.push_str(&format!(
+            "{}={}",
+            percent_encode(key),
+            percent_encode(value)
+        ));
     }
     out
 }

@@ -13,7 +13,8 @@ pub mod trust;
 pub mod webhook;
 
 pub use client::{
-    AppCredentials, Authentication, BearerToken, RateLimit, TlsTrust, XClient, XClientConfig, XError, XResponse,
+    AppCredentials, Authentication, BearerToken, RateLimit, TlsTrust, XClient, XClientConfig,
+    XError, XResponse,
 };
 pub use oauth::{SignatureMethod, UserCredentials};
 pub use secret::Secret;

@@ -46,6 +46,9 @@ mod tests {
         let secret = Secret::new("kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw");
         let shown = format!("{secret:?}");
         assert!(!shown.contains("kAcSOq"), "{shown}");
-        assert_eq!(secret.expose(), "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw");
+        assert_eq!(
+            secret.expose(),
+            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw"
+        );
     }
 }

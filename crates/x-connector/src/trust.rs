@@ -41,7 +41,10 @@ pub fn parse_trust_anchors(bundle: &[u8]) -> Result<Vec<TrustAnchor>, TrustAncho
             Ok(None) => break,
             Ok(Some((SectionKind::Certificate, der))) => CertificateDer::from(der),
             Ok(Some((kind, _))) => {
-                return Err(TrustAnchorError::NotACertificate { index, kind: kind_name(kind) })
+                return Err(TrustAnchorError::NotACertificate {
+                    index,
+                    kind: kind_name(kind),
+                })
             }
             Err(_) => return Err(TrustAnchorError::NotPem { index }),
         };
@@ -95,7 +98,8 @@ mod tests {
 
     #[test]
     fn reads_every_certificate_of_a_bundle_with_text_around_it() {
-        let bundle = format!("# uploaded by ops\r\n{ISRG_ROOT_X1}\r\ntrailing words\n{ISRG_ROOT_X1}");
+        let bundle =
+            format!("# uploaded by ops\r\n{ISRG_ROOT_X1}\r\ntrailing words\n{ISRG_ROOT_X1}");
         let anchors = parse_trust_anchors(bundle.as_bytes()).unwrap();
         assert_eq!(anchors.len(), 2);
         // The fingerprint Let's Encrypt publishes for ISRG Root X1.
@@ -110,12 +114,18 @@ mod tests {
         let bundle = format!("# note \u{0}\r\n{}", ISRG_ROOT_X1.replace('\n', "\r\n"));
         let anchors = parse_trust_anchors(bundle.as_bytes()).unwrap();
         assert_eq!(anchors[0].pem, ISRG_ROOT_X1);
-        assert_eq!(parse_trust_anchors(anchors[0].pem.as_bytes()).unwrap(), anchors);
+        assert_eq!(
+            parse_trust_anchors(anchors[0].pem.as_bytes()).unwrap(),
+            anchors
+        );
     }
 
     #[test]
     fn refuses_text_without_a_certificate() {
-        assert_eq!(parse_trust_anchors(b"hello"), Err(TrustAnchorError::NoCertificate));
+        assert_eq!(
+            parse_trust_anchors(b"hello"),
+            Err(TrustAnchorError::NoCertificate)
+        );
     }
 
     #[test]
@@ -124,14 +134,20 @@ mod tests {
         let bundle = format!("{ISRG_ROOT_X1}{key}");
         assert_eq!(
             parse_trust_anchors(bundle.as_bytes()),
-            Err(TrustAnchorError::NotACertificate { index: 1, kind: "private key" })
+            Err(TrustAnchorError::NotACertificate {
+                index: 1,
+                kind: "private key"
+            })
         );
     }
 
     #[test]
     fn refuses_a_certificate_section_that_is_not_x509() {
         let junk = b"-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
-        assert_eq!(parse_trust_anchors(junk), Err(TrustAnchorError::NotAnAnchor { index: 0 }));
+        assert_eq!(
+            parse_trust_anchors(junk),
+            Err(TrustAnchorError::NotAnAnchor { index: 0 })
+        );
         let bad_base64 = b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
         assert!(parse_trust_anchors(bad_base64).is_err());
     }

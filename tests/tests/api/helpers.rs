@@ -148,7 +148,7 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
 
-    let db = store::db::connect(&settings).await.unwrap();
+    let db = store::connect(&settings.database).await.unwrap();
     let system_token = tokens::mint(&db, None, Role::SystemAdmin, vec![], None)
         .await
         .unwrap()

@@ -44,9 +44,17 @@ impl DmEventsQuery {
     /// What ingestion needs: who sent what, when, in which conversation, with the senders.
     pub fn for_ingestion() -> Self {
         DmEventsQuery {
-            dm_event_fields: ["id", "event_type", "text", "sender_id", "created_at", "dm_conversation_id", "participant_ids"]
-                .map(String::from)
-                .to_vec(),
+            dm_event_fields: [
+                "id",
+                "event_type",
+                "text",
+                "sender_id",
+                "created_at",
+                "dm_conversation_id",
+                "participant_ids",
+            ]
+            .map(String::from)
+            .to_vec(),
             expansions: vec!["sender_id".into()],
             user_fields: vec!["id".into(), "name".into(), "username".into()],
             event_types: Some("MessageCreate".into()),
@@ -68,7 +76,9 @@ impl DmEventsQuery {
         }
         if let Some(max_results) = self.max_results {
             if !(1..=100).contains(&max_results) {
-                return Err(XError::InvalidRequest(format!("max_results {max_results} is not between 1 and 100")));
+                return Err(XError::InvalidRequest(format!(
+                    "max_results {max_results} is not between 1 and 100"
+                )));
             }
             params.push(("max_results", max_results.to_string()));
         }
@@ -193,14 +203,33 @@ impl XClient {
     ) -> Result<XResponse<DmEventsPage>, XError> {
         let params = query.params()?;
         let answer: XResponse<RawPage> = self
-            .call(Method::GET, "/2/dm_events", &params, Body::Empty, Credential::User(credentials, method))
+            .call(
+                Method::GET,
+                "/2/dm_events",
+                &params,
+                Body::Empty,
+                Credential::User(credentials, method),
+            )
             .await?;
         let rate_limit = answer.rate_limit;
         let page = answer.value.into_page().map_err(|error| match error {
-            XError::Api { status, title, detail, .. } => XError::Api { status, title, detail, rate_limit },
+            XError::Api {
+                status,
+                title,
+                detail,
+                ..
+            } => XError::Api {
+                status,
+                title,
+                detail,
+                rate_limit,
+            },
             other => other,
         })?;
-        Ok(XResponse { value: page, rate_limit })
+        Ok(XResponse {
+            value: page,
+            rate_limit,
+        })
     }
 
     /// Walks pages from the newest back until `known_event_id`, the last page, `max_pages`
@@ -269,7 +298,8 @@ mod tests {
 
     #[test]
     fn a_missing_data_with_errors_keeps_x_title_and_detail() {
-        let error = page(r#"{"errors": [{"title": "Forbidden", "detail": "no DM access"}]}"#).unwrap_err();
+        let error =
+            page(r#"{"errors": [{"title": "Forbidden", "detail": "no DM access"}]}"#).unwrap_err();
         assert!(error.to_string().contains("no DM access"), "{error}");
     }
 
@@ -280,8 +310,10 @@ mod tests {
 
     #[test]
     fn reads_only_the_default_fields_when_no_more_were_asked() {
-        let page = page(r#"{"data": [{"id": "1", "event_type": "MessageCreate", "text": "hi"}],
-            "meta": {"result_count": 1, "next_token": "abc"}}"#)
+        let page = page(
+            r#"{"data": [{"id": "1", "event_type": "MessageCreate", "text": "hi"}],
+            "meta": {"result_count": 1, "next_token": "abc"}}"#,
+        )
         .unwrap();
         assert_eq!(page.events[0].sender_id, None);
         assert_eq!(page.next_token.as_deref(), Some("abc"));
@@ -290,10 +322,16 @@ mod tests {
     #[test]
     fn refuses_max_results_outside_1_to_100_before_sending() {
         for bad in [0, 101] {
-            let query = DmEventsQuery { max_results: Some(bad), ..DmEventsQuery::default() };
+            let query = DmEventsQuery {
+                max_results: Some(bad),
+                ..DmEventsQuery::default()
+            };
             assert!(matches!(query.params(), Err(XError::InvalidRequest(_))));
         }
-        let query = DmEventsQuery { max_results: Some(100), ..DmEventsQuery::default() };
+        let query = DmEventsQuery {
+            max_results: Some(100),
+            ..DmEventsQuery::default()
+        };
         assert!(query.params().is_ok());
     }
 }

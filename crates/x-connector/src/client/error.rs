@@ -22,7 +22,9 @@ pub enum Authentication {
 impl fmt::Display for Authentication {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Authentication::OAuth1(method) => write!(f, "OAuth 1.0a user context signed with {method}"),
+            Authentication::OAuth1(method) => {
+                write!(f, "OAuth 1.0a user context signed with {method}")
+            }
             Authentication::AppBearer => f.write_str("an app-only bearer token"),
             Authentication::ApiKeyBasic => f.write_str("the API key and API key secret"),
         }
@@ -33,7 +35,10 @@ impl fmt::Display for Authentication {
 pub enum XError {
     /// 429: nothing more may be sent before `reset` (seconds since the epoch, when X said).
     #[error("X rate limit reached{}", reset_text(*reset))]
-    RateLimited { reset: Option<u64>, rate_limit: Option<RateLimit> },
+    RateLimited {
+        reset: Option<u64>,
+        rate_limit: Option<RateLimit>,
+    },
 
     /// 401, or 403 with code 99 on `POST /oauth2/token`: X refused the credentials.
     #[error("X refused the credentials ({authentication}): {}{}", x_reason(title, detail), sha256_note(*authentication))]

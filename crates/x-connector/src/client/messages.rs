@@ -24,9 +24,18 @@ impl XClient {
         participant_id: &str,
         text: &str,
     ) -> Result<XResponse<SentMessage>, XError> {
-        let path = format!("/2/dm_conversations/with/{}/messages", path_segment(participant_id)?);
+        let path = format!(
+            "/2/dm_conversations/with/{}/messages",
+            path_segment(participant_id)?
+        );
         let answer: XResponse<Data<SentMessage>> = self
-            .call(Method::POST, &path, &[], Body::Json(json!({ "text": text })), Credential::User(credentials, method))
+            .call(
+                Method::POST,
+                &path,
+                &[],
+                Body::Json(json!({ "text": text })),
+                Credential::User(credentials, method),
+            )
             .await?;
         Ok(answer.map(|d| d.data))
     }

@@ -2,6 +2,7 @@
 //! on every call and TLS trust from the caller's PEM certificates (R-INTEG-4).
 
 mod app_auth;
+mod app_credentials;
 mod dm_events;
 mod error;
 mod messages;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use app_auth::{AppCredentials, BearerToken};
+pub use app_credentials::{AppCredentials, BearerToken};
 pub use dm_events::{DmEvent, DmEventWalk, DmEventsPage, DmEventsQuery, WalkStop};
 pub use error::{Authentication, XError};
 pub use messages::SentMessage;
@@ -66,8 +67,13 @@ pub struct XClient {
 
 impl XClient {
     pub fn new(config: XClientConfig) -> Result<Self, XError> {
-        if !matches!(config.base_url.scheme(), "http" | "https") || config.base_url.cannot_be_a_base() {
-            return Err(XError::InvalidRequest(format!("base URL {} is not an http(s) URL", config.base_url)));
+        if !matches!(config.base_url.scheme(), "http" | "https")
+            || config.base_url.cannot_be_a_base()
+        {
+            return Err(XError::InvalidRequest(format!(
+                "base URL {} is not an http(s) URL",
+                config.base_url
+            )));
         }
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
@@ -76,10 +82,13 @@ impl XClient {
             .connect_timeout(config.timeout)
             .user_agent(concat!("xchannel-x-connector/", env!("CARGO_PKG_VERSION")));
         for pem in &config.tls.pem_certificates {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| XError::InvalidRequest(format!("a trusted certificate is not valid PEM: {e}")))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                XError::InvalidRequest(format!("a trusted certificate is not valid PEM: {e}"))
+            })?;
             if certificates.is_empty() {
-                return Err(XError::InvalidRequest("a trusted certificate holds no PEM certificate".into()));
+                return Err(XError::InvalidRequest(
+                    "a trusted certificate holds no PEM certificate".into(),
+                ));
             }
             for certificate in certificates {
                 builder = builder.add_root_certificate(certificate);

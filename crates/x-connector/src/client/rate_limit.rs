@@ -76,8 +76,19 @@ mod tests {
 
     #[test]
     fn all_three_headers_make_a_rate_limit_and_a_reset() {
-        let all = headers(&[("x-rate-limit-limit", "300"), ("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", "1700000900")]);
-        assert_eq!(RateLimit::from_headers(&all), Some(RateLimit { limit: 300, remaining: 0, reset: 1_700_000_900 }));
+        let all = headers(&[
+            ("x-rate-limit-limit", "300"),
+            ("x-rate-limit-remaining", "0"),
+            ("x-rate-limit-reset", "1700000900"),
+        ]);
+        assert_eq!(
+            RateLimit::from_headers(&all),
+            Some(RateLimit {
+                limit: 300,
+                remaining: 0,
+                reset: 1_700_000_900
+            })
+        );
         assert_eq!(RateLimit::reset_from_headers(&all), Some(1_700_000_900));
     }
 
@@ -85,12 +96,18 @@ mod tests {
     fn the_reset_alone_is_read_without_a_rate_limit() {
         let reset_only = headers(&[("x-rate-limit-reset", " 1700000900 ")]);
         assert_eq!(RateLimit::from_headers(&reset_only), None);
-        assert_eq!(RateLimit::reset_from_headers(&reset_only), Some(1_700_000_900));
+        assert_eq!(
+            RateLimit::reset_from_headers(&reset_only),
+            Some(1_700_000_900)
+        );
     }
 
     #[test]
     fn a_reset_that_is_not_a_number_is_no_reset() {
-        assert_eq!(RateLimit::reset_from_headers(&headers(&[("x-rate-limit-reset", "soon")])), None);
+        assert_eq!(
+            RateLimit::reset_from_headers(&headers(&[("x-rate-limit-reset", "soon")])),
+            None
+        );
         assert_eq!(RateLimit::reset_from_headers(&HeaderMap::new()), None);
     }
 }

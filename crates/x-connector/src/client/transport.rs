@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::encode::query_string;
 use crate::oauth::{SignatureMethod, UserCredentials};
 
-use super::app_auth::{basic_authorization, AppCredentials, BearerToken};
+use super::app_credentials::{basic_authorization, AppCredentials, BearerToken};
 use super::{Authentication, RateLimit, XClient, XError, XResponse};
 
 /// How one request proves who sends it.
@@ -64,7 +64,9 @@ impl XProblem {
 
     fn title_and_detail(self) -> (Option<String>, Option<String>) {
         let first = self.errors.into_iter().next();
-        let title = self.title.or_else(|| first.as_ref().and_then(|e| e.title.clone()));
+        let title = self
+            .title
+            .or_else(|| first.as_ref().and_then(|e| e.title.clone()));
         let detail = self
             .detail
             .or_else(|| first.and_then(|e| e.detail.or(e.message)));
@@ -74,12 +76,19 @@ impl XProblem {
 
 /// What OAuth 1.0a signs besides the `oauth_*` values: the query, and the body when it is a
 /// form (RFC 5849 section 3.4.1.3); a JSON body is not signed.
-fn signed_parameters<'a>(query: &'a [(&'a str, String)], body: &'a Body<'a>) -> Vec<(&'a str, &'a str)> {
+fn signed_parameters<'a>(
+    query: &'a [(&'a str, String)],
+    body: &'a Body<'a>,
+) -> Vec<(&'a str, &'a str)> {
     let form: &[(&str, String)] = match body {
         Body::Form(form) => form,
         Body::Empty | Body::Json(_) => &[],
     };
-    query.iter().chain(form).map(|(k, v)| (*k, v.as_str())).collect()
+    query
+        .iter()
+        .chain(form)
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect()
 }
 
 impl XClient {
@@ -110,9 +119,12 @@ impl XClient {
     ) -> Result<(StatusCode, Option<RateLimit>, Vec<u8>), XError> {
         let url = self.endpoint(path);
         let authorization = match credential {
-            Credential::User(credentials, signature_method) => {
-                credentials.authorization(signature_method, method.as_str(), &url, &signed_parameters(query, &body))
-            }
+            Credential::User(credentials, signature_method) => credentials.authorization(
+                signature_method,
+                method.as_str(),
+                &url,
+                &signed_parameters(query, &body),
+            ),
             Credential::Bearer(token) => format!("Bearer {}", token.expose()),
             Credential::ApiKey(app) => basic_authorization(app),
         };
@@ -130,14 +142,20 @@ impl XClient {
             Body::Empty => request,
             Body::Json(json) => request.json(&json),
             Body::Form(form) => request
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=UTF-8")
+                .header(
+                    CONTENT_TYPE,
+                    "application/x-www-form-urlencoded;charset=UTF-8",
+                )
                 .body(query_string(form)),
         };
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
         let rate_limit = RateLimit::from_headers(response.headers());
         let reset = RateLimit::reset_from_headers(response.headers());
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             return Ok((status, rate_limit, bytes.to_vec()));
         }
@@ -217,7 +235,10 @@ mod tests {
         let params = signed_parameters(&query, &body);
         assert_eq!(params, [("include_entities", "true"), ("status", STATUS)]);
         let header = sign_x_example(&params);
-        assert!(header.contains("oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\""), "{header}");
+        assert!(
+            header.contains("oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\""),
+            "{header}"
+        );
     }
 
     #[test]

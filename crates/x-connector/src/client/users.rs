@@ -24,7 +24,13 @@ impl XClient {
         method: SignatureMethod,
     ) -> Result<XResponse<XUser>, XError> {
         let answer: XResponse<Data<XUser>> = self
-            .call(Method::GET, "/2/users/me", &[], Body::Empty, Credential::User(credentials, method))
+            .call(
+                Method::GET,
+                "/2/users/me",
+                &[],
+                Body::Empty,
+                Credential::User(credentials, method),
+            )
             .await?;
         Ok(answer.map(|d| d.data))
     }

@@ -44,35 +44,74 @@ struct Subscribed {
 
 impl XClient {
     /// `POST /2/webhooks`; X runs a CRC against `url` before answering.
-    pub async fn create_webhook(&self, bearer: &BearerToken, url: &str) -> Result<XResponse<Webhook>, XError> {
+    pub async fn create_webhook(
+        &self,
+        bearer: &BearerToken,
+        url: &str,
+    ) -> Result<XResponse<Webhook>, XError> {
         let answer: XResponse<Data<Webhook>> = self
-            .call(Method::POST, "/2/webhooks", &[], Body::Json(json!({ "url": url })), Credential::Bearer(bearer))
+            .call(
+                Method::POST,
+                "/2/webhooks",
+                &[],
+                Body::Json(json!({ "url": url })),
+                Credential::Bearer(bearer),
+            )
             .await?;
         Ok(answer.map(|d| d.data))
     }
 
     /// `GET /2/webhooks`; no `data` means none registered.
-    pub async fn list_webhooks(&self, bearer: &BearerToken) -> Result<XResponse<Vec<Webhook>>, XError> {
+    pub async fn list_webhooks(
+        &self,
+        bearer: &BearerToken,
+    ) -> Result<XResponse<Vec<Webhook>>, XError> {
         let answer: XResponse<List> = self
-            .call(Method::GET, "/2/webhooks", &[], Body::Empty, Credential::Bearer(bearer))
+            .call(
+                Method::GET,
+                "/2/webhooks",
+                &[],
+                Body::Empty,
+                Credential::Bearer(bearer),
+            )
             .await?;
         Ok(answer.map(|l| l.data))
     }
 
     /// `PUT /2/webhooks/{id}`: asks X to run the CRC again; answers whether it passed.
-    pub async fn revalidate_webhook(&self, bearer: &BearerToken, webhook_id: &str) -> Result<XResponse<bool>, XError> {
+    pub async fn revalidate_webhook(
+        &self,
+        bearer: &BearerToken,
+        webhook_id: &str,
+    ) -> Result<XResponse<bool>, XError> {
         let path = format!("/2/webhooks/{}", path_segment(webhook_id)?);
         let answer: XResponse<Data<Valid>> = self
-            .call(Method::PUT, &path, &[], Body::Empty, Credential::Bearer(bearer))
+            .call(
+                Method::PUT,
+                &path,
+                &[],
+                Body::Empty,
+                Credential::Bearer(bearer),
+            )
             .await?;
         Ok(answer.map(|d| d.data.valid))
     }
 
     /// `DELETE /2/webhooks/{id}`; answers whether X deleted it.
-    pub async fn delete_webhook(&self, bearer: &BearerToken, webhook_id: &str) -> Result<XResponse<bool>, XError> {
+    pub async fn delete_webhook(
+        &self,
+        bearer: &BearerToken,
+        webhook_id: &str,
+    ) -> Result<XResponse<bool>, XError> {
         let path = format!("/2/webhooks/{}", path_segment(webhook_id)?);
         let answer: XResponse<Data<Deleted>> = self
-            .call(Method::DELETE, &path, &[], Body::Empty, Credential::Bearer(bearer))
+            .call(
+                Method::DELETE,
+                &path,
+                &[],
+                Body::Empty,
+                Credential::Bearer(bearer),
+            )
             .await?;
         Ok(answer.map(|d| d.data.deleted))
     }
@@ -84,9 +123,18 @@ impl XClient {
         method: SignatureMethod,
         webhook_id: &str,
     ) -> Result<XResponse<bool>, XError> {
-        let path = format!("/2/account_activity/webhooks/{}/subscriptions/all", path_segment(webhook_id)?);
+        let path = format!(
+            "/2/account_activity/webhooks/{}/subscriptions/all",
+            path_segment(webhook_id)?
+        );
         let answer: XResponse<Data<Subscribed>> = self
-            .call(Method::POST, &path, &[], Body::Empty, Credential::User(credentials, method))
+            .call(
+                Method::POST,
+                &path,
+                &[],
+                Body::Empty,
+                Credential::User(credentials, method),
+            )
             .await?;
         Ok(answer.map(|d| d.data.subscribed))
     }

@@ -74,11 +74,21 @@ impl UserCredentials {
         params: &[(&str, &str)],
     ) -> String {
         let protocol = Protocol {
-            token: Some((self.access_token.expose(), self.access_token_secret.expose())),
+            token: Some((
+                self.access_token.expose(),
+                self.access_token_secret.expose(),
+            )),
             version: true,
             ..Protocol::default()
         };
-        sign(method, (&self.api_key, self.api_key_secret.expose()), &protocol, http_method, url, params)
+        sign(
+            method,
+            (&self.api_key, self.api_key_secret.expose()),
+            &protocol,
+            http_method,
+            url,
+            params,
+        )
     }
 
     /// Same as [`Self::authorization`] with a fixed nonce and timestamp, for reproducible
@@ -93,13 +103,23 @@ impl UserCredentials {
         timestamp: u64,
     ) -> String {
         let protocol = Protocol {
-            token: Some((self.access_token.expose(), self.access_token_secret.expose())),
+            token: Some((
+                self.access_token.expose(),
+                self.access_token_secret.expose(),
+            )),
             nonce: Some(nonce),
             timestamp: NonZeroU64::new(timestamp),
             version: true,
             ..Protocol::default()
         };
-        sign(method, (&self.api_key, self.api_key_secret.expose()), &protocol, http_method, url, params)
+        sign(
+            method,
+            (&self.api_key, self.api_key_secret.expose()),
+            &protocol,
+            http_method,
+            url,
+            params,
+        )
     }
 }
 
@@ -138,9 +158,16 @@ fn builder<'a, SM: oauth::signature_method::SignatureMethod>(
     protocol: &Protocol<'a>,
     signature_method: SM,
 ) -> oauth::Builder<'a, SM, &'a str> {
-    let mut builder = oauth::Builder::new(oauth::Credentials::new(consumer.0, consumer.1), signature_method);
+    let mut builder = oauth::Builder::new(
+        oauth::Credentials::new(consumer.0, consumer.1),
+        signature_method,
+    );
     builder
-        .token(protocol.token.map(|(token, secret)| oauth::Credentials::new(token, secret)))
+        .token(
+            protocol
+                .token
+                .map(|(token, secret)| oauth::Credentials::new(token, secret)),
+        )
         .callback(protocol.callback)
         .verifier(protocol.verifier)
         .nonce(protocol.nonce)

@@ -14,7 +14,10 @@ fn signature_of(header: &str) -> String {
         .find_map(|part| part.trim().strip_prefix("oauth_signature=\""))
         .and_then(|rest| rest.strip_suffix('"'))
         .unwrap_or_else(|| panic!("no oauth_signature in {header}"));
-    percent_encoding::percent_decode_str(encoded).decode_utf8().unwrap().into_owned()
+    percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
 }
 
 fn x_documentation_credentials() -> UserCredentials {
@@ -28,7 +31,10 @@ fn x_documentation_credentials() -> UserCredentials {
 
 const X_STATUS_PARAMS: &[(&str, &str)] = &[
     ("include_entities", "true"),
-    ("status", "Hello Ladies + Gentlemen, a signed OAuth request!"),
+    (
+        "status",
+        "Hello Ladies + Gentlemen, a signed OAuth request!",
+    ),
 ];
 
 fn sign_x_example(url: &str, method: SignatureMethod) -> String {
@@ -44,19 +50,28 @@ fn sign_x_example(url: &str, method: SignatureMethod) -> String {
 
 #[test]
 fn hmac_sha1_reproduces_x_documentation_example_on_api_twitter_com() {
-    let header = sign_x_example("https://api.twitter.com/1.1/statuses/update.json", SignatureMethod::HmacSha1);
+    let header = sign_x_example(
+        "https://api.twitter.com/1.1/statuses/update.json",
+        SignatureMethod::HmacSha1,
+    );
     assert_eq!(signature_of(&header), "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
 }
 
 #[test]
 fn hmac_sha1_reproduces_x_documentation_example_on_api_x_com() {
-    let header = sign_x_example("https://api.x.com/1.1/statuses/update.json", SignatureMethod::HmacSha1);
+    let header = sign_x_example(
+        "https://api.x.com/1.1/statuses/update.json",
+        SignatureMethod::HmacSha1,
+    );
     assert_eq!(signature_of(&header), "Ls93hJiZbQ3akF3HF3x1Bz8/zU4=");
 }
 
 #[test]
 fn header_carries_every_protocol_parameter_x_documents() {
-    let header = sign_x_example("https://api.x.com/1.1/statuses/update.json", SignatureMethod::HmacSha1);
+    let header = sign_x_example(
+        "https://api.x.com/1.1/statuses/update.json",
+        SignatureMethod::HmacSha1,
+    );
     assert!(header.starts_with("OAuth "), "{header}");
     for expected in [
         "oauth_consumer_key=\"xvz1evFS4wEEPTGEFPHBog\"",
@@ -66,7 +81,10 @@ fn header_carries_every_protocol_parameter_x_documents() {
         "oauth_token=\"370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb\"",
         "oauth_version=\"1.0\"",
     ] {
-        assert!(header.contains(expected), "{expected} missing from {header}");
+        assert!(
+            header.contains(expected),
+            "{expected} missing from {header}"
+        );
     }
 }
 
@@ -79,25 +97,49 @@ fn hmac_sha256_signs_the_same_base_string_with_sha256() {
         hmac::HMAC_SHA256,
         b"kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw&LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
     );
-    let expected = base64::engine::general_purpose::STANDARD.encode(hmac::sign(&key, base.as_bytes()));
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(hmac::sign(&key, base.as_bytes()));
 
-    let header = sign_x_example("https://api.x.com/1.1/statuses/update.json", SignatureMethod::HmacSha256);
-    assert!(header.contains("oauth_signature_method=\"HMAC-SHA256\""), "{header}");
+    let header = sign_x_example(
+        "https://api.x.com/1.1/statuses/update.json",
+        SignatureMethod::HmacSha256,
+    );
+    assert!(
+        header.contains("oauth_signature_method=\"HMAC-SHA256\""),
+        "{header}"
+    );
     assert_eq!(signature_of(&header), expected);
 }
 
 #[test]
 fn fresh_signatures_differ_by_nonce() {
     let credentials = x_documentation_credentials();
-    let a = credentials.authorization(SignatureMethod::HmacSha1, "GET", "https://api.x.com/2/users/me", &[]);
-    let b = credentials.authorization(SignatureMethod::HmacSha1, "GET", "https://api.x.com/2/users/me", &[]);
+    let a = credentials.authorization(
+        SignatureMethod::HmacSha1,
+        "GET",
+        "https://api.x.com/2/users/me",
+        &[],
+    );
+    let b = credentials.authorization(
+        SignatureMethod::HmacSha1,
+        "GET",
+        "https://api.x.com/2/users/me",
+        &[],
+    );
     assert_ne!(signature_of(&a), signature_of(&b));
 }
 
 const RFC_CLIENT: (&str, &str) = ("dpf43f3p2l4k3l03", "kd94hf93k423kf44");
 
 fn rfc_sign(protocol: Protocol<'_>, method: &str, url: &str, params: &[(&str, &str)]) -> String {
-    signature_of(&sign(SignatureMethod::HmacSha1, RFC_CLIENT, &protocol, method, url, params))
+    signature_of(&sign(
+        SignatureMethod::HmacSha1,
+        RFC_CLIENT,
+        &protocol,
+        method,
+        url,
+        params,
+    ))
 }
 
 #[test]
@@ -151,7 +193,10 @@ fn reproduces_rfc_5849_protected_resource_request_with_query_parameters() {
 #[test]
 fn credentials_debug_output_shows_no_secret() {
     let shown = format!("{:?}", x_documentation_credentials());
-    assert!(shown.contains("xvz1evFS4wEEPTGEFPHBog"), "the API key is public: {shown}");
+    assert!(
+        shown.contains("xvz1evFS4wEEPTGEFPHBog"),
+        "the API key is public: {shown}"
+    );
     for secret in ["kAcSOqF21", "370773112-Gm", "LswwdoUa"] {
         assert!(!shown.contains(secret), "{secret} leaked: {shown}");
     }

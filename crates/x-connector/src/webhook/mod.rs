@@ -4,7 +4,7 @@
 mod crypto;
 mod payload;
 
-pub use crypto::{crc_response_token, verify_signature, SignatureRejected, WebhookKey, SIGNATURE_HEADER};
-pub use payload::{
-    DirectMessage, MalformedDelivery, WebhookApp, WebhookDelivery, WebhookUser,
+pub use crypto::{
+    crc_response_token, verify_signature, SignatureRejected, WebhookKey, SIGNATURE_HEADER,
 };
+pub use payload::{DirectMessage, MalformedDelivery, WebhookApp, WebhookDelivery, WebhookUser};

@@ -108,7 +108,8 @@ struct RawMessageData {
 impl WebhookDelivery {
     /// Parses the raw body of a signed delivery.
     pub fn parse(body: &[u8]) -> Result<Self, MalformedDelivery> {
-        let raw: RawDelivery = serde_json::from_slice(body).map_err(|e| MalformedDelivery(e.to_string()))?;
+        let raw: RawDelivery =
+            serde_json::from_slice(body).map_err(|e| MalformedDelivery(e.to_string()))?;
         let mut direct_messages = Vec::new();
         let mut skipped_events = 0;
         for event in raw.direct_message_events {
@@ -128,13 +129,17 @@ impl WebhookDelivery {
     }
 }
 
-fn message_create(fields: serde_json::Map<String, serde_json::Value>) -> Result<DirectMessage, MalformedDelivery> {
+fn message_create(
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> Result<DirectMessage, MalformedDelivery> {
     let raw: RawMessageCreateEvent = serde_json::from_value(serde_json::Value::Object(fields))
         .map_err(|e| MalformedDelivery(format!("message_create event: {e}")))?;
-    let created_timestamp_ms = raw
-        .created_timestamp
-        .parse()
-        .map_err(|_| MalformedDelivery(format!("created_timestamp {:?} is not a number", raw.created_timestamp)))?;
+    let created_timestamp_ms = raw.created_timestamp.parse().map_err(|_| {
+        MalformedDelivery(format!(
+            "created_timestamp {:?} is not a number",
+            raw.created_timestamp
+        ))
+    })?;
     Ok(DirectMessage {
         id: raw.id,
         created_timestamp_ms,
@@ -192,8 +197,14 @@ mod tests {
                 source_app_id: Some("13090192".into()),
             }]
         );
-        assert_eq!(delivery.users["3001969357"].screen_name.as_deref(), Some("furiouscamper"));
-        assert_eq!(delivery.apps["13090192"].name.as_deref(), Some("FuriousCamperTestApp1"));
+        assert_eq!(
+            delivery.users["3001969357"].screen_name.as_deref(),
+            Some("furiouscamper")
+        );
+        assert_eq!(
+            delivery.apps["13090192"].name.as_deref(),
+            Some("FuriousCamperTestApp1")
+        );
         assert_eq!(delivery.skipped_events, 0);
     }
 
@@ -219,7 +230,8 @@ mod tests {
 
     #[test]
     fn a_delivery_without_direct_messages_is_empty_not_an_error() {
-        let delivery = WebhookDelivery::parse(br#"{"for_user_id": "1", "follow_events": []}"#).unwrap();
+        let delivery =
+            WebhookDelivery::parse(br#"{"for_user_id": "1", "follow_events": []}"#).unwrap();
         assert!(delivery.direct_messages.is_empty());
     }
 
@@ -251,6 +263,9 @@ mod tests {
 
     #[test]
     fn refuses_direct_message_events_that_are_not_a_list() {
-        assert!(WebhookDelivery::parse(br#"{"for_user_id": "1", "direct_message_events": {}}"#).is_err());
+        assert!(
+            WebhookDelivery::parse(br#"{"for_user_id": "1", "direct_message_events": {}}"#)
+                .is_err()
+        );
     }
 }

@@ -1,0 +1,146 @@
+//! Background work beside the HTTP server. Every worker runs until the shutdown signal,
+//! finishing the item in hand before it stops; work is claimed through
+//! `store::leases`, so several instances on one database share it and never do one item
+//! twice, and an instance that dies leaves its items to be claimed again.
+
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::{
+    state::AppState,
+    store::{self, leases::Lease},
+};
+
+/// Tells a worker that the service is stopping.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    pub fn new(receiver: watch::Receiver<bool>) -> Self {
+        Self(receiver)
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once the service is stopping.
+    pub async fn stopped(&mut self) {
+        // An error means the sender is gone, which is a stop as well.
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+/// What a worker is started with.
+pub struct WorkerContext {
+    pub state: Arc<AppState>,
+    /// This instance's name in the leases it holds.
+    pub holder: String,
+    pub shutdown: Shutdown,
+}
+
+pub type WorkerFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// A worker: started once per instance, returns when told to stop.
+pub type Worker = Box<dyn FnOnce(WorkerContext) -> WorkerFuture>;
+
+/// Boxes a job's future.
+pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Next>> + 'a>>;
+
+/// What comes after an item's work.
+pub enum Next {
+    /// Nothing: the item is done.
+    Done,
+    /// Again at this time (recurring work such as a pull).
+    At(DateTime<Utc>),
+}
+
+/// Work claimed item by item through a lease of one kind.
+pub trait Job: 'static {
+    /// The lease kind, e.g. `pull`.
+    fn kind(&self) -> &'static str;
+
+    /// How long an item is held before another instance may take it.
+    fn lease_for(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+
+    /// How long to wait when nothing is due.
+    fn poll_every(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn work<'a>(&'a self, state: &'a AppState, lease: &'a Lease) -> JobFuture<'a>;
+}
+
+/// Items claimed per round.
+const BATCH: u32 = 16;
+
+/// Runs `job` until the shutdown signal: claims due items, works each to its end (a stop
+/// never interrupts an item), then finishes, reschedules or releases it.
+pub async fn run_leased(job: impl Job, mut ctx: WorkerContext) {
+    let kind = job.kind();
+    while !ctx.shutdown.is_stopping() {
+        let claimed = match claim(&ctx, &job).await {
+            Ok(claimed) => claimed,
+            Err(err) => {
+                tracing::warn!(kind, error = %err, "claiming work failed");
+                Vec::new()
+            }
+        };
+        let full = claimed.len() as u32 == BATCH;
+        for lease in claimed {
+            let outcome = job.work(&ctx.state, &lease).await;
+            if let Err(err) = settle(&ctx.state, &lease, outcome).await {
+                tracing::warn!(kind, item = %lease.item, error = %err, "recording the outcome of work failed");
+            }
+        }
+        if !full {
+            tokio::select! {
+                _ = ctx.shutdown.stopped() => {}
+                _ = tokio::time::sleep(job.poll_every()) => {}
+            }
+        }
+    }
+}
+
+async fn claim(ctx: &WorkerContext, job: &impl Job) -> store::StoreResult<Vec<Lease>> {
+    let tx = ctx.state.store.write().await?;
+    let claimed = store::leases::claim_due(&tx, job.kind(), &ctx.holder, job.lease_for(), BATCH).await?;
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+async fn settle(state: &AppState, lease: &Lease, outcome: anyhow::Result<Next>) -> store::StoreResult<()> {
+    let tx = state.store.write().await?;
+    match outcome {
+        Ok(Next::Done) => store::leases::finish(&tx, lease, None).await?,
+        Ok(Next::At(at)) => store::leases::finish(&tx, lease, Some(at)).await?,
+        Err(err) => {
+            tracing::warn!(kind = %lease.kind, item = %lease.item, attempts = lease.attempts, error = %err, "work failed; retrying later");
+            store::leases::release(&tx, lease, store::now() + retry_delay(lease.attempts)).await?
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Exponential back-off from 5 s, capped at 10 minutes.
+fn retry_delay(attempts: i32) -> chrono::Duration {
+    let exponent = attempts.clamp(1, 8) as u32 - 1;
+    chrono::Duration::seconds((5i64 << exponent).min(600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_ten_minutes() {
+        assert_eq!(retry_delay(1), chrono::Duration::seconds(5));
+        assert_eq!(retry_delay(2), chrono::Duration::seconds(10));
+        assert_eq!(retry_delay(30), chrono::Duration::seconds(600));
+    }
+}
