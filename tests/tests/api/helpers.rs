@@ -114,7 +114,8 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(SpawnOptions::default()).await
 }
 
-pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
+/// Settings of a fresh service: a new SQLite file or PostgreSQL database, port 0.
+pub async fn fresh_settings(options: SpawnOptions) -> Settings {
     log_buffer();
     let run = uuid::Uuid::new_v4().simple().to_string();
     let data_dir = std::env::temp_dir().join(format!("xchannel-test-{run}"));
@@ -134,16 +135,20 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
     } else {
         format!("sqlite://{}?mode=rwc", data_dir.join("xchannel.db").display())
     };
-    let settings = Settings::resolve(Options {
+    Settings::resolve(Options {
         bind: Some("127.0.0.1:0".into()),
-        database_url: Some(database_url.clone()),
-        data_dir: Some(data_dir.clone()),
+        database_url: Some(database_url),
+        data_dir: Some(data_dir),
         master_key: Some(Secret::new(MASTER_KEY)),
         public_url: Some(options.public_url),
         region: Some(options.region),
         ..Options::default()
     })
-    .unwrap();
+    .unwrap()
+}
+
+pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
+    let settings = fresh_settings(options).await;
     let app = Application::build(settings.clone()).await.expect("the service starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
@@ -155,7 +160,13 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
         .token;
     db.close().await.ok();
 
-    TestApp { base, client: reqwest::Client::new(), system_token, data_dir, database_url }
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        system_token,
+        data_dir: settings.keys.data_dir.clone(),
+        database_url: settings.database.url.clone(),
+    }
 }
 
 impl TestApp {

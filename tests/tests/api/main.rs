@@ -13,3 +13,4 @@ mod called_routes;
 mod calendar;
 mod certificates;
 mod health;
+mod workers;
