@@ -413,6 +413,16 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_the_whole_catalogue() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+        assert!(
+            readme.contains(&catalogue_markdown()),
+            "README.md must hold this table as written:\n{}",
+            catalogue_markdown()
+        );
+    }
+
+    #[test]
     fn an_internal_error_shows_no_cause() {
         let error = ApiError::internal(anyhow::anyhow!("SELECT secret FROM somewhere"));
         assert!(!error.problem().detail.contains("SELECT"));

@@ -76,18 +76,20 @@ async fn main() -> anyhow::Result<()> {
             if (role == Role::SystemAdmin) != tenant.is_none() {
                 anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
             }
-            let db = store::connect(&settings.database).await?;
+            let store = store::Store::open(&settings.database).await?;
             if let Some(tenant) = &tenant {
-                store::tenants::find(&db, tenant).await.with_context(|| format!("no tenant {tenant}"))?;
+                store::tenants::find(store.reader(), tenant).await.with_context(|| format!("no tenant {tenant}"))?;
                 for ou in &ous {
-                    if !store::ous::exists(&db, tenant, ou).await? {
+                    if !store::ous::exists(store.reader(), tenant, ou).await? {
                         anyhow::bail!("no OU {ou} in tenant {tenant}");
                     }
                 }
             } else if !ous.is_empty() {
                 anyhow::bail!("--ou applies to tenant-user tokens only");
             }
-            let created = tokens::mint(&db, tenant, role, ous, label).await?;
+            let tx = store.write().await?;
+            let created = tokens::mint(&tx, tenant, role, ous, label).await?;
+            tx.commit().await?;
             eprintln!("token {} ({}) created; it is shown once:", created.details.id, role.as_str());
             println!("{}", created.token);
         }

@@ -53,7 +53,8 @@ impl ServiceCalendarIn {
     }
 }
 
-async fn read<C: sea_orm::ConnectionTrait>(db: &C, tenant_id: &str) -> ApiResult<ServiceCalendarOut> {
+async fn read(state: &AppState, tenant_id: &str) -> ApiResult<ServiceCalendarOut> {
+    let db = state.store.reader();
     let tenant = store::tenants::find(db, tenant_id).await?;
     Ok(ServiceCalendarOut { time_zone: tenant.time_zone, non_working_days: store::calendar::days(db, tenant_id).await? })
 }
@@ -65,7 +66,7 @@ async fn read<C: sea_orm::ConnectionTrait>(db: &C, tenant_id: &str) -> ApiResult
 ))]
 #[get("/service-calendar")]
 pub async fn get_calendar(state: web::Data<AppState>, access: Access) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(read(state.store.reader(), access.tenant_id()).await?))
+    Ok(HttpResponse::Ok().json(read(&state, access.tenant_id()).await?))
 }
 
 fn check_date(s: &str) -> Option<(&'static str, String)> {
@@ -87,9 +88,9 @@ fn check_date(s: &str) -> Option<(&'static str, String)> {
 pub async fn put_calendar(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let input = ServiceCalendarIn::read(&body)?;
+    let _turn = state.store.bulk_turn().await;
     let tx = state.store.write().await?;
     store::calendar::replace(&tx, access.tenant_id(), input.non_working_days).await?;
-    let calendar = read(&tx, access.tenant_id()).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(calendar))
+    Ok(HttpResponse::Ok().json(read(&state, access.tenant_id()).await?))
 }

@@ -127,8 +127,8 @@ impl From<MintError> for ApiError {
 }
 
 /// Creates and stores a token; returns the plaintext exactly once.
-pub async fn mint<C: sea_orm::ConnectionTrait>(
-    db: &C,
+pub async fn mint(
+    tx: &store::Tx,
     tenant_id: Option<String>,
     role: Role,
     ou_ids: Vec<String>,
@@ -136,7 +136,7 @@ pub async fn mint<C: sea_orm::ConnectionTrait>(
 ) -> Result<TokenCreatedOut, MintError> {
     let bearer = NewBearer::generate().map_err(MintError::Randomness)?;
     let new = NewToken { tenant_id, role: role.as_str(), ou_ids, label, token_hash: bearer.hash, prefix: bearer.prefix };
-    let token = store::tokens::insert(db, new).await?;
+    let token = store::tokens::insert(tx, new).await?;
     Ok(TokenCreatedOut { token: bearer.token, details: token_out(token) })
 }
 

@@ -14,10 +14,14 @@ pub mod ous;
 pub mod tenants;
 pub mod tokens;
 
+use std::sync::Arc;
+
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, Select, TransactionTrait,
 };
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use db::connect;
 pub use error::{Constraint, StoreError, StoreResult};
@@ -29,6 +33,7 @@ pub use error::{Constraint, StoreError, StoreResult};
 pub struct Store {
     reader: DatabaseConnection,
     writer: DatabaseConnection,
+    bulk: Arc<Mutex<()>>,
 }
 
 /// A write in progress: every write of a request happens in one, committed at the end.
@@ -38,7 +43,7 @@ impl Store {
     /// Opens the database named by the settings and brings its schema up to date.
     pub async fn open(settings: &crate::config::DatabaseSettings) -> anyhow::Result<Store> {
         let (reader, writer) = db::open(settings).await?;
-        Ok(Store { reader, writer })
+        Ok(Store { reader, writer, bulk: Arc::default() })
     }
 
     /// For reads that need not see a write in progress.
@@ -49,6 +54,14 @@ impl Store {
     /// Starts a write. Keep it short: on SQLite it holds the one writer.
     pub async fn write(&self) -> StoreResult<Tx> {
         Ok(self.writer.begin().await?)
+    }
+
+    /// The turn of a long write (a calendar replace of thousands of rows, an export).
+    /// Take it before `write` and hold it until the commit: long writes then queue here,
+    /// one at a time, and never more than one waits for SQLite's one writer ahead of the
+    /// short writes (a webhook delivery's commit waits for at most one of them).
+    pub async fn bulk_turn(&self) -> OwnedMutexGuard<()> {
+        self.bulk.clone().lock_owned().await
     }
 
     pub fn backend(&self) -> DbBackend {

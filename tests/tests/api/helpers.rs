@@ -151,14 +151,13 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
     let settings = fresh_settings(options).await;
     let app = Application::build(settings.clone()).await.expect("the service starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let app_store = app.state().store.clone();
     actix_web::rt::spawn(app.run_until_stopped());
 
-    let db = store::connect(&settings.database).await.unwrap();
-    let system_token = tokens::mint(&db, None, Role::SystemAdmin, vec![], None)
-        .await
-        .unwrap()
-        .token;
-    db.close().await.ok();
+    let store = app_store.clone();
+    let tx = store.write().await.unwrap();
+    let system_token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None).await.unwrap().token;
+    tx.commit().await.unwrap();
 
     TestApp {
         base,
