@@ -68,6 +68,33 @@ async fn users_me_signed_with_hmac_sha256_passes_the_fakes_own_verification() {
 }
 
 #[tokio::test]
+async fn secrets_with_reserved_characters_pass_the_fakes_own_verification_with_both_methods() {
+    // Every other secret here is alphanumeric; X's are printable ASCII (R-CRED-2).
+    let (api_key_secret, access_token_secret) = ("cs!*'()~+/:=&%@#$[]?,;", "ts&=+/~%C3%A9!*'()");
+    let fake = FakeX::start().await.expect("fake X starts");
+    fake.add_app(API_KEY, api_key_secret);
+    fake.add_account(FakeAccount {
+        user_id: USER_ID.into(),
+        name: "Contact Center".into(),
+        username: "contact_center".into(),
+        api_key: API_KEY.into(),
+        access_token: ACCESS_TOKEN.into(),
+        access_token_secret: access_token_secret.into(),
+    });
+    let credentials = UserCredentials::new(API_KEY, api_key_secret, ACCESS_TOKEN, access_token_secret);
+    let x = client(&fake);
+    for method in [SignatureMethod::HmacSha1, SignatureMethod::HmacSha256] {
+        let me = x.users_me(&credentials, method).await.unwrap_or_else(|e| panic!("{method}: {e:?}"));
+        assert_eq!(me.value.id, USER_ID);
+        // A query with `,` and `.` in names and values is signed as sent.
+        x.dm_events(&credentials, method, &DmEventsQuery::for_ingestion()).await.unwrap_or_else(|e| panic!("{method}: {e:?}"));
+    }
+    let wrong = UserCredentials::new(API_KEY, "cs!*'()~+/:=&%@#$[]?,", ACCESS_TOKEN, access_token_secret);
+    let refused = x.users_me(&wrong, SignatureMethod::HmacSha256).await.unwrap_err();
+    assert!(matches!(refused, XError::Unauthorized { .. }), "{refused:?}");
+}
+
+#[tokio::test]
 async fn every_answer_carries_the_rate_limit_headers_as_data() {
     let fake = fake_x().await;
     fake.set_rate_limit(Endpoint::UsersMe, 75, Duration::from_secs(900));
