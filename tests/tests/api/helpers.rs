@@ -8,8 +8,9 @@ use std::{
     sync::{Arc, Mutex, OnceLock},
 };
 
+use base64::Engine as _;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{json, Value};
 use xchannel::{
     auth::Role,
@@ -229,6 +230,64 @@ impl TestApp {
         assert_eq!(queue.status, 201, "{}", queue.text);
         Tenant { admin_token, ou_id, queue_id: queue.id() }
     }
+
+    /// A new OU of the token's tenant, under `parent` when given.
+    pub async fn ou(&self, admin_token: &str, name: &str, parent: Option<&str>) -> String {
+        let answer = self.post("/api/v1/ous", admin_token, &json!({"name": name, "parentId": parent})).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.id()
+    }
+
+    /// A new called route of the token's tenant.
+    pub async fn route(&self, admin_token: &str, name: &str, media_type: &str, ou_id: &str) -> String {
+        let answer = self
+            .post("/api/v1/called-routes", admin_token, &json!({"name": name, "mediaType": media_type, "ouId": ou_id}))
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.id()
+    }
+
+    /// A tenant-user token of the admin's tenant, granted `ou_ids`.
+    pub async fn user_token(&self, admin_token: &str, ou_ids: &[&str]) -> String {
+        let answer = self.post("/api/v1/tokens", admin_token, &json!({"role": "tenant-user", "ouIds": ou_ids})).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// `PUT /api/v1/channels/{id}` with `If-Match: "{version}"`.
+    pub async fn put_channel(&self, token: &str, id: &str, body: &Value, version: i32) -> Answer {
+        let if_match = format!("\"{version}\"");
+        self.call_with(Method::PUT, &format!("/api/v1/channels/{id}"), token, Some(body), &[("if-match", &if_match)])
+            .await
+    }
+
+    /// One text column of one channel row, read with raw SQL.
+    pub async fn channel_column(&self, channel_id: &str, column: &str) -> String {
+        assert!(uuid::Uuid::parse_str(channel_id).is_ok() && column.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT {column} FROM channels WHERE id = '{channel_id}'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no channel {channel_id} in the database"));
+        db.close().await.ok();
+        row.try_get::<String>("", column).unwrap()
+    }
+
+    /// The channel's sealed credentials as stored, opened with the master key:
+    /// `{apiKey, apiKeySecret, accessToken, accessTokenSecret}`.
+    pub async fn stored_credentials(&self, channel_id: &str) -> Value {
+        let sealed = self.channel_column(channel_id, "credentials").await;
+        let key = base64::engine::general_purpose::STANDARD.decode(MASTER_KEY).unwrap();
+        let keyring = xchannel::crypto::Keyring::new(&key, &[]).unwrap();
+        let plain = keyring
+            .decrypt(&sealed, &format!("channel:{channel_id}:credentials"))
+            .expect("the stored credentials open with the master key");
+        serde_json::from_slice(&plain).unwrap()
+    }
 }
 
 pub struct Tenant {
@@ -258,6 +317,16 @@ impl XCredentials {
 
     pub fn secrets(&self) -> [&str; 3] {
         [&self.api_key_secret, &self.access_token, &self.access_token_secret]
+    }
+
+    /// The four values as the service seals them.
+    pub fn as_stored(&self) -> Value {
+        json!({
+            "apiKey": self.api_key,
+            "apiKeySecret": self.api_key_secret,
+            "accessToken": self.access_token,
+            "accessTokenSecret": self.access_token_secret,
+        })
     }
 }
 

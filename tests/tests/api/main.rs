@@ -5,6 +5,8 @@ mod helpers;
 
 mod bad_input;
 mod channels;
+mod credentials;
+mod isolation;
 mod secrets;
 mod tenants;
 mod tokens;
