@@ -107,7 +107,11 @@ fn sign(
     params: &[(&str, &str)],
 ) -> Signed {
     let header = credentials.authorization_at(method, http_method, url, params, NONCE, TIMESTAMP);
-    let oauth = header_parameters(&header);
+    signed(method, &header)
+}
+
+fn signed(method: SignatureMethod, header: &str) -> Signed {
+    let oauth = header_parameters(header);
     assert_eq!(oauth["oauth_signature_method"], method.name(), "{header}");
     let signature = oauth["oauth_signature"].clone();
     Signed { oauth, signature }
@@ -383,4 +387,61 @@ fn an_upper_case_scheme_and_host_are_signed_in_lower_case() {
             "{method}"
         );
     }
+}
+
+#[test]
+fn a_fresh_authorization_carries_every_protocol_value_and_signs_them() {
+    // `authorization` is what XClient sends: a new nonce and the current time each call.
+    let (consumer_secret, token_secret) = ("cs!*'()~", "ts&=+/");
+    let credentials =
+        UserCredentials::new("consumer-key", consumer_secret, "1-token", token_secret);
+    let params: &[(&str, &str)] = &[("max_results", "100"), ("dm_event.fields", "id,text")];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for method in METHODS {
+        let header =
+            credentials.authorization(method, "GET", "https://api.x.com/2/dm_events", params);
+        let fresh = signed(method, &header);
+        assert_eq!(
+            fresh.oauth["oauth_consumer_key"], "consumer-key",
+            "{header}"
+        );
+        assert_eq!(fresh.oauth["oauth_token"], "1-token", "{header}");
+        assert_eq!(fresh.oauth["oauth_version"], "1.0", "{header}");
+        assert!(fresh.oauth["oauth_nonce"].len() >= 8, "{header}");
+        let timestamp: u64 = fresh.oauth["oauth_timestamp"].parse().unwrap();
+        assert!(timestamp.abs_diff(now) <= 60, "{header}");
+        let want = expected(
+            &fresh,
+            method,
+            "GET",
+            "https://api.x.com/2/dm_events",
+            params,
+            (consumer_secret, token_secret),
+        );
+        assert_eq!(fresh.signature, want, "{method}");
+    }
+}
+
+#[test]
+fn an_unauthorized_error_names_the_signature_method_x_refused() {
+    // R-CRED-7: the operator reads which method X refused.
+    for method in METHODS {
+        let error = x_connector::XError::Unauthorized {
+            authentication: x_connector::Authentication::OAuth1(method),
+            title: None,
+            detail: None,
+        };
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("signed with {}", method.name())),
+            "{error}"
+        );
+        assert_eq!(method.to_string(), method.name());
+    }
+    assert_eq!(SignatureMethod::HmacSha1.to_string(), "HMAC-SHA1");
+    assert_eq!(SignatureMethod::HmacSha256.to_string(), "HMAC-SHA256");
 }

@@ -66,13 +66,18 @@ impl WebhookKey {
         if header.is_empty() {
             return Err(SignatureRejected::Empty);
         }
-        let encoded = header.strip_prefix(SCHEME).ok_or(SignatureRejected::WrongScheme)?;
+        let encoded = header
+            .strip_prefix(SCHEME)
+            .ok_or(SignatureRejected::WrongScheme)?;
         if encoded.is_empty() {
             return Err(SignatureRejected::Empty);
         }
         if encoded.len() > ENCODED_LEN {
             // Longer text cannot be a SHA-256 tag; refuse it without decoding attacker input.
-            return if base64::engine::general_purpose::STANDARD.decode(encoded).is_ok() {
+            return if base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .is_ok()
+            {
                 Err(SignatureRejected::WrongLength)
             } else {
                 Err(SignatureRejected::NotBase64)
@@ -123,7 +128,10 @@ mod tests {
     fn crc_token_of_the_published_vector_matches_its_signature() {
         // Same secret and input, so the CRC answer equals the delivery signature.
         assert_eq!(key().crc_response_token("test=1&other_test=2"), GOOD);
-        assert_eq!(crc_response_token(&Secret::new("test"), "test=1&other_test=2"), GOOD);
+        assert_eq!(
+            crc_response_token(&Secret::new("test"), "test=1&other_test=2"),
+            GOOD
+        );
     }
 
     #[test]
@@ -134,46 +142,100 @@ mod tests {
     #[test]
     fn refuses_an_empty_signature() {
         assert_eq!(key().verify(Some(""), BODY), Err(SignatureRejected::Empty));
-        assert_eq!(key().verify(Some("sha256="), BODY), Err(SignatureRejected::Empty));
+        assert_eq!(
+            key().verify(Some("sha256="), BODY),
+            Err(SignatureRejected::Empty)
+        );
     }
 
     #[test]
     fn refuses_another_scheme_than_sha256() {
         let sha1 = "sha1=25Cu3iwbbiqBTwQRzcKJZwisjf736V2Q8UaTlkfLSoc=";
-        assert_eq!(key().verify(Some(sha1), BODY), Err(SignatureRejected::WrongScheme));
+        assert_eq!(
+            key().verify(Some(sha1), BODY),
+            Err(SignatureRejected::WrongScheme)
+        );
         let upper = "SHA256=25Cu3iwbbiqBTwQRzcKJZwisjf736V2Q8UaTlkfLSoc=";
-        assert_eq!(key().verify(Some(upper), BODY), Err(SignatureRejected::WrongScheme));
+        assert_eq!(
+            key().verify(Some(upper), BODY),
+            Err(SignatureRejected::WrongScheme)
+        );
         let bare = "25Cu3iwbbiqBTwQRzcKJZwisjf736V2Q8UaTlkfLSoc=";
-        assert_eq!(key().verify(Some(bare), BODY), Err(SignatureRejected::WrongScheme));
+        assert_eq!(
+            key().verify(Some(bare), BODY),
+            Err(SignatureRejected::WrongScheme)
+        );
     }
 
     #[test]
     fn refuses_text_that_is_not_base64() {
         let text = "sha256=25Cu3iwbbiqBTwQRzcKJZwisjf736V2Q8UaTlkfLSo!=";
-        assert_eq!(key().verify(Some(text), BODY), Err(SignatureRejected::NotBase64));
+        assert_eq!(
+            key().verify(Some(text), BODY),
+            Err(SignatureRejected::NotBase64)
+        );
     }
 
     #[test]
     fn refuses_a_signature_of_the_wrong_length() {
         // A valid prefix of the right tag: a length-tolerant comparison would accept it.
         let short = "sha256=25Cu3iwbbiqBTwQRzcKJZw==";
-        assert_eq!(key().verify(Some(short), BODY), Err(SignatureRejected::WrongLength));
-        let thirty_three_bytes = format!("sha256={}", base64::engine::general_purpose::STANDARD.encode([7u8; 33]));
-        assert_eq!(key().verify(Some(&thirty_three_bytes), BODY), Err(SignatureRejected::WrongLength));
-        let sixty_four_bytes = format!("sha256={}", base64::engine::general_purpose::STANDARD.encode([7u8; 64]));
-        assert_eq!(key().verify(Some(&sixty_four_bytes), BODY), Err(SignatureRejected::WrongLength));
+        assert_eq!(
+            key().verify(Some(short), BODY),
+            Err(SignatureRejected::WrongLength)
+        );
+        let thirty_three_bytes = format!(
+            "sha256={}",
+            base64::engine::general_purpose::STANDARD.encode([7u8; 33])
+        );
+        assert_eq!(
+            key().verify(Some(&thirty_three_bytes), BODY),
+            Err(SignatureRejected::WrongLength)
+        );
+        let sixty_four_bytes = format!(
+            "sha256={}",
+            base64::engine::general_purpose::STANDARD.encode([7u8; 64])
+        );
+        assert_eq!(
+            key().verify(Some(&sixty_four_bytes), BODY),
+            Err(SignatureRejected::WrongLength)
+        );
     }
 
     #[test]
     fn refuses_a_signature_of_another_body() {
-        assert_eq!(key().verify(Some(GOOD), b"test=1&other_test=3"), Err(SignatureRejected::Mismatch));
+        assert_eq!(
+            key().verify(Some(GOOD), b"test=1&other_test=3"),
+            Err(SignatureRejected::Mismatch)
+        );
     }
 
     #[test]
     fn refuses_a_signature_made_with_another_secret() {
         let other = WebhookKey::new(&Secret::new("not-test"));
         let header = other.crc_response_token("test=1&other_test=2");
-        assert_eq!(key().verify(Some(&header), BODY), Err(SignatureRejected::Mismatch));
+        assert_eq!(
+            key().verify(Some(&header), BODY),
+            Err(SignatureRejected::Mismatch)
+        );
+    }
+
+    #[test]
+    fn the_one_off_verify_signature_checks_like_the_key() {
+        let secret = Secret::new("test");
+        assert_eq!(verify_signature(&secret, Some(GOOD), BODY), Ok(()));
+        assert_eq!(
+            verify_signature(&secret, Some(GOOD), b"test=1&other_test=3"),
+            Err(SignatureRejected::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(&Secret::new("not-test"), Some(GOOD), BODY),
+            Err(SignatureRejected::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(&secret, None, BODY),
+            Err(SignatureRejected::Missing)
+        );
     }
 
     #[test]
