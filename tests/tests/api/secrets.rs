@@ -12,7 +12,9 @@ use xchannel::{
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
-use crate::helpers::{captured_logs, on_postgres, spawn_app, Answer, TestApp, XCredentials, MASTER_KEY};
+use crate::helpers::{
+    captured_logs, on_postgres, spawn_app, Answer, TestApp, XCredentials, MASTER_KEY,
+};
 
 /// Every table of the database, as the database itself lists them.
 async fn table_names(db: &sea_orm::DatabaseConnection) -> Vec<String> {
@@ -21,8 +23,13 @@ async fn table_names(db: &sea_orm::DatabaseConnection) -> Vec<String> {
     } else {
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
     };
-    let rows = db.query_all(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
-    rows.iter().map(|row| row.try_get::<String>("", "name").unwrap()).collect()
+    let rows = db
+        .query_all(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "name").unwrap())
+        .collect()
 }
 
 /// One text per row: every column of the row, blobs in hex.
@@ -32,7 +39,10 @@ async fn rows_as_text(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<Stri
         format!("SELECT row_to_json(t)::text AS row FROM \"{table}\" t")
     } else {
         let columns = db
-            .query_all(Statement::from_string(backend, format!("SELECT name FROM pragma_table_info('{table}')")))
+            .query_all(Statement::from_string(
+                backend,
+                format!("SELECT name FROM pragma_table_info('{table}')"),
+            ))
             .await
             .unwrap();
         let columns: Vec<String> = columns
@@ -42,10 +52,18 @@ async fn rows_as_text(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<Stri
                 format!("COALESCE(CASE WHEN typeof(\"{name}\") = 'blob' THEN hex(\"{name}\") ELSE CAST(\"{name}\" AS TEXT) END, '')")
             })
             .collect();
-        format!("SELECT {} AS row FROM \"{table}\"", columns.join(" || char(9) || "))
+        format!(
+            "SELECT {} AS row FROM \"{table}\"",
+            columns.join(" || char(9) || ")
+        )
     };
-    let rows = db.query_all(Statement::from_string(backend, sql)).await.unwrap();
-    rows.iter().map(|row| row.try_get::<String>("", "row").unwrap()).collect()
+    let rows = db
+        .query_all(Statement::from_string(backend, sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "row").unwrap())
+        .collect()
 }
 
 /// Every row of every table the database lists; on SQLite also every byte of its files
@@ -53,8 +71,19 @@ async fn rows_as_text(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<Stri
 async fn database_contents(app: &TestApp) -> String {
     let db = Database::connect(&app.database_url).await.unwrap();
     let tables = table_names(&db).await;
-    for expected in ["tenants", "api_tokens", "ous", "called_routes", "channels", "non_working_days", "trust_anchors"] {
-        assert!(tables.iter().any(|t| t == expected), "the scan reads {expected}: {tables:?}");
+    for expected in [
+        "tenants",
+        "api_tokens",
+        "ous",
+        "called_routes",
+        "channels",
+        "non_working_days",
+        "trust_anchors",
+    ] {
+        assert!(
+            tables.iter().any(|t| t == expected),
+            "the scan reads {expected}: {tables:?}"
+        );
     }
     let mut out = String::new();
     for table in &tables {
@@ -95,7 +124,10 @@ fn percent_decoded(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -134,7 +166,11 @@ fn shown_form(text: &str, secret: &str) -> Option<String> {
         .into_iter()
         .find(|(_, written)| text.contains(written.as_str()))
         .map(|(form, _)| form)
-        .or_else(|| percent_decoded(text).contains(secret).then(|| "percent-encoded".to_owned()))
+        .or_else(|| {
+            percent_decoded(text)
+                .contains(secret)
+                .then(|| "percent-encoded".to_owned())
+        })
 }
 
 /// Credentials unique to this test, with reserved characters, so each written form differs
@@ -155,7 +191,15 @@ fn every_written_form_of_a_secret_is_found_in_a_longer_text() {
     let secret = "aks0123456789abcdef!*'()~+/:=&%";
     let around = |inner: &str| format!("{{\"apiKeySecret\":\"{inner}\",\"more\":1}}");
     let hex = |text: String, upper: bool| -> String {
-        text.bytes().map(|b| if upper { format!("{b:02X}") } else { format!("{b:02x}") }).collect()
+        text.bytes()
+            .map(|b| {
+                if upper {
+                    format!("{b:02X}")
+                } else {
+                    format!("{b:02x}")
+                }
+            })
+            .collect()
     };
     let percent = |text: String, keep: &[u8], lower: bool| -> String {
         text.bytes()
@@ -168,20 +212,41 @@ fn every_written_form_of_a_secret_is_found_in_a_longer_text() {
     };
     let texts = [
         ("plaintext", around(secret)),
-        ("base64 at offset 0 mod 3", STANDARD.encode(format!("x{}", around(secret)))),
-        ("base64 at offset 1 mod 3", STANDARD.encode(format!("xy{}", around(secret)))),
+        (
+            "base64 at offset 0 mod 3",
+            STANDARD.encode(format!("x{}", around(secret))),
+        ),
+        (
+            "base64 at offset 1 mod 3",
+            STANDARD.encode(format!("xy{}", around(secret))),
+        ),
         ("base64 at offset 2 mod 3", STANDARD.encode(around(secret))),
-        ("URL-safe base64", URL_SAFE.encode(format!("x{}", around(secret)))),
-        ("URL-safe base64 without padding", URL_SAFE_NO_PAD.encode(format!("xy{}", around(secret)))),
+        (
+            "URL-safe base64",
+            URL_SAFE.encode(format!("x{}", around(secret))),
+        ),
+        (
+            "URL-safe base64 without padding",
+            URL_SAFE_NO_PAD.encode(format!("xy{}", around(secret))),
+        ),
         ("hex", hex(around(secret), false)),
         ("HEX", hex(around(secret), true)),
         ("RFC 3986", percent(around(secret), b"-._~", false)),
         ("form", percent(around(secret), b"*-._", false)),
-        ("encodeURIComponent, lower-case hex", percent(around(secret), b"-_.!~*'()", true)),
+        (
+            "encodeURIComponent, lower-case hex",
+            percent(around(secret), b"-_.!~*'()", true),
+        ),
     ];
     for (encoding, text) in &texts {
-        assert!(shown_form(text, secret).is_some(), "{encoding}: the secret is not found in {text}");
-        assert!(shown_form(text, "aks0123456789abXdef!*'()~+/:=&%").is_none(), "{encoding}: another secret is found in {text}");
+        assert!(
+            shown_form(text, secret).is_some(),
+            "{encoding}: the secret is not found in {text}"
+        );
+        assert!(
+            shown_form(text, "aks0123456789abXdef!*'()~+/:=&%").is_none(),
+            "{encoding}: another secret is found in {text}"
+        );
     }
 }
 
@@ -190,52 +255,129 @@ async fn credentials_never_reach_a_response_a_log_line_or_the_database() {
     let app = spawn_app().await;
     let tenant = app.tenant().await;
     let credentials = reserved_credentials();
-    let created = app.post("/api/v1/channels", &tenant.admin_token, &tenant.channel_body("x_secret", &credentials)).await;
+    let created = app
+        .post(
+            "/api/v1/channels",
+            &tenant.admin_token,
+            &tenant.channel_body("x_secret", &credentials),
+        )
+        .await;
     let id = created.id();
     let path = format!("/api/v1/channels/{id}");
     let mut answers: Vec<(&str, u16, Answer)> = vec![("create", 201, created)];
     answers.push(("read", 200, app.get(&path, &tenant.admin_token).await));
-    answers.push(("list", 200, app.get("/api/v1/channels", &tenant.admin_token).await));
+    answers.push((
+        "list",
+        200,
+        app.get("/api/v1/channels", &tenant.admin_token).await,
+    ));
     // A refused edit and a conflicting create must not echo them either.
     let mut bad = tenant.channel_body("x_secret", &credentials);
     bad["name"] = json!("bad name");
-    answers.push(("refused edit", 422, app.put_channel(&tenant.admin_token, &id, &bad, 1).await));
+    answers.push((
+        "refused edit",
+        422,
+        app.put_channel(&tenant.admin_token, &id, &bad, 1).await,
+    ));
     answers.push((
         "conflicting create",
         409,
-        app.post("/api/v1/channels", &tenant.admin_token, &tenant.channel_body("x_other", &credentials)).await,
+        app.post(
+            "/api/v1/channels",
+            &tenant.admin_token,
+            &tenant.channel_body("x_other", &credentials),
+        )
+        .await,
     ));
     let body = tenant.channel_body("x_secret", &credentials);
-    answers.push(("stale edit", 412, app.put_channel(&tenant.admin_token, &id, &body, 9).await));
+    answers.push((
+        "stale edit",
+        412,
+        app.put_channel(&tenant.admin_token, &id, &body, 9).await,
+    ));
     let mut edit = tenant.channel_body("x_secret", &credentials);
     edit["nonWorkingTimeNotification"] = json!("Back at eight.");
-    answers.push(("edit", 200, app.put_channel(&tenant.admin_token, &id, &edit, 1).await));
+    answers.push((
+        "edit",
+        200,
+        app.put_channel(&tenant.admin_token, &id, &edit, 1).await,
+    ));
     // Rotation: new secrets, the same API key.
-    let rotated = XCredentials { api_key: credentials.api_key.clone(), ..reserved_credentials() };
+    let rotated = XCredentials {
+        api_key: credentials.api_key.clone(),
+        ..reserved_credentials()
+    };
     let rotation = tenant.channel_body("x_secret", &rotated);
-    answers.push(("rotation", 200, app.put_channel(&tenant.admin_token, &id, &rotation, 2).await));
-    answers.push(("read after rotation", 200, app.get(&path, &tenant.admin_token).await));
-    answers.push(("delete", 204, app.call(Method::DELETE, &path, &tenant.admin_token, None).await));
-    answers.push(("read after delete", 404, app.get(&path, &tenant.admin_token).await));
+    answers.push((
+        "rotation",
+        200,
+        app.put_channel(&tenant.admin_token, &id, &rotation, 2)
+            .await,
+    ));
+    answers.push((
+        "read after rotation",
+        200,
+        app.get(&path, &tenant.admin_token).await,
+    ));
+    answers.push((
+        "delete",
+        204,
+        app.call(Method::DELETE, &path, &tenant.admin_token, None)
+            .await,
+    ));
+    answers.push((
+        "read after delete",
+        404,
+        app.get(&path, &tenant.admin_token).await,
+    ));
     for (what, status, answer) in &answers {
         assert_eq!(answer.status, *status, "{what}: {}", answer.text);
     }
-    assert_eq!(answers[8].2.body["credentials"]["accessTokenSecret"], format!("••••{}", &rotated.access_token_secret[rotated.access_token_secret.len() - 4..]));
+    assert_eq!(
+        answers[8].2.body["credentials"]["accessTokenSecret"],
+        format!(
+            "••••{}",
+            &rotated.access_token_secret[rotated.access_token_secret.len() - 4..]
+        )
+    );
 
     let logs = captured_logs();
     assert!(!logs.is_empty(), "the service's logs are captured");
-    assert!(logs.lines().any(|line| line.contains(&path) && line.contains("DELETE")), "the logs hold this test's requests");
+    assert!(
+        logs.lines()
+            .any(|line| line.contains(&path) && line.contains("DELETE")),
+        "the logs hold this test's requests"
+    );
     let stored = database_contents(&app).await;
-    assert!(stored.contains(&tenant.queue_id), "the scan reads the stored rows");
+    assert!(
+        stored.contains(&tenant.queue_id),
+        "the scan reads the stored rows"
+    );
 
-    let secrets = credentials.secrets().into_iter().chain(rotated.secrets()).chain([credentials.api_key.as_str()]);
+    let secrets = credentials
+        .secrets()
+        .into_iter()
+        .chain(rotated.secrets())
+        .chain([credentials.api_key.as_str()]);
     for secret in secrets {
         for (what, _, answer) in &answers {
             let shown = format!("{}\n{:?}", answer.text, answer.headers);
-            assert_eq!(shown_form(&shown, secret), None, "the {what} answer shows a credential: {shown}");
+            assert_eq!(
+                shown_form(&shown, secret),
+                None,
+                "the {what} answer shows a credential: {shown}"
+            );
         }
-        assert_eq!(shown_form(&logs, secret), None, "the logs show a credential");
-        assert_eq!(shown_form(&stored, secret), None, "the database holds a credential");
+        assert_eq!(
+            shown_form(&logs, secret),
+            None,
+            "the logs show a credential"
+        );
+        assert_eq!(
+            shown_form(&stored, secret),
+            None,
+            "the database holds a credential"
+        );
     }
 }
 
@@ -268,9 +410,15 @@ async fn refuses_to_start_with_a_master_key_that_cannot_open_the_stored_credenti
     };
     let other_key = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
     let refused = Application::build(settings(other_key, vec![])).await;
-    let message = refused.err().expect("a wrong master key is refused at start").to_string();
+    let message = refused
+        .err()
+        .expect("a wrong master key is refused at start")
+        .to_string();
     assert!(message.contains("XCHANNEL_MASTER_KEY"), "{message}");
-    assert!(!message.contains(other_key) && !message.contains(MASTER_KEY), "{message}");
+    assert!(
+        !message.contains(other_key) && !message.contains(MASTER_KEY),
+        "{message}"
+    );
 
     // Rotating: the new key with the old one among the previous keys starts.
     let rotated = Application::build(settings(other_key, vec![Secret::new(MASTER_KEY)])).await;
