@@ -86,6 +86,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_name_reads_back_as_written_through_as_ref() {
+        fn text(name: &impl AsRef<str>) -> &str {
+            name.as_ref()
+        }
+        assert_eq!(
+            text(&ChannelName::parse("x_support_en").unwrap()),
+            "x_support_en"
+        );
+    }
+
     // R-BASIC-1
     #[test]
     fn refuses_a_name_starting_with_a_digit() {

@@ -141,6 +141,35 @@ mod tests {
         assert!(err.iter().all(|v| !v.message.contains(secret)));
     }
 
+    // R-CRED-5: all four replace the stored credentials whole; fewer rotate those sent.
+    #[test]
+    fn any_and_all_tell_a_partial_rotation_from_a_whole_replacement() {
+        let sent = |which: [bool; 4]| {
+            let value = |on: bool| on.then(|| Credential::parse("value-1234").unwrap());
+            CredentialChanges {
+                api_key: value(which[0]),
+                api_key_secret: value(which[1]),
+                access_token: value(which[2]),
+                access_token_secret: value(which[3]),
+            }
+        };
+        let none = sent([false; 4]);
+        assert!(!none.any() && !none.all());
+        let four = sent([true; 4]);
+        assert!(four.any() && four.all());
+        for i in 0..4 {
+            let mut only = [false; 4];
+            only[i] = true;
+            assert!(sent(only).any() && !sent(only).all(), "only credential {i}");
+            let mut all_but = [true; 4];
+            all_but[i] = false;
+            assert!(
+                sent(all_but).any() && !sent(all_but).all(),
+                "all but credential {i}"
+            );
+        }
+    }
+
     // R-CRED-3
     #[test]
     fn hints_at_the_last_four_characters_only_when_long_enough() {

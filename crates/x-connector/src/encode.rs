@@ -28,3 +28,34 @@ pub(crate) fn query_string(params: &[(&str, String)]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_every_byte_but_the_unreserved_characters_as_upper_case_hex() {
+        assert_eq!(percent_encode("AZaz09-._~").to_string(), "AZaz09-._~");
+        assert_eq!(percent_encode("!*'()").to_string(), "%21%2A%27%28%29");
+        assert_eq!(percent_encode("a b+c").to_string(), "a%20b%2Bc");
+        assert_eq!(
+            percent_encode("/:=&%?#@").to_string(),
+            "%2F%3A%3D%26%25%3F%23%40"
+        );
+        assert_eq!(percent_encode("é☃").to_string(), "%C3%A9%E2%98%83");
+    }
+
+    #[test]
+    fn a_query_string_encodes_names_and_values_as_the_signature_does_in_the_order_given() {
+        let params = [
+            ("z b", "1 + 1".to_owned()),
+            ("a", "~!*'()/:=&é".to_owned()),
+            ("a", String::new()),
+        ];
+        assert_eq!(
+            query_string(&params),
+            "z%20b=1%20%2B%201&a=~%21%2A%27%28%29%2F%3A%3D%26%C3%A9&a="
+        );
+        assert_eq!(query_string(&[]), "");
+    }
+}

@@ -8,8 +8,9 @@ use std::{
     sync::{Arc, Mutex, OnceLock},
 };
 
+use base64::Engine as _;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{json, Value};
 use xchannel::{
     auth::Role,
@@ -86,7 +87,11 @@ impl Answer {
     pub fn pointers(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|e| e.iter().map(|e| e["pointer"].as_str().unwrap_or("").to_owned()).collect())
+            .map(|e| {
+                e.iter()
+                    .map(|e| e["pointer"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -106,7 +111,10 @@ pub struct SpawnOptions {
 
 impl Default for SpawnOptions {
     fn default() -> Self {
-        Self { region: Region::International, public_url: "https://xchannel.example.com".into() }
+        Self {
+            region: Region::International,
+            public_url: "https://xchannel.example.com".into(),
+        }
     }
 }
 
@@ -121,7 +129,8 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
     let data_dir = std::env::temp_dir().join(format!("xchannel-test-{run}"));
     let database_url = if on_postgres() {
         // A run's own prefix lets scripts/test.sh drop exactly its databases afterwards.
-        let prefix = std::env::var("XCHANNEL_TEST_DB_PREFIX").unwrap_or_else(|_| "xchannel_test_".into());
+        let prefix =
+            std::env::var("XCHANNEL_TEST_DB_PREFIX").unwrap_or_else(|_| "xchannel_test_".into());
         let name = format!("{prefix}{run}");
         let admin = Database::connect(format!("{}/postgres", postgres_admin_url()))
             .await
@@ -133,7 +142,10 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
         admin.close().await.ok();
         format!("{}/{name}", postgres_admin_url())
     } else {
-        format!("sqlite://{}?mode=rwc", data_dir.join("xchannel.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("xchannel.db").display()
+        )
     };
     Settings::resolve(Options {
         bind: Some("127.0.0.1:0".into()),
@@ -169,7 +181,13 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
 }
 
 impl TestApp {
-    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<&Value>) -> Answer {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Answer {
         self.call_with(method, path, token, body, &[]).await
     }
 
@@ -197,15 +215,31 @@ impl TestApp {
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status.is_client_error() || status.is_server_error() {
-            let content_type = headers.get("content-type").map(|v| v.to_str().unwrap().to_owned());
+            let content_type = headers
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
             assert_eq!(
                 content_type.as_deref(),
                 Some("application/problem+json"),
                 "{status} is a problem document: {text}"
             );
-            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "no 500: {text}\n{}", captured_logs().lines().filter(|l| l.contains("ERROR")).collect::<Vec<_>>().join("\n"));
+            assert_ne!(
+                status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "no 500: {text}\n{}",
+                captured_logs()
+                    .lines()
+                    .filter(|l| l.contains("ERROR"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
         }
-        Answer { status, headers, text, body }
+        Answer {
+            status,
+            headers,
+            text,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -218,15 +252,27 @@ impl TestApp {
 
     /// A new tenant with a tenant administrator, an OU and a multimedia called route.
     pub async fn tenant(&self) -> Tenant {
-        let tenant = self.post("/api/v1/tenants", &self.system_token, &json!({"name": "Acme"})).await;
+        let tenant = self
+            .post(
+                "/api/v1/tenants",
+                &self.system_token,
+                &json!({"name": "Acme"}),
+            )
+            .await;
         assert_eq!(tenant.status, 201, "{}", tenant.text);
         let tenant_id = tenant.id();
         let admin = self
-            .post("/api/v1/tokens", &self.system_token, &json!({"tenantId": tenant_id, "role": "tenant-admin"}))
+            .post(
+                "/api/v1/tokens",
+                &self.system_token,
+                &json!({"tenantId": tenant_id, "role": "tenant-admin"}),
+            )
             .await;
         assert_eq!(admin.status, 201, "{}", admin.text);
         let admin_token = admin.body["token"].as_str().unwrap().to_owned();
-        let ou = self.post("/api/v1/ous", &admin_token, &json!({"name": "Support"})).await;
+        let ou = self
+            .post("/api/v1/ous", &admin_token, &json!({"name": "Support"}))
+            .await;
         assert_eq!(ou.status, 201, "{}", ou.text);
         let ou_id = ou.id();
         let queue = self
@@ -237,7 +283,102 @@ impl TestApp {
             )
             .await;
         assert_eq!(queue.status, 201, "{}", queue.text);
-        Tenant { admin_token, ou_id, queue_id: queue.id() }
+        Tenant {
+            admin_token,
+            ou_id,
+            queue_id: queue.id(),
+        }
+    }
+
+    /// A new OU of the token's tenant, under `parent` when given.
+    pub async fn ou(&self, admin_token: &str, name: &str, parent: Option<&str>) -> String {
+        let answer = self
+            .post(
+                "/api/v1/ous",
+                admin_token,
+                &json!({"name": name, "parentId": parent}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.id()
+    }
+
+    /// A new called route of the token's tenant.
+    pub async fn route(
+        &self,
+        admin_token: &str,
+        name: &str,
+        media_type: &str,
+        ou_id: &str,
+    ) -> String {
+        let answer = self
+            .post(
+                "/api/v1/called-routes",
+                admin_token,
+                &json!({"name": name, "mediaType": media_type, "ouId": ou_id}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.id()
+    }
+
+    /// A tenant-user token of the admin's tenant, granted `ou_ids`.
+    pub async fn user_token(&self, admin_token: &str, ou_ids: &[&str]) -> String {
+        let answer = self
+            .post(
+                "/api/v1/tokens",
+                admin_token,
+                &json!({"role": "tenant-user", "ouIds": ou_ids}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// `PUT /api/v1/channels/{id}` with `If-Match: "{version}"`.
+    pub async fn put_channel(&self, token: &str, id: &str, body: &Value, version: i32) -> Answer {
+        let if_match = format!("\"{version}\"");
+        self.call_with(
+            Method::PUT,
+            &format!("/api/v1/channels/{id}"),
+            token,
+            Some(body),
+            &[("if-match", &if_match)],
+        )
+        .await
+    }
+
+    /// One text column of one channel row, read with raw SQL.
+    pub async fn channel_column(&self, channel_id: &str, column: &str) -> String {
+        assert!(
+            uuid::Uuid::parse_str(channel_id).is_ok()
+                && column.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        );
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT {column} FROM channels WHERE id = '{channel_id}'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no channel {channel_id} in the database"));
+        db.close().await.ok();
+        row.try_get::<String>("", column).unwrap()
+    }
+
+    /// The channel's sealed credentials as stored, opened with the master key:
+    /// `{apiKey, apiKeySecret, accessToken, accessTokenSecret}`.
+    pub async fn stored_credentials(&self, channel_id: &str) -> Value {
+        let sealed = self.channel_column(channel_id, "credentials").await;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(MASTER_KEY)
+            .unwrap();
+        let keyring = xchannel::crypto::Keyring::new(&key, &[]).unwrap();
+        let plain = keyring
+            .decrypt(&sealed, &format!("channel:{channel_id}:credentials"))
+            .expect("the stored credentials open with the master key");
+        serde_json::from_slice(&plain).unwrap()
     }
 }
 
@@ -267,7 +408,21 @@ impl XCredentials {
     }
 
     pub fn secrets(&self) -> [&str; 3] {
-        [&self.api_key_secret, &self.access_token, &self.access_token_secret]
+        [
+            &self.api_key_secret,
+            &self.access_token,
+            &self.access_token_secret,
+        ]
+    }
+
+    /// The four values as the service seals them.
+    pub fn as_stored(&self) -> Value {
+        json!({
+            "apiKey": self.api_key,
+            "apiKeySecret": self.api_key_secret,
+            "accessToken": self.access_token,
+            "accessTokenSecret": self.access_token_secret,
+        })
     }
 }
 
@@ -308,7 +463,13 @@ impl Tenant {
 
     pub async fn create_channel(&self, app: &TestApp, name: &str) -> (Answer, XCredentials) {
         let credentials = XCredentials::unique();
-        let answer = app.post("/api/v1/channels", &self.admin_token, &self.channel_body(name, &credentials)).await;
+        let answer = app
+            .post(
+                "/api/v1/channels",
+                &self.admin_token,
+                &self.channel_body(name, &credentials),
+            )
+            .await;
         assert_eq!(answer.status, 201, "{}", answer.text);
         (answer, credentials)
     }

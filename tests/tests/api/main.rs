@@ -4,13 +4,15 @@
 mod helpers;
 
 mod bad_input;
+mod calendar;
+mod called_routes;
+mod certificates;
 mod channels;
+mod credentials;
+mod health;
+mod isolation;
+mod ous;
 mod secrets;
 mod tenants;
 mod tokens;
-mod ous;
-mod called_routes;
-mod calendar;
-mod certificates;
-mod health;
 mod workers;

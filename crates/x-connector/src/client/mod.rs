@@ -113,3 +113,58 @@ impl XClient {
         format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(base_url: &str, path: &str) -> String {
+        XClient::new(XClientConfig::new(base_url.parse().unwrap()))
+            .unwrap()
+            .endpoint(path)
+    }
+
+    #[test]
+    fn an_endpoint_leaves_out_the_default_port_of_the_base_url() {
+        // The URL signed is the URL sent (RFC 5849 3.4.1.2).
+        assert_eq!(
+            endpoint("https://api.x.com:443", "/2/users/me"),
+            "https://api.x.com/2/users/me"
+        );
+        assert_eq!(
+            endpoint("http://api.x.com:80/", "/2/users/me"),
+            "http://api.x.com/2/users/me"
+        );
+        assert_eq!(
+            endpoint("HTTPS://API.X.COM", "/2/users/me"),
+            "https://api.x.com/2/users/me"
+        );
+    }
+
+    #[test]
+    fn an_endpoint_keeps_a_non_default_port_and_a_path_prefix() {
+        assert_eq!(
+            endpoint("http://127.0.0.1:8080", "/2/users/me"),
+            "http://127.0.0.1:8080/2/users/me"
+        );
+        assert_eq!(
+            endpoint("https://api.x.com:8443/", "/2/dm_events"),
+            "https://api.x.com:8443/2/dm_events"
+        );
+        assert_eq!(
+            endpoint("http://api.x.com:443/fake-x/", "/2/users/me"),
+            "http://api.x.com:443/fake-x/2/users/me"
+        );
+    }
+
+    #[test]
+    fn a_base_url_that_is_not_http_is_refused() {
+        for url in ["ftp://api.x.com", "mailto:someone@example.com"] {
+            let error = XClient::new(XClientConfig::new(url.parse().unwrap())).unwrap_err();
+            assert!(
+                matches!(error, XError::InvalidRequest(_)),
+                "{url}: {error:?}"
+            );
+        }
+    }
+}

@@ -12,6 +12,7 @@ use oauth1_request as oauth;
 
 pub use hmac_sha256::HmacSha256;
 
+use crate::encode::percent_encode;
 use crate::Secret;
 
 /// The OAuth 1.0a signature method, chosen per channel by its "interconnection encryption
@@ -142,14 +143,45 @@ pub(crate) fn sign(
     url: &str,
     params: &[(&str, &str)],
 ) -> String {
-    let request = oauth::ParameterList::new(params.to_vec());
+    // RFC 5849 section 3.4.1.3.2: names and values are encoded first, then sorted by encoded
+    // name and encoded value. `oauth1-request` writes a name into the base string as given
+    // (so it must arrive encoded twice, as the base string holds it) and would sort by raw
+    // value, which differs from the encoded order for a name sent more than once.
+    let mut encoded: Vec<(String, String, &str)> = params
+        .iter()
+        .map(|&(name, value)| {
+            (
+                percent_encode(name).to_string(),
+                percent_encode(value).to_string(),
+                value,
+            )
+        })
+        .collect();
+    encoded.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let pairs: Vec<(String, &str)> = encoded
+        .into_iter()
+        .map(|(name, _, value)| (percent_encode(&name).to_string(), value))
+        .collect();
+    let request = oauth::request::AssertSorted::new(
+        pairs.iter().map(|(name, value)| (name.as_str(), *value)),
+    );
+    let url = base_string_uri(url);
     match method {
         SignatureMethod::HmacSha1 => {
-            builder(consumer, protocol, oauth::HMAC_SHA1).authorize(http_method, url, &request)
+            builder(consumer, protocol, oauth::HMAC_SHA1).authorize(http_method, &url, &request)
         }
         SignatureMethod::HmacSha256 => {
-            builder(consumer, protocol, HmacSha256).authorize(http_method, url, &request)
+            builder(consumer, protocol, HmacSha256).authorize(http_method, &url, &request)
         }
+    }
+}
+
+/// RFC 5849 section 3.4.1.2: the scheme and host in lower case and no default port (80 on
+/// http, 443 on https), as `url` normalizes them, and as the request itself is sent.
+fn base_string_uri(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => parsed.as_str().to_owned(),
+        Err(_) => url.to_owned(),
     }
 }
 

@@ -221,6 +221,24 @@ mod tests {
     }
 
     #[test]
+    fn the_one_off_verify_signature_checks_like_the_key() {
+        let secret = Secret::new("test");
+        assert_eq!(verify_signature(&secret, Some(GOOD), BODY), Ok(()));
+        assert_eq!(
+            verify_signature(&secret, Some(GOOD), b"test=1&other_test=3"),
+            Err(SignatureRejected::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(&Secret::new("not-test"), Some(GOOD), BODY),
+            Err(SignatureRejected::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(&secret, None, BODY),
+            Err(SignatureRejected::Missing)
+        );
+    }
+
+    #[test]
     fn key_debug_output_shows_no_secret() {
         assert_eq!(format!("{:?}", key()), "WebhookKey(<redacted>)");
     }
