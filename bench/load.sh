@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Load figures for BENCHMARKS.md: cold start to ready, then requests/s of
-# GET /api/v1/channels/{id} and POST /api/v1/channels under wrk, on the release build.
+# Load figures for BENCHMARKS.md: cold start to ready, then requests/s of GET /healthz
+# (reference), GET /api/v1/channels/{id}, PUT /api/v1/channels/{id} and POST
+# /api/v1/channels under wrk, on the release build.
 #
 #   bash bench/load.sh                    # embedded SQLite (synchronous=FULL)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/xchannel_bench bash bench/load.sh
 #
-# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), PORT (18181).
+# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), PORT (18181),
+# PUT_CHANNELS (256: channels the PUT run spreads its requests over; with fewer than
+# about 4 per connection, responses out of order make concurrent PUTs of one channel, 412),
+# XCHANNEL_BIN (a release binary to measure as it is; the script then builds nothing).
+# Without XCHANNEL_BIN it builds and runs ${CARGO_TARGET_DIR:-./target}/release/xchannel.
 # Needs wrk and curl (apt-get install wrk curl). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +21,14 @@ PORT="${PORT:-18181}"
 BASE="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
-cargo build --release --locked -p xchannel >/dev/null
-BIN="$PWD/target/release/xchannel"
+PUT_CHANNELS="${PUT_CHANNELS:-256}"
+if [[ -n "${XCHANNEL_BIN:-}" ]]; then
+  BIN="$(realpath "$XCHANNEL_BIN")"
+else
+  cargo build --release --locked -p xchannel >/dev/null
+  BIN="$(realpath "${CARGO_TARGET_DIR:-$PWD/target}/release/xchannel")"
+fi
+BENCH="$PWD/bench"
 WORK="$(mktemp -d)"
 trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -52,8 +63,27 @@ CHANNEL=$(curl -fs -XPOST "$BASE/api/v1/channels" -H "Authorization: Bearer $TOK
 JSON
 )
 
+echo "== GET /healthz, reference (${CONNECTIONS} connections, ${DURATION}) =="
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE/healthz"
+
 echo "== GET /api/v1/channels/{id} (${CONNECTIONS} connections, ${DURATION}) =="
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/channels/$CHANNEL"
 
+# Channels to replace: unique names and keys like the seed; the PUT run spreads its
+# requests over them (round-robin per thread) so that few of them race for one version.
+ids=()
+for i in $(seq 1 "$PUT_CHANNELS"); do
+  ids+=("$(curl -fs -XPOST "$BASE/api/v1/channels" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d @- <<JSON | json '["id"]'
+{"name":"put_${BENCH_RUN}_$i","type":"x","x":{"apiKey":"putkey${BENCH_RUN}_$i","apiKeySecret":"putsecret$i","accessToken":"1-puttoken$i","accessTokenSecret":"puttokensecret$i","accountLevel":"enterprise","signatureAlgorithm":"SHA-256"},
+ "ouId":"$OU","skillQueueId":"$QUEUE","transferKeywords":["agent"],"queueReminder":{"mode":"all","content":"Please wait."},
+ "robot":{"intelligentRobot":{"enabled":true,"robotId":"bot-1"},"robotAssistant":{"enabled":false}}}
+JSON
+)")
+done
+export BENCH_CHANNELS="$(IFS=,; echo "${ids[*]}")" BENCH_THREADS="$THREADS"
+
+echo "== PUT /api/v1/channels/{id} (${CONNECTIONS} connections, ${DURATION}, ${PUT_CHANNELS} channels) =="
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$BENCH/put_channel.lua" "$BASE"
+
 echo "== POST /api/v1/channels (${CONNECTIONS} connections, ${DURATION}) =="
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$OLDPWD/bench/post_channel.lua" "$BASE"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$BENCH/post_channel.lua" "$BASE"

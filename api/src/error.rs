@@ -207,6 +207,11 @@ impl ApiError {
         Self::new(Code::UnsupportedMediaType, "the request body must be application/json")
     }
 
+    /// 415 for an endpoint that takes another media type than JSON.
+    pub fn unsupported_media_type_for(media_type: &str) -> Self {
+        Self::new(Code::UnsupportedMediaType, format!("the request body must be {media_type}"))
+    }
+
     pub fn method_not_allowed(allow: &str) -> Self {
         let mut error = Self::new(Code::MethodNotAllowed, format!("this endpoint answers only {allow}"));
         error.allow = Some(allow.to_owned());

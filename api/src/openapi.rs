@@ -47,6 +47,7 @@ use crate::routes::{called_routes, calendar, certificates, channels, health, ous
         channels::list_channels,
         channels::get_channel,
         channels::replace_channel,
+        channels::patch_channel,
         channels::delete_channel,
         work_time::channel_work_time,
     ),

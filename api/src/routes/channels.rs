@@ -1,7 +1,7 @@
 //! Channels: create, read, list, replace and delete an X channel, enforcing every rule of
 //! R-CRED, R-BASIC and R-ROBOT; credentials are sealed before they reach the database.
 
-use actix_web::{delete, get, http::header, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, http::header, patch, post, put, web, HttpRequest, HttpResponse};
 use channel_config::{parse_channel, ChannelSettings, IntegrationStatus, Mode, ParsedChannel};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_channels)
         .service(get_channel)
         .service(replace_channel)
+        .service(patch_channel)
         .service(delete_channel);
 }
 
@@ -387,17 +388,128 @@ pub async fn replace_channel(
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let current = access.channel(state.store.reader(), &id).await?;
-    let expected = if_match(&req, true)?.flatten().unwrap_or(current.version);
-    if expected != current.version {
-        return Err(ApiError::stale());
+    let expected = expected_version(&req, &current)?;
+    let settings = without_read_only(body.into_inner(), &current)?;
+    replace(&state, &access, current, expected, &settings).await
+}
+
+/// Changes some of a channel's settings: a JSON merge patch (RFC 7396) applied to the
+/// channel as `GET` shows it, then checked by the same rules as `PUT`. `null` removes a
+/// member; credentials sent rotate, those left out keep their values. Needs `If-Match`.
+#[utoipa::path(tag = "channels", security(("bearer" = [])),
+    request_body(content = channel_config::ChannelDraft, content_type = "application/merge-patch+json",
+        description = "any part of the channel body; members set to null are removed"),
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "the ETag read with the channel")),
+    responses(
+    (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's new version"))),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 412, body = Problem, content_type = "application/problem+json", description = "the channel changed since it was read"),
+    Unprocessable,
+    (status = 428, body = Problem, content_type = "application/problem+json", description = "If-Match is missing"),
+    PayloadTooLarge,
+    UnsupportedMediaType,
+))]
+#[patch("/channels/{id}")]
+pub async fn patch_channel(
+    state: web::Data<AppState>,
+    access: Access,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let media_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/merge-patch+json") {
+        return Err(ApiError::unsupported_media_type_for("application/merge-patch+json"));
     }
-    let parsed = validated(&state, &access, &body, Mode::Update).await?;
+    if body.len() > crate::startup::MAX_BODY_BYTES {
+        return Err(ApiError::payload_too_large(crate::startup::MAX_BODY_BYTES));
+    }
+    let patch: Value = serde_json::from_slice(&body).map_err(ApiError::malformed_json)?;
+    access.require_admin()?;
+    let current = access.channel(state.store.reader(), &id).await?;
+    let expected = expected_version(&req, &current)?;
+    let mut document = settings_document(&current)?;
+    merge_patch(&mut document, patch);
+    replace(&state, &access, current, expected, &document).await
+}
+
+/// The version `If-Match` names, which must be the current one.
+fn expected_version(req: &HttpRequest, current: &Channel) -> ApiResult<i32> {
+    let expected = if_match(req, true)?.flatten().unwrap_or(current.version);
+    match expected == current.version {
+        true => Ok(expected),
+        false => Err(ApiError::stale()),
+    }
+}
+
+async fn replace(
+    state: &AppState,
+    access: &Access,
+    current: Channel,
+    expected: i32,
+    body: &Value,
+) -> ApiResult<HttpResponse> {
+    let parsed = validated(state, access, body, Mode::Update).await?;
     let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials).map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;
     let channel = store::channels::replace(&tx, &current, expected, write).await?;
     tx.commit().await?;
-    Ok(respond(HttpResponse::Ok(), channel_out(&state, channel)?))
+    Ok(respond(HttpResponse::Ok(), channel_out(state, channel)?))
+}
+
+/// Members of a channel's answer that the service writes, not the caller.
+const READ_ONLY: [&str; 9] =
+    ["id", "tenantId", "version", "status", "credentials", "integration", "warnings", "createdAt", "updatedAt"];
+
+/// A `PUT` body may be a channel as `GET` returned it: the read-only members are dropped,
+/// but an `id` or `tenantId` naming another channel is refused rather than ignored.
+fn without_read_only(mut body: Value, current: &Channel) -> ApiResult<Value> {
+    let Some(members) = body.as_object_mut() else {
+        return Ok(body);
+    };
+    let mut errors = Vec::new();
+    for (name, own) in [("id", &current.id), ("tenantId", &current.tenant_id)] {
+        if members.get(name).is_some_and(|sent| sent.as_str() != Some(own.as_str())) {
+            errors.push(FieldError::new(format!("/{name}"), "read_only", format!("is read-only and must be {own} when sent")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    for name in READ_ONLY {
+        members.remove(name);
+    }
+    Ok(body)
+}
+
+/// The channel's settings as a `PUT` body would carry them (no secrets).
+fn settings_document(current: &Channel) -> ApiResult<Value> {
+    json(settings_of(current)?)
+}
+
+/// RFC 7396: objects merge member by member, `null` removes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    let Value::Object(members) = target else { return };
+    for (name, value) in patch {
+        if value.is_null() {
+            members.remove(&name);
+        } else {
+            merge_patch(members.entry(name).or_insert(Value::Null), value);
+        }
+    }
 }
 
 /// Deletes a channel. `If-Match` is optional here.

@@ -17,7 +17,6 @@ use xchannel::{
     config::{Options, Region, Secret, Settings},
     routes::tokens,
     startup::Application,
-    store,
 };
 
 pub const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

@@ -12,6 +12,7 @@ mod credentials;
 mod health;
 mod isolation;
 mod ous;
+mod patch;
 mod secrets;
 mod tenants;
 mod tokens;
