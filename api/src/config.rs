@@ -92,6 +92,9 @@ pub struct Options {
     /// SQLite `synchronous` pragma: full (default) or normal.
     #[arg(long, env = "XCHANNEL_SQLITE_SYNCHRONOUS", global = true)]
     pub sqlite_synchronous: Option<String>,
+    /// Browser origins allowed to call the API (comma-separated, e.g. `https://desk.example.com`; `*` for any).
+    #[arg(long, env = "XCHANNEL_CORS_ALLOWED_ORIGINS", global = true, value_delimiter = ',')]
+    pub cors_allowed_origins: Option<Vec<String>>,
     /// Run the background workers on this instance (on, the default) or serve HTTP only.
     #[arg(long, env = "XCHANNEL_WORKERS", global = true)]
     pub workers: Option<Switch>,
@@ -110,6 +113,7 @@ impl Options {
             region: self.region.or(file.region),
             log_format: self.log_format.or(file.log_format),
             sqlite_synchronous: self.sqlite_synchronous.or(file.sqlite_synchronous),
+            cors_allowed_origins: self.cors_allowed_origins.or(file.cors_allowed_origins),
             workers: self.workers.or(file.workers),
         }
     }
@@ -129,8 +133,39 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub bind: String,
+    /// Browser origins that may call the API; empty: none (no CORS headers at all).
+    pub cors_allowed_origins: CorsOrigins,
     /// Where X reaches this service; the webhook URL shown to administrators starts so.
     pub public_url: String,
+}
+
+/// Which browser origins may call the API (CORS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    None,
+    /// `*`: any origin. Safe because the API authenticates with a bearer header, never a
+    /// cookie, so no credentials are allowed cross-origin.
+    Any,
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    fn parse(values: Vec<String>) -> anyhow::Result<CorsOrigins> {
+        let values: Vec<String> = values.into_iter().map(|v| v.trim().trim_end_matches('/').to_owned()).filter(|v| !v.is_empty()).collect();
+        if values.iter().any(|v| v == "*") {
+            if values.len() > 1 {
+                anyhow::bail!("XCHANNEL_CORS_ALLOWED_ORIGINS: `*` stands alone, not beside other origins");
+            }
+            return Ok(CorsOrigins::Any);
+        }
+        for origin in &values {
+            let parsed = url::Url::parse(origin).map_err(|e| anyhow::anyhow!("XCHANNEL_CORS_ALLOWED_ORIGINS: {origin} is not an origin ({e})"))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" || parsed.query().is_some() {
+                anyhow::bail!("XCHANNEL_CORS_ALLOWED_ORIGINS: {origin} is not an origin such as https://desk.example.com");
+            }
+        }
+        Ok(if values.is_empty() { CorsOrigins::None } else { CorsOrigins::List(values) })
+    }
 }
 
 #[derive(Clone)]
@@ -240,7 +275,11 @@ impl Settings {
             .trim_end_matches('/')
             .to_owned();
         Ok(Settings {
-            http: HttpSettings { bind, public_url },
+            http: HttpSettings {
+                bind,
+                public_url,
+                cors_allowed_origins: CorsOrigins::parse(o.cors_allowed_origins.unwrap_or_default())?,
+            },
             database: DatabaseSettings { url: database_url, sqlite_synchronous },
             keys: KeySettings {
                 master_key: o.master_key,

@@ -10,6 +10,8 @@ use actix_web::{
     middleware::{from_fn, Next},
     web, App, HttpRequest, HttpResponse, HttpServer,
 };
+use actix_cors::Cors;
+use actix_web::{http::header, middleware::Condition};
 use anyhow::Context;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -17,7 +19,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    config::Settings,
+    config::{CorsOrigins, Settings},
     credentials,
     crypto::Keyring,
     error::{ApiError, FieldError},
@@ -69,9 +71,11 @@ impl Application {
             metrics: Metrics::default(),
         });
         let data = web::Data::from(state.clone());
+        let cors_origins = state.settings.http.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(Condition::new(cors_origins != CorsOrigins::None, cors(&cors_origins)))
                 .app_data(json_config())
                 .app_data(query_config())
                 .app_data(path_config())
@@ -142,6 +146,22 @@ fn hostname() -> String {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty() && h.len() <= 24)
         .unwrap_or_else(|| "xchannel".to_owned())
+}
+
+/// CORS for browser frontends on other origins: preflights cached for an hour, and the
+/// headers a client needs readable (`ETag` for `If-Match`, `Location`, `Retry-After`, the
+/// request id). Never credentials: the API takes a bearer header, not cookies.
+fn cors(origins: &CorsOrigins) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, REQUEST_ID])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
+        .max_age(3600);
+    match origins {
+        CorsOrigins::Any => cors.allow_any_origin(),
+        CorsOrigins::List(list) => list.iter().fold(cors, |cors, origin| cors.allowed_origin(origin)),
+        CorsOrigins::None => cors,
+    }
 }
 
 fn json_config() -> web::JsonConfig {

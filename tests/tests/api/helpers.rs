@@ -106,6 +106,7 @@ impl Answer {
 pub struct SpawnOptions {
     pub region: Region,
     pub public_url: String,
+    pub cors_allowed_origins: Option<Vec<String>>,
 }
 
 impl Default for SpawnOptions {
@@ -113,6 +114,7 @@ impl Default for SpawnOptions {
         Self {
             region: Region::International,
             public_url: "https://xchannel.example.com".into(),
+            cors_allowed_origins: None,
         }
     }
 }
@@ -153,6 +155,7 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
         master_key: Some(Secret::new(MASTER_KEY)),
         public_url: Some(options.public_url),
         region: Some(options.region),
+        cors_allowed_origins: options.cors_allowed_origins,
         ..Options::default()
     })
     .unwrap()

@@ -5,6 +5,7 @@ mod helpers;
 
 mod bad_input;
 mod calendar;
+mod cors;
 mod called_routes;
 mod certificates;
 mod channels;
