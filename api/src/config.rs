@@ -215,6 +215,19 @@ impl DatabaseSettings {
     pub fn is_sqlite(&self) -> bool {
         self.url.starts_with("sqlite:")
     }
+
+    /// The database in words, for messages: the file of SQLite (absolute), the URL of
+    /// PostgreSQL without its password.
+    pub fn describe(&self) -> String {
+        match self.url.strip_prefix("sqlite://").and_then(|rest| rest.split('?').next()) {
+            Some(path) => {
+                let path = std::path::Path::new(path);
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+                format!("{} (SQLite)", absolute.display())
+            }
+            None => redact_password(&self.url),
+        }
+    }
 }
 
 /// `postgres://user:password@host/db` -> `postgres://user:***@host/db`.

@@ -49,13 +49,32 @@ enum TokenAction {
         /// OUs granted to a tenant-user token (repeatable).
         #[arg(long = "ou")]
         ous: Vec<String>,
+        /// A note to recognise the token by in lists (e.g. "provisioning script").
         #[arg(long)]
         label: Option<String>,
     },
+    /// List tokens (never their secrets): the system tokens, or a tenant's with --tenant.
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: String },
 }
 
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            // The chain of causes, never a backtrace: this is for the operator at the prompt.
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.options, cli.config)?;
     telemetry::init(settings.log_format);
@@ -70,13 +89,28 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             store::connect(&settings.database).await?;
-            tracing::info!("migrations applied");
+            tracing::info!(database = %settings.database.describe(), "migrations applied");
         }
-        Command::Token { action: TokenAction::Create { role, tenant, ous, label } } => {
-            if (role == Role::SystemAdmin) != tenant.is_none() {
-                anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
-            }
-            let store = store::Store::open(&settings.database).await?;
+        Command::Token { action } => token(&settings, action).await?,
+        Command::Openapi => print!("{}", openapi::yaml()),
+    }
+    Ok(())
+}
+
+/// The token commands work on the database of a running service; they never create one.
+async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
+    if let TokenAction::Create { role, tenant, ous, .. } = &action {
+        if (*role == Role::SystemAdmin) != tenant.is_none() {
+            anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
+        }
+        if tenant.is_none() && !ous.is_empty() {
+            anyhow::bail!("--ou applies to tenant-user tokens only");
+        }
+    }
+    let database = settings.database.describe();
+    let store = store::Store::open_existing(&settings.database).await?;
+    match action {
+        TokenAction::Create { role, tenant, ous, label } => {
             if let Some(tenant) = &tenant {
                 store::tenants::find(store.reader(), tenant).await.with_context(|| format!("no tenant {tenant}"))?;
                 for ou in &ous {
@@ -84,16 +118,38 @@ async fn main() -> anyhow::Result<()> {
                         anyhow::bail!("no OU {ou} in tenant {tenant}");
                     }
                 }
-            } else if !ous.is_empty() {
-                anyhow::bail!("--ou applies to tenant-user tokens only");
             }
             let tx = store.write().await?;
             let created = tokens::mint(&tx, tenant, role, ous, label).await?;
             tx.commit().await?;
-            eprintln!("token {} ({}) created; it is shown once:", created.details.id, role.as_str());
+            eprintln!(
+                "token {} ({}) created in {database}; it is shown once:",
+                created.details.id,
+                role.as_str()
+            );
             println!("{}", created.token);
         }
-        Command::Openapi => print!("{}", openapi::yaml()),
+        TokenAction::List { tenant } => {
+            let holder = match &tenant {
+                Some(tenant) => store::tokens::Holder::Tenant(tenant),
+                None => store::tokens::Holder::System,
+            };
+            let page = store::Page { limit: 100_000, after: None };
+            for token in store::tokens::list(store.reader(), holder, &page).await? {
+                let state = match token.revoked_at {
+                    Some(at) => format!("revoked {at}"),
+                    None => "active".to_owned(),
+                };
+                let label = token.label.as_deref().unwrap_or("");
+                println!("{}\t{}\t{}\t{}\t{state}\t{label}", token.id, token.prefix, token.role, token.created_at);
+            }
+        }
+        TokenAction::Revoke { id } => {
+            let tx = store.write().await?;
+            store::tokens::revoke(&tx, &id).await.with_context(|| format!("no active token {id} in {database}"))?;
+            tx.commit().await?;
+            eprintln!("token {id} revoked in {database}");
+        }
     }
     Ok(())
 }

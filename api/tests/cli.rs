@@ -58,15 +58,15 @@ fn serve(dir: &std::path::Path) -> (Server, u16) {
 #[test]
 fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
     let dir = fresh_dir();
+    let (_server, port) = serve(&dir);
+    assert!(dir.join("data/xchannel.db").exists(), "the embedded database lives under ./data");
+    assert!(dir.join("data/master.key").exists(), "serve generated a master key");
     let output = command(&dir).args(["token", "create", "--role", "system-admin"]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("xch_"));
-    assert!(dir.join("data/xchannel.db").exists(), "the embedded database lives under ./data");
-    assert!(!dir.join("data/master.key").exists(), "minting a token needs no master key");
-
-    let (_server, port) = serve(&dir);
-    assert!(dir.join("data/master.key").exists(), "serve generated a master key");
+    assert!(stderr.contains("data/xchannel.db (SQLite)"), "says which database it wrote to: {stderr}");
     let base = format!("http://127.0.0.1:{port}");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -106,8 +106,54 @@ fn refuses_a_tenant_token_without_a_tenant() {
 }
 
 #[test]
+fn token_commands_never_create_a_database_and_name_the_one_they_looked_for() {
+    let dir = fresh_dir();
+    for args in [&["token", "create", "--role", "system-admin"][..], &["token", "list"][..]] {
+        let output = command(&dir).args(args).output().unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no database at") && stderr.contains("data/xchannel.db"), "{stderr}");
+        assert!(stderr.contains("DATABASE_URL"), "says how to point at the right one: {stderr}");
+        assert!(!stderr.contains("stack backtrace"), "the error chain only: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+    assert!(!dir.join("data").exists(), "nothing was created");
+}
+
+#[test]
+fn token_commands_refuse_an_empty_database() {
+    let dir = fresh_dir();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data/xchannel.db"), b"").unwrap();
+    let output = command(&dir).args(["token", "create", "--role", "system-admin"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("holds no xchannel data"), "{stderr}");
+}
+
+#[test]
+fn tokens_are_listed_and_revoked_from_the_command_line() {
+    let dir = fresh_dir();
+    assert!(command(&dir).arg("migrate").status().unwrap().success());
+    let created = command(&dir).args(["token", "create", "--role", "system-admin", "--label", "ops"]).output().unwrap();
+    assert!(created.status.success());
+    let listed = command(&dir).args(["token", "list"]).output().unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    let line = listed.lines().find(|l| l.ends_with("\tops")).expect("the token is listed");
+    let token = String::from_utf8(created.stdout).unwrap();
+    assert!(!listed.contains(token.trim()), "never the secret");
+    assert!(line.contains("\tactive\t"), "{line}");
+    let id = line.split('\t').next().unwrap();
+    assert!(command(&dir).args(["token", "revoke", id]).status().unwrap().success());
+    let listed = String::from_utf8(command(&dir).args(["token", "list"]).output().unwrap().stdout).unwrap();
+    assert!(listed.lines().any(|l| l.starts_with(id) && l.contains("\trevoked ")), "{listed}");
+    assert!(!command(&dir).args(["token", "revoke", id]).status().unwrap().success(), "revoked once");
+}
+
+#[test]
 fn token_create_checks_the_tenant_and_ous_like_the_api() {
     let dir = fresh_dir();
+    assert!(command(&dir).arg("migrate").status().unwrap().success());
     let output = command(&dir)
         .args(["token", "create", "--role", "tenant-admin", "--tenant", "01a21053-6562-75ac-bb31-e6fd42cf79b1"])
         .output()

@@ -52,33 +52,66 @@ pub(super) async fn open(
     Ok((read, write))
 }
 
-async fn connect_sqlite(
-    settings: &DatabaseSettings,
-    connections: u32,
-) -> anyhow::Result<DatabaseConnection> {
-    if let Some(path) = settings
-        .url
-        .strip_prefix("sqlite://")
-        .and_then(|rest| rest.split('?').next())
-        .and_then(|p| std::path::Path::new(p).parent())
-    {
-        if !path.as_os_str().is_empty() {
-            std::fs::create_dir_all(path)
-                .with_context(|| format!("creating {}", path.display()))?;
+/// The database of a running service, for a command that must neither create nor
+/// migrate one: a missing or empty database is an error naming the database looked at.
+pub async fn connect_existing(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let named = settings.describe();
+    let hint = "start `xchannel serve` with the same DATABASE_URL (or --database-url, --data-dir) first, \
+                or point DATABASE_URL at the server's database";
+    let db = if settings.is_sqlite() {
+        let path = sqlite_path(settings).unwrap_or_default();
+        if path.as_os_str().is_empty() || !path.exists() {
+            anyhow::bail!("there is no database at {named}; {hint}");
         }
+        let options = sqlite_options(settings)?.create_if_missing(false);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await;
+        SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.with_context(|| format!("opening {named}"))?)
+    } else {
+        let mut options = ConnectOptions::new(&settings.url);
+        options.max_connections(2).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
+        Database::connect(options).await.with_context(|| format!("connecting to {named}"))?
+    };
+    let pending = Migrator::get_pending_migrations(&db).await.map(|p| p.len()).unwrap_or(usize::MAX);
+    if pending == Migrator::migrations().len() || pending == usize::MAX {
+        anyhow::bail!("the database at {named} holds no xchannel data; {hint}");
     }
+    if pending > 0 {
+        anyhow::bail!("the database at {named} has {pending} migrations to apply; run `xchannel migrate` first");
+    }
+    Ok(db)
+}
+
+fn sqlite_path(settings: &DatabaseSettings) -> Option<std::path::PathBuf> {
+    let rest = settings.url.strip_prefix("sqlite://").or_else(|| settings.url.strip_prefix("sqlite:"))?;
+    Some(std::path::PathBuf::from(rest.split('?').next()?))
+}
+
+fn sqlite_options(settings: &DatabaseSettings) -> anyhow::Result<SqliteConnectOptions> {
     let synchronous = match settings.sqlite_synchronous {
         config::SqliteSynchronous::Full => SqliteSynchronous::Full,
         config::SqliteSynchronous::Normal => SqliteSynchronous::Normal,
     };
-    let options = SqliteConnectOptions::from_str(&settings.url)
+    Ok(SqliteConnectOptions::from_str(&settings.url)
         .context("parsing the SQLite URL")?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(synchronous)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
-        .disable_statement_logging();
+        .disable_statement_logging())
+}
+
+async fn connect_sqlite(
+    settings: &DatabaseSettings,
+    connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = sqlite_path(settings).as_deref().and_then(std::path::Path::parent) {
+        if !path.as_os_str().is_empty() {
+            std::fs::create_dir_all(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+        }
+    }
+    let options = sqlite_options(settings)?;
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
         .connect_with(options)

@@ -46,6 +46,12 @@ impl Store {
         Ok(Store { reader, writer, bulk: Arc::default() })
     }
 
+    /// The database of a running service, neither created nor migrated: for commands.
+    pub async fn open_existing(settings: &crate::config::DatabaseSettings) -> anyhow::Result<Store> {
+        let db = db::connect_existing(settings).await?;
+        Ok(Store { reader: db.clone(), writer: db, bulk: Arc::default() })
+    }
+
     /// For reads that need not see a write in progress.
     pub fn reader(&self) -> &DatabaseConnection {
         &self.reader
