@@ -97,6 +97,11 @@ fn conflict_code(constraint: Constraint) -> Code {
     }
 }
 
+/// The most field errors one answer lists: a body with more gets the first ones and a
+/// `detail` such as "100 of 2000 violations listed", so a megabyte of bad input cannot
+/// make a many-megabyte answer.
+pub const MAX_LISTED_ERRORS: usize = 100;
+
 /// One failing field of a request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -153,7 +158,8 @@ pub struct Problem {
     /// Stable machine-readable code; the same as the last segment of `type`.
     pub code: &'static str,
     pub detail: String,
-    /// Every failing field, for validation problems.
+    /// The failing fields of a validation problem, at most 100; `detail` says when there
+    /// were more.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -236,9 +242,14 @@ impl ApiError {
         Self::validation(vec![FieldError::new(pointer, code, detail)])
     }
 
+    /// Every failing field is kept (so that lists can be merged), at most
+    /// `MAX_LISTED_ERRORS` are shown, and the detail says how many there were.
     fn fields(code: Code, errors: Vec<FieldError>) -> Self {
         let detail = match errors.as_slice() {
             [one] => format!("{}: {}", one.pointer, one.detail),
+            many if many.len() > MAX_LISTED_ERRORS => {
+                format!("{MAX_LISTED_ERRORS} of {} violations listed", many.len())
+            }
             many => format!("{} fields are invalid", many.len()),
         };
         Self { errors, ..Self::new(code, detail) }
@@ -275,7 +286,7 @@ impl ApiError {
             status: self.code.status().as_u16(),
             code,
             detail: self.detail.clone().into_owned(),
-            errors: self.errors.clone(),
+            errors: self.errors.iter().take(MAX_LISTED_ERRORS).cloned().collect(),
         }
     }
 }

@@ -174,11 +174,19 @@ async fn check_references(
     Ok(())
 }
 
-/// Parses a channel body and checks its references, reporting every problem at once.
-async fn validated(state: &AppState, access: &Access, body: &Value, mode: Mode) -> ApiResult<ParsedChannel> {
+/// Parses a channel body and checks its references, reporting every problem at once. The
+/// parse runs on the blocking pool: a megabyte of JSON to check must not hold up the
+/// other requests of an actix worker.
+async fn validated(state: &AppState, access: &Access, body: Value, mode: Mode) -> ApiResult<ParsedChannel> {
+    let (body, parsed) = web::block(move || {
+        let parsed = parse_channel(&body, mode);
+        (body, parsed)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let mut errors = Vec::new();
-    let parsed = parse_channel(body, mode).map_err(|v| errors.extend(v.0.into_iter().map(FieldError::from)));
-    check_references(state, access, body, &mut errors).await?;
+    let parsed = parsed.map_err(|v| errors.extend(v.0.into_iter().map(FieldError::from)));
+    check_references(state, access, &body, &mut errors).await?;
     match parsed {
         Ok(parsed) if errors.is_empty() => Ok(parsed),
         _ => Err(ApiError::validation(errors)),
@@ -224,7 +232,7 @@ fn json_str(value: &Value) -> String {
 #[post("/channels")]
 pub async fn create_channel(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
     access.require_admin()?;
-    let parsed = validated(&state, &access, &body, Mode::Create).await?;
+    let parsed = validated(&state, &access, body.into_inner(), Mode::Create).await?;
     let id = store::new_id();
     let sealed = credentials::seal_new(&state.keyring, &id, &parsed.credentials).map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;
@@ -391,7 +399,7 @@ pub async fn replace_channel(
     if expected != current.version {
         return Err(ApiError::stale());
     }
-    let parsed = validated(&state, &access, &body, Mode::Update).await?;
+    let parsed = validated(&state, &access, body.into_inner(), Mode::Update).await?;
     let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials).map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;

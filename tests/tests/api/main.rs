@@ -14,3 +14,4 @@ mod calendar;
 mod certificates;
 mod health;
 mod workers;
+mod heavy_bodies;
