@@ -365,3 +365,26 @@ async fn the_service_calendar_and_time_zone_decide_which_segments_apply() {
     assert_eq!(bad.status, 400);
     assert_eq!(bad.pointers(), ["/query/at"]);
 }
+
+#[actix_web::test]
+async fn a_progress_reminder_left_out_gets_the_default_and_an_emptied_one_is_refused() {
+    // R-BASIC-9: a settings page shows the default; clearing it leaves a mandatory value empty.
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    for mode in ["all", "progress"] {
+        let mut body = tenant.channel_body(&format!("x_left_out_{mode}"), &XCredentials::unique());
+        body["queueReminder"] = json!({"mode": mode, "content": "Please wait."});
+        let created = app.post("/api/v1/channels", &tenant.admin_token, &body).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        assert!(created.body["queueReminder"]["progressContent"].as_str().unwrap().contains("${position}"));
+
+        for emptied in ["", "   "] {
+            let mut body = tenant.channel_body(&format!("x_emptied_{mode}"), &XCredentials::unique());
+            body["queueReminder"] = json!({"mode": mode, "content": "Please wait.", "progressContent": emptied});
+            let refused = app.post("/api/v1/channels", &tenant.admin_token, &body).await;
+            assert_eq!(refused.status, 422, "{mode} {emptied:?}: {}", refused.text);
+            assert_eq!(refused.pointers(), ["/queueReminder/progressContent"]);
+            assert_eq!(refused.body["errors"][0]["code"], "required");
+        }
+    }
+}
