@@ -60,7 +60,7 @@ error_codes! {
     ChannelNameTaken => CONFLICT, "channel_name_taken", "Channel name already taken",
         "another channel of the tenant has this name";
     ApiKeyInUse => CONFLICT, "api_key_in_use", "API key already in use",
-        "another channel uses this X API key (one X project, one channel)";
+        "another channel of the tenant uses this X API key (one X project, one channel)";
     CalledRouteNameTaken => CONFLICT, "called_route_name_taken", "Called route name already taken",
         "another called route of the tenant has this name";
     OuInUse => CONFLICT, "ou_in_use", "OU still in use",
@@ -300,7 +300,7 @@ impl From<StoreError> for ApiError {
                 let code = conflict_code(constraint);
                 let detail = match code {
                     Code::ChannelNameTaken => "a channel with this name already exists in the tenant",
-                    Code::ApiKeyInUse => "this API key is already used by another channel",
+                    Code::ApiKeyInUse => "this API key is already used by another channel of the tenant",
                     Code::CalledRouteNameTaken => "a called route with this name already exists",
                     Code::CertificateExists => "these certificates are already uploaded",
                     _ if constraint == Constraint::ForeignKey => {

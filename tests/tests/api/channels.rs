@@ -94,8 +94,32 @@ async fn refuses_a_duplicate_name_in_a_tenant_but_not_in_another() {
 }
 
 #[actix_web::test]
-async fn refuses_an_api_key_used_by_a_channel_of_any_tenant() {
+async fn refuses_an_api_key_used_by_another_channel_of_the_tenant() {
     // R-CRED-4: one X project serves one channel, so no message is delivered twice.
+    let app = spawn_app().await;
+    let acme = app.tenant().await;
+    let (_, credentials) = acme.create_channel(&app, "first").await;
+    let mut reused = XCredentials::unique();
+    reused.api_key = credentials.api_key.clone();
+    let answer = app.post("/api/v1/channels", &acme.admin_token, &acme.channel_body("second", &reused)).await;
+    assert_eq!(answer.status, 409);
+    assert_eq!(answer.problem_code(), "api_key_in_use");
+    assert!(!answer.text.contains(&credentials.api_key), "the key is not echoed");
+
+    let (other, _) = acme.create_channel(&app, "other").await;
+    let path = format!("/api/v1/channels/{}", other.id());
+    let edit = app
+        .call_with(Method::PUT, &path, &acme.admin_token, Some(&acme.channel_body("other", &reused)), &[("if-match", "\"1\"")])
+        .await;
+    assert_eq!(edit.status, 409, "an edit cannot take the key either: {}", edit.text);
+    assert_eq!(edit.problem_code(), "api_key_in_use");
+}
+
+#[actix_web::test]
+async fn another_tenant_may_enter_the_same_api_key_without_learning_it_is_used() {
+    // The consumer key travels in every OAuth header, so it is no proof of ownership: at
+    // create, another tenant's key neither blocks nor reveals anything (the integration
+    // submit is where X proves who holds all four credentials).
     let app = spawn_app().await;
     let acme = app.tenant().await;
     let other = app.tenant().await;
@@ -103,9 +127,11 @@ async fn refuses_an_api_key_used_by_a_channel_of_any_tenant() {
     let mut reused = XCredentials::unique();
     reused.api_key = credentials.api_key.clone();
     let answer = app.post("/api/v1/channels", &other.admin_token, &other.channel_body("second", &reused)).await;
-    assert_eq!(answer.status, 409);
-    assert_eq!(answer.problem_code(), "api_key_in_use");
-    assert!(!answer.text.contains(&credentials.api_key), "the key is not echoed");
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let mut again = XCredentials::unique();
+    again.api_key = credentials.api_key.clone();
+    let twice = app.post("/api/v1/channels", &other.admin_token, &other.channel_body("third", &again)).await;
+    assert_eq!(twice.status, 409, "within the other tenant the key is now taken: {}", twice.text);
 }
 
 #[actix_web::test]
