@@ -69,6 +69,8 @@ error_codes! {
         "a channel routes to this called route";
     CertificateExists => CONFLICT, "certificate_exists", "Certificates already uploaded",
         "the same certificates are already uploaded";
+    LastSystemAdmin => CONFLICT, "last_system_admin", "Last system administrator token",
+        "the token is the last active system administrator token; mint another first";
     ConflictingChange => CONFLICT, "conflicting_change", "Conflict",
         "two requests raced on related resources; read again and retry";
     VersionMismatch => PRECONDITION_FAILED, "version_mismatch", "Stale version",

@@ -209,6 +209,14 @@ impl TestApp {
         Answer { status, headers, text, body }
     }
 
+    /// Another system administrator token, minted as the CLI does.
+    pub async fn mint_system_token(&self) -> String {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let token = tokens::mint(&db, None, Role::SystemAdmin, vec![], None).await.unwrap().token;
+        db.close().await.ok();
+        token
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.call(Method::GET, path, token, None).await
     }
