@@ -13,7 +13,10 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
 };
 
-use crate::config::{self, DatabaseSettings};
+use crate::{
+    config::{self, DatabaseSettings},
+    private_files,
+};
 
 /// One connection pool with the schema brought up to date: for commands that run once.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
@@ -52,20 +55,29 @@ pub(super) async fn open(
     Ok((read, write))
 }
 
+/// The database, its directory and the files SQLite keeps beside it hold token hashes and
+/// credential ciphertexts: owner only. SQLite gives `-wal` and `-shm` the mode of the
+/// database file, so creating that one 0600 is enough for a new database.
+fn private_database_files(file: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        private_files::private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    private_files::private_file(file).with_context(|| format!("creating {}", file.display()))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut beside = file.as_os_str().to_owned();
+        beside.push(suffix);
+        let beside = std::path::PathBuf::from(beside);
+        private_files::tighten_file(&beside).with_context(|| format!("protecting {}", beside.display()))?;
+    }
+    Ok(())
+}
+
 async fn connect_sqlite(
     settings: &DatabaseSettings,
     connections: u32,
 ) -> anyhow::Result<DatabaseConnection> {
-    if let Some(path) = settings
-        .url
-        .strip_prefix("sqlite://")
-        .and_then(|rest| rest.split('?').next())
-        .and_then(|p| std::path::Path::new(p).parent())
-    {
-        if !path.as_os_str().is_empty() {
-            std::fs::create_dir_all(path)
-                .with_context(|| format!("creating {}", path.display()))?;
-        }
+    if let Some(file) = settings.url.strip_prefix("sqlite://").and_then(|rest| rest.split('?').next()) {
+        private_database_files(std::path::Path::new(file))?;
     }
     let synchronous = match settings.sqlite_synchronous {
         config::SqliteSynchronous::Full => SqliteSynchronous::Full,

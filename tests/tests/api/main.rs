@@ -15,3 +15,4 @@ mod certificates;
 mod health;
 mod workers;
 mod heavy_bodies;
+mod files;
