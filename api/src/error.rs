@@ -78,7 +78,7 @@ error_codes! {
     PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large",
         "the body is over 1 MiB";
     UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type",
-        "the body is not `application/json`";
+        "the body is not `application/json` (optionally with `charset=utf-8`)";
     ValidationFailed => UNPROCESSABLE_ENTITY, "validation_failed", "The request has invalid fields",
         "rule violations: `errors` lists every failing field as `{pointer, code, detail}`";
     IfMatchRequired => PRECONDITION_REQUIRED, "if_match_required", "If-Match required",
@@ -212,7 +212,10 @@ impl ApiError {
     }
 
     pub fn unsupported_media_type() -> Self {
-        Self::new(Code::UnsupportedMediaType, "the request body must be application/json")
+        Self::new(
+            Code::UnsupportedMediaType,
+            "the request body must be application/json, optionally with charset=utf-8",
+        )
     }
 
     pub fn method_not_allowed(allow: &str) -> Self {

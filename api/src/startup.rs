@@ -75,6 +75,7 @@ impl Application {
                 .app_data(json_config())
                 .app_data(query_config())
                 .app_data(path_config())
+                .wrap(from_fn(json_bodies_only))
                 .wrap(from_fn(head_as_get))
                 .wrap(from_fn(request_span))
                 .service(health::healthz)
@@ -176,6 +177,36 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         Some(allow) => Err(ApiError::method_not_allowed(allow)),
         None => Err(ApiError::not_found("endpoint")),
     }
+}
+
+/// Bodies are JSON in UTF-8 and nothing else: actix would also read `+json` types and any
+/// charset as JSON, so a body sent as something else is refused here, before any handler.
+async fn json_bodies_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::{header::CONTENT_TYPE, Method};
+    let sends_body = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
+    if let (true, Some(value)) = (sends_body, req.headers().get(CONTENT_TYPE)) {
+        if !is_json_in_utf8(value) {
+            return Err(ApiError::unsupported_media_type().into());
+        }
+    }
+    next.call(req).await
+}
+
+/// `application/json`, with at most a `charset=utf-8` parameter (names and values are
+/// case-insensitive).
+fn is_json_in_utf8(value: &HeaderValue) -> bool {
+    let Some(mime) = value.to_str().ok().and_then(|v| v.parse::<actix_web::mime::Mime>().ok()) else {
+        return false;
+    };
+    mime.type_() == actix_web::mime::APPLICATION
+        && mime.subtype() == actix_web::mime::JSON
+        && mime.suffix().is_none()
+        && mime.params().all(|(name, value)| {
+            name.as_str().eq_ignore_ascii_case("charset") && value.as_str().eq_ignore_ascii_case("utf-8")
+        })
 }
 
 /// HEAD is answered as GET without the body (RFC 9110, 9.3.2): the request is routed as

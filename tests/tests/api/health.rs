@@ -136,3 +136,42 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(list.headers()["content-type"], "application/json");
     assert!(list.bytes().await.unwrap().is_empty());
 }
+
+#[actix_web::test]
+async fn only_application_json_with_an_optional_utf8_charset_is_read_as_json() {
+    let app = spawn_app().await;
+    let post = |content_type: &'static str| {
+        app.client
+            .post(format!("{}/api/v1/tenants", app.base))
+            .bearer_auth(&app.system_token)
+            .header("content-type", content_type)
+            .body(r#"{"name": "Acme"}"#)
+            .send()
+    };
+    for accepted in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+        "Application/JSON; Charset=Utf-8",
+    ] {
+        let answer = post(accepted).await.unwrap();
+        assert_eq!(answer.status(), 201, "{accepted}");
+    }
+    for refused in [
+        "application/problem+json",
+        "application/merge-patch+json",
+        "application/json; charset=utf-16",
+        "application/json; charset=latin1",
+        "application/json; boundary=x",
+        "text/json",
+        "text/plain",
+    ] {
+        let answer = post(refused).await.unwrap();
+        assert_eq!(answer.status(), 415, "{refused}");
+        assert_eq!(answer.headers()["content-type"], "application/problem+json");
+        let problem: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(problem["code"], "unsupported_media_type", "{refused}");
+    }
+    let listed = app.get("/api/v1/tenants", &app.system_token).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 4, "only the accepted ones were stored");
+}
