@@ -393,6 +393,33 @@ async fn the_service_calendar_and_time_zone_decide_which_segments_apply() {
 }
 
 #[actix_web::test]
+async fn an_instant_whose_year_leaves_0000_9999_is_refused() {
+    // RFC 3339 has four-digit years: an answer about 10000-01-01 could not be written.
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let (created, _) = tenant.create_channel(&app, "x_years").await;
+    let tenant_id = created.body["tenantId"].as_str().unwrap();
+    let patched = app
+        .call(Method::PATCH, &format!("/api/v1/tenants/{tenant_id}"), &app.system_token, Some(&json!({"timeZone": "Pacific/Kiritimati"})))
+        .await;
+    assert_eq!(patched.status, 200);
+    let at = |instant: &str| format!("/api/v1/channels/{}/work-time?at={instant}", created.id());
+    for instant in [
+        "9999-12-31T23:00:00-10:00", // 10000-01-01 in UTC
+        "0000-01-01T05:00:00%2B10:00", // year -1 in UTC
+        "9999-12-31T20:00:00Z",      // 10000-01-01 in Kiritimati (UTC+14)
+    ] {
+        let answer = app.get(&at(instant), &tenant.admin_token).await;
+        assert_eq!(answer.status, 400, "{instant}: {}", answer.text);
+        assert_eq!(answer.pointers(), ["/query/at"], "{instant}");
+        assert_eq!(answer.body["errors"][0]["code"], "out_of_range");
+    }
+    let last = app.get(&at("9999-12-31T09:00:00Z"), &tenant.admin_token).await;
+    assert_eq!(last.status, 200, "{}", last.text);
+    assert_eq!(last.body["localDate"], "9999-12-31");
+}
+
+#[actix_web::test]
 async fn a_progress_reminder_left_out_gets_the_default_and_an_emptied_one_is_refused() {
     // R-BASIC-9: a settings page shows the default; clearing it leaves a mandatory value empty.
     let app = spawn_app().await;
