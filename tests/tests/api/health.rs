@@ -175,3 +175,33 @@ async fn only_application_json_with_an_optional_utf8_charset_is_read_as_json() {
     let listed = app.get("/api/v1/tenants", &app.system_token).await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 4, "only the accepted ones were stored");
 }
+
+#[actix_web::test]
+async fn a_malformed_http_request_is_counted_not_logged_as_an_error() {
+    use std::io::{Read, Write};
+    let app = spawn_app().await;
+    let before = malformed_count(&app).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    for garbage in ["GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n", "\x01\x02 not http\r\n\r\n"] {
+        // The server runs on its own threads, so a blocking socket here is fine.
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        stream.write_all(garbage.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 400"), "{:?}", String::from_utf8_lossy(&answer));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let logs = crate::helpers::captured_logs();
+    let errors: Vec<_> = logs.lines().filter(|l| l.contains("ERROR") && l.contains("actix_http")).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(malformed_count(&app).await >= before + 2);
+}
+
+async fn malformed_count(app: &crate::helpers::TestApp) -> u64 {
+    let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("xchannel_http_connection_errors_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}

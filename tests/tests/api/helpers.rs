@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 use xchannel::{
     auth::Role,
-    config::{Options, Region, Secret, Settings},
+    config::{LogFormat, Options, Region, Secret, Settings},
     routes::tokens,
     startup::Application,
     store,
@@ -31,11 +31,13 @@ fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
     BUFFER.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = buffer.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("debug")
-            .with_ansi(false)
-            .with_writer(move || LogWriter(writer.clone()))
-            .init();
+        // The service's own subscriber, so the tests see what its filters let through.
+        xchannel::telemetry::init_with(
+            LogFormat::Text,
+            tracing_subscriber::EnvFilter::new("debug"),
+            move || LogWriter(writer.clone()),
+            false,
+        );
         buffer
     })
 }
