@@ -295,3 +295,16 @@ async fn a_route_name_with_a_zero_width_space_or_a_right_to_left_override_is_ref
         assert_eq!(answer.body["errors"][0]["code"], "invisible_character");
     }
 }
+
+#[actix_web::test]
+async fn of_concurrent_deletes_of_one_route_exactly_one_succeeds() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let id = route(&app, &tenant.admin_token, "doomed", "voice", &tenant.ou_id).await;
+    let path = format!("/api/v1/called-routes/{id}");
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| app.call(Method::DELETE, &path, &tenant.admin_token, None))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [204, 404].contains(s)), "{statuses:?}");
+}

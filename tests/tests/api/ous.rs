@@ -171,3 +171,17 @@ async fn an_ou_name_with_an_invisible_or_bidirectional_control_character_is_refu
     let list = app.get("/api/v1/ous", &tenant.admin_token).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1, "nothing stored");
 }
+
+#[actix_web::test]
+async fn of_concurrent_deletes_of_one_ou_exactly_one_succeeds() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let ou = app.post("/api/v1/ous", &tenant.admin_token, &json!({"name": "Doomed"})).await.id();
+    let path = format!("/api/v1/ous/{ou}");
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| app.call(Method::DELETE, &path, &tenant.admin_token, None))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [204, 404].contains(s)), "{statuses:?}");
+    assert_eq!(app.get(&path, &tenant.admin_token).await.status, 404);
+}
