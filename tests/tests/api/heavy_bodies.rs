@@ -88,14 +88,14 @@ async fn a_list_of_200000_items_gets_a_small_answer() {
     assert_eq!(answer.body["detail"], "100 of 200000 violations listed");
     assert!(answer.text.len() < 32 * 1024, "the answer is {} bytes", answer.text.len());
     let mut object = Map::new();
-    for i in 0..100_000 {
+    for i in 0..90_000 {
         object.insert(format!("p{i}"), json!(0));
     }
     let (answer, _) = post_within(Duration::from_secs(20), &app, &tenant, &Value::Object(object)).await;
     assert_eq!(answer.status, 422);
     assert_eq!(answer.body["errors"].as_array().unwrap().len(), 100);
-    // 100,000 unknown properties and the five required ones missing.
-    assert_eq!(answer.body["detail"], "100 of 100005 violations listed");
+    // 90,000 unknown properties (just under 1 MiB) and the five required ones missing.
+    assert_eq!(answer.body["detail"], "100 of 90005 violations listed");
     assert!(answer.text.len() < 32 * 1024, "the answer is {} bytes", answer.text.len());
 }
 
@@ -104,7 +104,9 @@ async fn healthz_answers_at_once_while_four_heavy_bodies_are_checked() {
     let app = spawn_app().await;
     let tenant = app.tenant().await;
     let bodies = [keyword_flood(&tenant), shape_and_rule_flood(&tenant), keyword_flood(&tenant), shape_and_rule_flood(&tenant)];
-    let heavy = futures_util::future::join_all(bodies.iter().map(|b| post_quickly(&app, &tenant, b)));
+    // Four at once on a debug build may take a while; what matters is the probe.
+    let heavy =
+        futures_util::future::join_all(bodies.iter().map(|b| post_within(Duration::from_secs(30), &app, &tenant, b)));
     let probe = async {
         tokio::time::sleep(Duration::from_millis(30)).await;
         let started = Instant::now();
