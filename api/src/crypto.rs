@@ -11,7 +11,7 @@ use ring::{
     rand::{SecureRandom, SystemRandom},
 };
 
-use crate::config::Secret;
+use crate::{config::Secret, private_files};
 
 const KEY_LEN: usize = 32;
 
@@ -111,7 +111,11 @@ fn key_id(key: &[u8]) -> String {
 }
 
 fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        private_files::private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     if path.exists() {
+        private_files::tighten_file(path).with_context(|| format!("protecting {}", path.display()))?;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading master key {}", path.display()))?;
         return STANDARD
@@ -120,9 +124,6 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut key = vec![0u8; KEY_LEN];
     SystemRandom::new().fill(&mut key).map_err(|_| anyhow!("no randomness"))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     write_private(path, STANDARD.encode(&key).as_bytes())
         .with_context(|| format!("writing master key {}", path.display()))?;
     tracing::warn!(

@@ -60,7 +60,7 @@ error_codes! {
     ChannelNameTaken => CONFLICT, "channel_name_taken", "Channel name already taken",
         "another channel of the tenant has this name";
     ApiKeyInUse => CONFLICT, "api_key_in_use", "API key already in use",
-        "another channel uses this X API key (one X project, one channel)";
+        "another channel of the tenant uses this X API key (one X project, one channel)";
     CalledRouteNameTaken => CONFLICT, "called_route_name_taken", "Called route name already taken",
         "another called route of the tenant has this name";
     OuInUse => CONFLICT, "ou_in_use", "OU still in use",
@@ -69,6 +69,8 @@ error_codes! {
         "a channel routes to this called route";
     CertificateExists => CONFLICT, "certificate_exists", "Certificates already uploaded",
         "the same certificates are already uploaded";
+    LastSystemAdmin => CONFLICT, "last_system_admin", "Last system administrator token",
+        "the token is the last active system administrator token; mint another first";
     ConflictingChange => CONFLICT, "conflicting_change", "Conflict",
         "two requests raced on related resources; read again and retry";
     VersionMismatch => PRECONDITION_FAILED, "version_mismatch", "Stale version",
@@ -76,7 +78,7 @@ error_codes! {
     PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large",
         "the body is over 1 MiB";
     UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type",
-        "the body is not `application/json`";
+        "the body is not `application/json` (optionally with `charset=utf-8`)";
     ValidationFailed => UNPROCESSABLE_ENTITY, "validation_failed", "The request has invalid fields",
         "rule violations: `errors` lists every failing field as `{pointer, code, detail}`";
     IfMatchRequired => PRECONDITION_REQUIRED, "if_match_required", "If-Match required",
@@ -96,6 +98,11 @@ fn conflict_code(constraint: Constraint) -> Code {
         Constraint::OtherUnique | Constraint::ForeignKey => Code::ConflictingChange,
     }
 }
+
+/// The most field errors one answer lists: a body with more gets the first ones and a
+/// `detail` such as "100 of 2000 violations listed", so a megabyte of bad input cannot
+/// make a many-megabyte answer.
+pub const MAX_LISTED_ERRORS: usize = 100;
 
 /// One failing field of a request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -153,7 +160,8 @@ pub struct Problem {
     /// Stable machine-readable code; the same as the last segment of `type`.
     pub code: &'static str,
     pub detail: String,
-    /// Every failing field, for validation problems.
+    /// The failing fields of a validation problem, at most 100; `detail` says when there
+    /// were more.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -204,7 +212,10 @@ impl ApiError {
     }
 
     pub fn unsupported_media_type() -> Self {
-        Self::new(Code::UnsupportedMediaType, "the request body must be application/json")
+        Self::new(
+            Code::UnsupportedMediaType,
+            "the request body must be application/json, optionally with charset=utf-8",
+        )
     }
 
     /// 415 for an endpoint that takes another media type than JSON.
@@ -241,9 +252,14 @@ impl ApiError {
         Self::validation(vec![FieldError::new(pointer, code, detail)])
     }
 
+    /// Every failing field is kept (so that lists can be merged), at most
+    /// `MAX_LISTED_ERRORS` are shown, and the detail says how many there were.
     fn fields(code: Code, errors: Vec<FieldError>) -> Self {
         let detail = match errors.as_slice() {
             [one] => format!("{}: {}", one.pointer, one.detail),
+            many if many.len() > MAX_LISTED_ERRORS => {
+                format!("{MAX_LISTED_ERRORS} of {} violations listed", many.len())
+            }
             many => format!("{} fields are invalid", many.len()),
         };
         Self { errors, ..Self::new(code, detail) }
@@ -280,7 +296,7 @@ impl ApiError {
             status: self.code.status().as_u16(),
             code,
             detail: self.detail.clone().into_owned(),
-            errors: self.errors.clone(),
+            errors: self.errors.iter().take(MAX_LISTED_ERRORS).cloned().collect(),
         }
     }
 }
@@ -294,7 +310,7 @@ impl From<StoreError> for ApiError {
                 let code = conflict_code(constraint);
                 let detail = match code {
                     Code::ChannelNameTaken => "a channel with this name already exists in the tenant",
-                    Code::ApiKeyInUse => "this API key is already used by another channel",
+                    Code::ApiKeyInUse => "this API key is already used by another channel of the tenant",
                     Code::CalledRouteNameTaken => "a called route with this name already exists",
                     Code::CertificateExists => "these certificates are already uploaded",
                     _ if constraint == Constraint::ForeignKey => {

@@ -2,6 +2,7 @@
 //! one answer names all bad fields (R-API-2).
 
 use serde_json::{Map, Value};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{ApiError, FieldError};
 
@@ -65,6 +66,29 @@ impl<'a> Fields<'a> {
                 None
             }
         }
+    }
+
+    /// A name people tell apart by looking at it (an OU, a called route): a required string
+    /// as `string` reads it, in NFC, so that the composed and decomposed spellings of one
+    /// name are the same name, and without invisible or bidirectional formatting
+    /// characters, which make two names that look alike differ (or one look like another).
+    pub fn name(&mut self, name: &'static str, max: usize) -> Option<String> {
+        let raw = self.string(name, true, usize::MAX)?;
+        let pointer = format!("/{name}");
+        if let Some(c) = raw.chars().find(|c| is_invisible(*c)) {
+            self.fail(
+                &pointer,
+                "invisible_character",
+                format!("must not contain invisible or bidirectional formatting characters (U+{:04X})", u32::from(c)),
+            );
+            return None;
+        }
+        let name: String = raw.nfc().collect();
+        if name.chars().count() > max {
+            self.fail(&pointer, "too_long", format!("must be at most {max} characters"));
+            return None;
+        }
+        Some(name)
     }
 
     pub fn boolean(&mut self, name: &'static str) -> Option<bool> {
@@ -143,6 +167,20 @@ impl<'a> Fields<'a> {
             Err(ApiError::validation(self.errors))
         }
     }
+}
+
+/// Zero-width characters, the word joiner and the byte order mark, and the bidirectional
+/// marks, embeddings, overrides and isolates (and the invisible math operators).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061C}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Escapes a key for use as one JSON pointer segment (RFC 6901).

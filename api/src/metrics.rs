@@ -1,5 +1,6 @@
-//! Prometheus metrics: requests by route pattern, method and status, and their latency.
-//! Served at `/metrics` in the text exposition format.
+//! Prometheus metrics: requests by route pattern, method and status, and their latency;
+//! connections the HTTP layer ended on an error. Served at `/metrics` in the text
+//! exposition format.
 
 use std::{
     collections::HashMap,
@@ -22,6 +23,16 @@ struct Series {
 }
 
 type Key = (String, String, u16);
+
+/// Connections actix's HTTP/1 layer ended on an error (a malformed request, mostly): it
+/// tells only through a log event, which `telemetry` turns into this count. One count
+/// for the process, as the log subscriber is one.
+static CONNECTION_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one connection ended on an error.
+pub fn count_connection_error() {
+    CONNECTION_ERRORS.fetch_add(1, Relaxed);
+}
 
 /// Counters behind a read-mostly lock: the write lock is taken once per new series.
 #[derive(Default)]
@@ -52,6 +63,9 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP xchannel_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE xchannel_http_requests_total counter\n");
+        out.push_str("# HELP xchannel_http_connection_errors_total HTTP connections ended on an error of the peer, such as a malformed request.\n");
+        out.push_str("# TYPE xchannel_http_connection_errors_total counter\n");
+        let _ = writeln!(out, "xchannel_http_connection_errors_total {}", CONNECTION_ERRORS.load(Relaxed));
         let Ok(all) = self.series.read() else { return out };
         let mut keys: Vec<_> = all.keys().collect();
         keys.sort();

@@ -79,6 +79,7 @@ impl Application {
                 .app_data(json_config())
                 .app_data(query_config())
                 .app_data(path_config())
+                .wrap(from_fn(json_bodies_only))
                 .wrap(from_fn(head_as_get))
                 .wrap(from_fn(request_span))
                 .service(health::healthz)
@@ -196,6 +197,38 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         Some(allow) => Err(ApiError::method_not_allowed(allow)),
         None => Err(ApiError::not_found("endpoint")),
     }
+}
+
+/// Bodies are JSON in UTF-8 and nothing else: actix would also read `+json` types and any
+/// charset as JSON, so a body sent as something else is refused here, before any handler.
+/// A `PATCH` may also be a JSON merge patch (RFC 7396), `application/merge-patch+json`.
+async fn json_bodies_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::{header::CONTENT_TYPE, Method};
+    let sends_body = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
+    if let (true, Some(value)) = (sends_body, req.headers().get(CONTENT_TYPE)) {
+        let merge_patch = req.method() == Method::PATCH && is_in_utf8(value, "merge-patch", Some("json"));
+        if !is_in_utf8(value, "json", None) && !merge_patch {
+            return Err(ApiError::unsupported_media_type().into());
+        }
+    }
+    next.call(req).await
+}
+
+/// `application/<subtype>[+<suffix>]`, with at most a `charset=utf-8` parameter (names and
+/// values are case-insensitive).
+fn is_in_utf8(value: &HeaderValue, subtype: &str, suffix: Option<&str>) -> bool {
+    let Some(mime) = value.to_str().ok().and_then(|v| v.parse::<actix_web::mime::Mime>().ok()) else {
+        return false;
+    };
+    mime.type_() == actix_web::mime::APPLICATION
+        && mime.subtype().as_str().eq_ignore_ascii_case(subtype)
+        && mime.suffix().map(|s| s.as_str().to_ascii_lowercase()).as_deref() == suffix
+        && mime.params().all(|(name, value)| {
+            name.as_str().eq_ignore_ascii_case("charset") && value.as_str().eq_ignore_ascii_case("utf-8")
+        })
 }
 
 /// HEAD is answered as GET without the body (RFC 9110, 9.3.2): the request is routed as

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_trust_anchors;
 mod m20261201_000003_leases;
+mod m20261205_000004_api_key_per_tenant;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_trust_anchors::Migration),
             Box::new(m20261201_000003_leases::Migration),
+            Box::new(m20261205_000004_api_key_per_tenant::Migration),
         ]
     }
 }

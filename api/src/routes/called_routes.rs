@@ -59,7 +59,8 @@ pub struct CalledRouteList {
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"name": "x_dm_queue", "mediaType": "multimedia", "ouId": "0193a1d2-7b8c-7d00-8000-000000000002"}))]
 pub struct CalledRouteIn {
-    /// 1-128 characters, unique in the tenant.
+    /// 1-128 characters, kept in NFC and unique in the tenant; no invisible or bidirectional
+    /// formatting characters.
     name: String,
     #[schema(rename = "mediaType")]
     media_type: MediaType,
@@ -70,7 +71,7 @@ pub struct CalledRouteIn {
 impl CalledRouteIn {
     fn read(body: &Value) -> ApiResult<CalledRouteIn> {
         let mut f = Fields::new(body);
-        let name = f.string("name", true, 128);
+        let name = f.name("name", 128);
         let media_type = match f.string("mediaType", true, 16).as_deref() {
             Some(MULTIMEDIA) => Some(MediaType::Multimedia),
             Some(VOICE) => Some(MediaType::Voice),

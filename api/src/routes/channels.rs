@@ -175,11 +175,19 @@ async fn check_references(
     Ok(())
 }
 
-/// Parses a channel body and checks its references, reporting every problem at once.
-async fn validated(state: &AppState, access: &Access, body: &Value, mode: Mode) -> ApiResult<ParsedChannel> {
+/// Parses a channel body and checks its references, reporting every problem at once. The
+/// parse runs on the blocking pool: a megabyte of JSON to check must not hold up the
+/// other requests of an actix worker.
+async fn validated(state: &AppState, access: &Access, body: Value, mode: Mode) -> ApiResult<ParsedChannel> {
+    let (body, parsed) = web::block(move || {
+        let parsed = parse_channel(&body, mode);
+        (body, parsed)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let mut errors = Vec::new();
-    let parsed = parse_channel(body, mode).map_err(|v| errors.extend(v.0.into_iter().map(FieldError::from)));
-    check_references(state, access, body, &mut errors).await?;
+    let parsed = parsed.map_err(|v| errors.extend(v.0.into_iter().map(FieldError::from)));
+    check_references(state, access, &body, &mut errors).await?;
     match parsed {
         Ok(parsed) if errors.is_empty() => Ok(parsed),
         _ => Err(ApiError::validation(errors)),
@@ -225,7 +233,7 @@ fn json_str(value: &Value) -> String {
 #[post("/channels")]
 pub async fn create_channel(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
     access.require_admin()?;
-    let parsed = validated(&state, &access, &body, Mode::Create).await?;
+    let parsed = validated(&state, &access, body.into_inner(), Mode::Create).await?;
     let id = store::new_id();
     let sealed = credentials::seal_new(&state.keyring, &id, &parsed.credentials).map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;
@@ -390,7 +398,7 @@ pub async fn replace_channel(
     let current = access.channel(state.store.reader(), &id).await?;
     let expected = expected_version(&req, &current)?;
     let settings = without_read_only(body.into_inner(), &current)?;
-    replace(&state, &access, current, expected, &settings).await
+    replace(&state, &access, current, expected, settings).await
 }
 
 /// Changes some of a channel's settings: a JSON merge patch (RFC 7396) applied to the
@@ -435,7 +443,7 @@ pub async fn patch_channel(
     let expected = expected_version(&req, &current)?;
     let mut document = settings_document(&current)?;
     merge_patch(&mut document, patch);
-    replace(&state, &access, current, expected, &document).await
+    replace(&state, &access, current, expected, document).await
 }
 
 /// The version `If-Match` names, which must be the current one.
@@ -452,7 +460,7 @@ async fn replace(
     access: &Access,
     current: Channel,
     expected: i32,
-    body: &Value,
+    body: Value,
 ) -> ApiResult<HttpResponse> {
     let parsed = validated(state, access, body, Mode::Update).await?;
     let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials).map_err(ApiError::internal)?;

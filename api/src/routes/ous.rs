@@ -47,7 +47,7 @@ pub struct OuList {
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({"name": "Support EMEA", "parentId": null}))]
 pub struct OuIn {
-    /// 1-128 characters.
+    /// 1-128 characters, kept in NFC; no invisible or bidirectional formatting characters.
     name: String,
     #[schema(rename = "parentId")]
     parent_id: Option<String>,
@@ -56,7 +56,7 @@ pub struct OuIn {
 impl OuIn {
     fn read(body: &Value) -> ApiResult<OuIn> {
         let mut f = Fields::new(body);
-        let name = f.string("name", true, 128);
+        let name = f.name("name", 128);
         let parent_id = f.string("parentId", false, 64);
         f.finish()?;
         Ok(OuIn { name: name.unwrap_or_default(), parent_id })

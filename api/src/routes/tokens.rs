@@ -10,7 +10,7 @@ use super::pagination::{self, PageParams};
 use crate::{
     auth::{NewBearer, Principal, Role},
     error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult, Code, FieldError, Problem},
     id::Id,
     input::Fields,
     state::AppState,
@@ -238,11 +238,13 @@ pub async fn list_tokens(
 }
 
 /// Revokes a token; it stops working at once on this instance, within seconds on others.
+/// The last active system administrator token cannot be revoked.
 #[utoipa::path(tag = "tokens", security(("bearer" = [])), params(("id" = String, Path)), responses(
     (status = 204, description = "revoked"),
     Unauthenticated,
     Forbidden,
     NotFound,
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the last active system administrator token"),
 ))]
 #[delete("/tokens/{id}")]
 pub async fn revoke_token(
@@ -263,8 +265,22 @@ pub async fn revoke_token(
     if !allowed {
         return Err(ApiError::not_found("token"));
     }
+    // Without a system administrator token only the host's CLI could mint one again. The
+    // check follows the revocation in its transaction, behind a lock on PostgreSQL, so two
+    // administrators revoking each other at once cannot both succeed.
+    let system_admin = Role::parse(&token.role) == Some(Role::SystemAdmin);
     let tx = state.store.write().await?;
+    if system_admin {
+        store::tokens::lock_system_admins(&tx).await?;
+    }
     store::tokens::revoke(&tx, id.as_str()).await?;
+    if system_admin && store::tokens::count_active_system_admins(&tx).await? == 0 {
+        tx.rollback().await?;
+        return Err(ApiError::new(
+            Code::LastSystemAdmin,
+            "this is the last active system administrator token: revoking it would leave only the host's CLI to administer the service; mint another one first (xchannel token create --role system-admin)",
+        ));
+    }
     tx.commit().await?;
     state.token_cache.forget_token(id.as_str());
     Ok(HttpResponse::NoContent().finish())

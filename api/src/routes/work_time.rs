@@ -3,7 +3,7 @@
 
 use actix_web::{get, web, HttpResponse};
 use channel_config::{work_time::status_at, DayKind};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -45,6 +45,19 @@ pub struct WorkTimeStatusOut {
     pub working: bool,
 }
 
+/// RFC 3339 writes four-digit years: an instant whose year, in UTC or in the tenant's
+/// time zone, is outside 0000-9999 could not be answered in it.
+fn within_rfc3339_years(year: i32) -> ApiResult<()> {
+    if (0..=9999).contains(&year) {
+        return Ok(());
+    }
+    Err(ApiError::invalid_query(vec![FieldError::new(
+        "/query/at",
+        "out_of_range",
+        "must fall in the years 0000 to 9999, in UTC and in the tenant's time zone",
+    )]))
+}
+
 /// Whether the channel's agents work at an instant.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = String, Path), WorkTimeQuery), responses(
     (status = 200, body = WorkTimeStatusOut),
@@ -65,12 +78,15 @@ pub async fn channel_work_time(
             ApiError::invalid_query(vec![FieldError::new("/query/at", "invalid_format", "must be an RFC 3339 instant")])
         })?,
     };
+    within_rfc3339_years(at.year())?;
     let db = state.store.reader();
     let channel = access.channel(db, &id).await?;
     let settings = settings_of(&channel)?;
     let tenant = store::tenants::find(db, access.tenant_id()).await?;
     let zone: chrono_tz::Tz = tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
-    let local_date = at.with_timezone(&zone).format("%Y-%m-%d").to_string();
+    let local = at.with_timezone(&zone);
+    within_rfc3339_years(local.year())?;
+    let local_date = local.format("%Y-%m-%d").to_string();
     let listed = store::calendar::is_non_working_day(db, access.tenant_id(), &local_date).await?;
     // The calendar was read above for the local date status_at works out the same way.
     let status = status_at(settings.work_time(), zone, at, |_| listed);

@@ -31,7 +31,7 @@ pub(super) mod entity {
         pub status: String,
         pub status_detail: Option<String>,
         pub settings: Json,
-        #[sea_orm(unique)]
+        /// Unique within the tenant (index `channels_tenant_api_key`).
         pub api_key_fingerprint: String,
         pub credentials: String,
         pub credential_hints: Json,

@@ -13,7 +13,10 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
 };
 
-use crate::config::{self, DatabaseSettings};
+use crate::{
+    config::{self, DatabaseSettings},
+    private_files,
+};
 
 /// One connection pool with the schema brought up to date: for commands that run once.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
@@ -101,15 +104,29 @@ fn sqlite_options(settings: &DatabaseSettings) -> anyhow::Result<SqliteConnectOp
         .disable_statement_logging())
 }
 
+/// The database, its directory and the files SQLite keeps beside it hold token hashes and
+/// credential ciphertexts: owner only. SQLite gives `-wal` and `-shm` the mode of the
+/// database file, so creating that one 0600 is enough for a new database.
+fn private_database_files(file: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        private_files::private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    private_files::private_file(file).with_context(|| format!("creating {}", file.display()))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut beside = file.as_os_str().to_owned();
+        beside.push(suffix);
+        let beside = std::path::PathBuf::from(beside);
+        private_files::tighten_file(&beside).with_context(|| format!("protecting {}", beside.display()))?;
+    }
+    Ok(())
+}
+
 async fn connect_sqlite(
     settings: &DatabaseSettings,
     connections: u32,
 ) -> anyhow::Result<DatabaseConnection> {
-    if let Some(path) = sqlite_path(settings).as_deref().and_then(std::path::Path::parent) {
-        if !path.as_os_str().is_empty() {
-            std::fs::create_dir_all(path)
-                .with_context(|| format!("creating {}", path.display()))?;
-        }
+    if let Some(file) = sqlite_path(settings) {
+        private_database_files(&file)?;
     }
     let options = sqlite_options(settings)?;
     let pool = SqlitePoolOptions::new()

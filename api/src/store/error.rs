@@ -18,7 +18,11 @@ pub enum Constraint {
 /// Each unique index by its PostgreSQL name and by the columns SQLite reports.
 const UNIQUE_INDEXES: &[(Constraint, &str, &str)] = &[
     (Constraint::ChannelName, "channels_tenant_name", "channels.tenant_id, channels.name"),
-    (Constraint::ChannelApiKey, "channels_api_key_fingerprint_key", "channels.api_key_fingerprint"),
+    (
+        Constraint::ChannelApiKey,
+        "channels_tenant_api_key",
+        "channels.tenant_id, channels.api_key_fingerprint",
+    ),
     (
         Constraint::CalledRouteName,
         "called_routes_tenant_name",
@@ -89,7 +93,7 @@ mod tests {
     fn names_an_index_by_its_postgres_name_or_its_sqlite_columns() {
         assert_eq!(unique_index(Some("channels_tenant_name"), "duplicate key"), Constraint::ChannelName);
         assert_eq!(
-            unique_index(None, "UNIQUE constraint failed: channels.api_key_fingerprint"),
+            unique_index(None, "UNIQUE constraint failed: channels.tenant_id, channels.api_key_fingerprint"),
             Constraint::ChannelApiKey
         );
         assert_eq!(unique_index(None, "UNIQUE constraint failed: api_tokens.token_hash"), Constraint::OtherUnique);

@@ -1,6 +1,6 @@
 //! API tokens, stored as SHA-256 hashes (R-API-3).
 
-use sea_orm::{entity::prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
+use sea_orm::{entity::prelude::*, ActiveValue::Set, PaginatorTrait, QueryOrder, QuerySelect};
 
 use super::{new_id, now, Page, StoreError, StoreResult};
 
@@ -99,6 +99,34 @@ pub async fn list<C: ConnectionTrait>(db: &C, holder: Holder<'_>, page: &Page) -
         query = query.filter(Column::Id.gt(after.clone()));
     }
     Ok(query.limit(page.limit + 1).all(db).await?)
+}
+
+const SYSTEM_ADMIN: &str = "system-admin";
+
+/// Makes concurrent revocations of system administrator tokens take turns until the end
+/// of the transaction: on PostgreSQL by locking the active ones, in id order; SQLite has
+/// one writer anyway (and a read first would turn its next write into a lock upgrade that
+/// fails instead of waiting).
+pub async fn lock_system_admins<C: ConnectionTrait>(db: &C) -> StoreResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        Entity::find()
+            .filter(Column::Role.eq(SYSTEM_ADMIN))
+            .filter(Column::RevokedAt.is_null())
+            .order_by_asc(Column::Id)
+            .lock_exclusive()
+            .all(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many system administrator tokens are active.
+pub async fn count_active_system_admins<C: ConnectionTrait>(db: &C) -> StoreResult<u64> {
+    Ok(Entity::find()
+        .filter(Column::Role.eq(SYSTEM_ADMIN))
+        .filter(Column::RevokedAt.is_null())
+        .count(db)
+        .await?)
 }
 
 /// Revokes a token that is still active; of two concurrent revocations one finds it gone.

@@ -1,14 +1,18 @@
 //! `parse_channel`: from a JSON request body to valid settings and credential changes.
 
+use std::collections::HashSet;
+
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::credential::{Credential, CredentialChanges};
 use crate::draft::{ChannelDraft, XDraft};
 use crate::mode::Mode;
-use crate::schema::structural_violations;
+use crate::schema::{shape_is_valid, structural_violations};
 use crate::settings::ChannelSettings;
+use crate::transfer_keywords::{too_many as keywords_too_many, MAX_KEYWORDS};
 use crate::violation::{Collector, Violation, Violations};
+use crate::work_segments::{too_many as segments_too_many, MAX_SEGMENTS};
 
 /// A request body that satisfies every rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,14 +26,75 @@ pub struct ParsedChannel {
 /// Checks the body's shape against the JSON Schema, then every rule of R-CRED, R-BASIC
 /// and R-ROBOT, and reports every violation found at once.
 ///
+/// Linear in the size of the body: a list over its limit is one violation and its items
+/// are not looked at, and nothing compares every violation with every other.
+///
 /// Existence of the OU and called routes and uniqueness of the name and API key need the
 /// database and are left to the caller.
 pub fn parse_channel(body: &Value, mode: Mode) -> Result<ParsedChannel, Violations> {
-    let structural = structural_violations(body, mode);
+    let oversized = oversized_lists(body);
+    let trimmed;
+    let body = if oversized.is_empty() {
+        body
+    } else {
+        trimmed = without(body, &oversized);
+        &trimmed
+    };
+    let mut structural = oversized;
+    structural.extend(structural_violations(body, mode));
     if !structural.is_empty() {
         return Err(Violations(with_rule_violations(body, mode, structural)));
     }
     parse_rules(body, mode)
+}
+
+/// A list with a length limit: over it, the list is reported once, as its own parser
+/// would, and taken out before anything looks at its items.
+struct LimitedList {
+    pointer: &'static str,
+    limit: usize,
+    too_many: fn() -> Violation,
+}
+
+const LIMITED_LISTS: [LimitedList; 3] = [
+    LimitedList {
+        pointer: "/transferKeywords",
+        limit: MAX_KEYWORDS,
+        too_many: keywords_too_many,
+    },
+    LimitedList {
+        pointer: "/workTime/workday",
+        limit: MAX_SEGMENTS,
+        too_many: segments_too_many,
+    },
+    LimitedList {
+        pointer: "/workTime/nonWorkday",
+        limit: MAX_SEGMENTS,
+        too_many: segments_too_many,
+    },
+];
+
+fn oversized_lists(body: &Value) -> Vec<Violation> {
+    LIMITED_LISTS
+        .iter()
+        .filter(|list| {
+            body.pointer(list.pointer)
+                .and_then(Value::as_array)
+                .is_some_and(|items| items.len() > list.limit)
+        })
+        .map(|list| (list.too_many)().under(list.pointer))
+        .collect()
+}
+
+/// The body with the lists named by `violations` taken out (null: as if left out).
+fn without(body: &Value, violations: &[Violation]) -> Value {
+    let mut copy = body.clone();
+    for violation in violations {
+        if let Some(list) = copy.pointer_mut(&violation.pointer) {
+            *list = Value::Null;
+        }
+    }
+    copy
 }
 
 /// The rules, for a body whose shape is known to be right.
@@ -115,22 +180,28 @@ fn with_rule_violations(body: &Value, mode: Mode, structural: Vec<Violation>) ->
         Ok(_) => Vec::new(),
         Err(v) => v.0,
     };
-    let covered = |pointer: &str| {
-        structural.iter().any(|s| {
-            pointer == s.pointer
-                || pointer.starts_with(&format!("{}/", s.pointer))
-                || s.pointer.is_empty()
-        })
+    // A rule violation at or under a reported pointer says nothing new. Each is looked up
+    // by its own pointer and that pointer's ancestors, so this is linear in the violations.
+    let kept: Vec<Violation> = {
+        let reported: HashSet<&str> = structural.iter().map(|s| s.pointer.as_str()).collect();
+        let covered = |pointer: &str| {
+            reported.contains("")
+                || reported.contains(pointer)
+                || pointer
+                    .match_indices('/')
+                    .any(|(at, _)| at > 0 && reported.contains(&pointer[..at]))
+        };
+        rules.into_iter().filter(|v| !covered(&v.pointer)).collect()
     };
-    let mut all = structural.clone();
-    all.extend(rules.into_iter().filter(|v| !covered(&v.pointer)));
+    let mut all = structural;
+    all.extend(kept);
     all
 }
 
 /// Credentials left out were reported already, so the repaired body is held to the
 /// update schema, in which they are optional.
 fn parse_channel_shaped(body: &Value, mode: Mode) -> Result<ParsedChannel, Violations> {
-    if !structural_violations(body, Mode::Update).is_empty() {
+    if !shape_is_valid(body, Mode::Update) {
         return Err(Violations(Vec::new()));
     }
     parse_rules(body, mode)
@@ -239,5 +310,58 @@ mod shape_and_rules {
             .filter(|v| v.pointer == "/x/accessTokenSecret")
             .count();
         assert_eq!(at_secret, 1, "one violation per problem");
+    }
+
+    #[test]
+    fn twenty_thousand_shape_and_twenty_thousand_rule_violations_take_linear_time() {
+        let mut body = json!({
+            "name": "x_flood", "type": "x",
+            "x": {"apiKey": "k", "apiKeySecret": "s", "accessToken": "t", "accessTokenSecret": "u",
+                  "accountLevel": "basic", "signatureAlgorithm": "SHA-256"},
+            "ouId": "ou", "skillQueueId": "q",
+            "more": {"sessionTransfer": {"enabled": true, "allowedTargets": vec!["agent"; 20_000]}}
+        });
+        for i in 0..20_000 {
+            body[format!("u{i}")] = json!(0);
+        }
+        let started = std::time::Instant::now();
+        let violations = parse_channel(&body, Mode::Create).unwrap_err();
+        let took = started.elapsed();
+        let unknown = violations
+            .0
+            .iter()
+            .filter(|v| v.code == "unknown_property")
+            .count();
+        let repeats = violations
+            .0
+            .iter()
+            .filter(|v| v.code == "duplicate")
+            .count();
+        assert_eq!((unknown, repeats), (20_000, 19_999));
+        assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+    }
+
+    #[test]
+    fn a_list_over_its_limit_is_one_violation_and_its_items_are_not_looked_at() {
+        let body = json!({
+            "name": "x_flood", "type": "x",
+            "x": {"apiKey": "k", "apiKeySecret": "s", "accessToken": "t", "accessTokenSecret": "u",
+                  "accountLevel": "basic", "signatureAlgorithm": "SHA-256"},
+            "ouId": "ou", "skillQueueId": "q",
+            "transferKeywords": vec![0; 200_000],
+            "workTime": {"workday": vec![json!({"start": 1}); 1_000]}
+        });
+        let violations = parse_channel(&body, Mode::Create).unwrap_err();
+        let found: Vec<_> = violations
+            .iter()
+            .map(|v| (v.pointer.as_str(), v.code.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/transferKeywords", "too_many"),
+                ("/workTime/workday", "too_many")
+            ]
+        );
     }
 }

@@ -49,7 +49,8 @@ pub struct QueueReminderDraft {
     )]
     pub content: Option<String>,
     /// Queue progress reminder; may use `${userId}`, `${nickName}`, `${position}`,
-    /// `${waitTime}`. When left out, the default template is used.
+    /// `${waitTime}`. When left out, the default template is used; empty is refused when
+    /// the mode is `all` or `progress`.
     #[schema(
         max_length = 256,
         pattern = r#"^(?:[^$<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\$+[^${<>'"/\\\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\$+\{(?:userId|nickName|position|waitTime)\})*\$*$"#,
@@ -96,9 +97,19 @@ impl QueueReminder {
                 "is required when the queue reminder mode is all or queue",
             ));
         }
+        // Left out, the template is the default; sent empty, a value the progress
+        // reminder needs was cleared, which is refused rather than silently replaced.
         let progress = match draft.progress_content.as_deref() {
             Some(text) if !text.trim().is_empty() => {
                 c.take("/progressContent", ProgressTemplate::parse(text))
+            }
+            Some(_) if draft.mode.sends_progress_reminder() => {
+                c.push(Violation::new(
+                    "/progressContent",
+                    "required",
+                    "must not be empty when the queue reminder mode is all or progress; leave it out for the default template",
+                ));
+                None
             }
             _ => Some(ProgressTemplate::default_template()),
         };
@@ -182,6 +193,26 @@ mod tests {
         let qr =
             QueueReminder::parse(Some(&draft(QueueReminderMode::Progress, None, None))).unwrap();
         assert_eq!(qr.progress_content().as_str(), DEFAULT_PROGRESS_TEMPLATE);
+    }
+
+    // R-BASIC-9: left out means the default; sent empty means the mandatory value is missing.
+    #[test]
+    fn refuses_an_emptied_progress_template_when_the_progress_reminder_is_sent() {
+        for mode in [QueueReminderMode::All, QueueReminderMode::Progress] {
+            for emptied in ["", "  "] {
+                let err = QueueReminder::parse(Some(&draft(mode, Some("Wait."), Some(emptied))))
+                    .unwrap_err();
+                assert_eq!(
+                    (err[0].pointer.as_str(), err[0].code.as_str()),
+                    ("/progressContent", "required"),
+                    "{mode:?} {emptied:?}"
+                );
+            }
+        }
+        for mode in [QueueReminderMode::Queue, QueueReminderMode::Off] {
+            let qr = QueueReminder::parse(Some(&draft(mode, Some("Wait."), Some("")))).unwrap();
+            assert_eq!(qr.progress_content().as_str(), DEFAULT_PROGRESS_TEMPLATE);
+        }
     }
 
     // R-BASIC-8, R-BASIC-9

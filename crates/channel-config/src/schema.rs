@@ -48,6 +48,11 @@ pub(crate) fn structural_violations(body: &Value, mode: Mode) -> Vec<Violation> 
         .collect()
 }
 
+/// Whether `body` has the right shape, without listing what is wrong.
+pub(crate) fn shape_is_valid(body: &Value, mode: Mode) -> bool {
+    validator(mode).is_valid(body)
+}
+
 /// Messages are written here from the error kind, never from the instance, so that a
 /// credential sent in the wrong place is not echoed back.
 fn to_violations(error: &ValidationError<'_>) -> Vec<Violation> {

@@ -1,5 +1,7 @@
 //! Keywords that move a customer from the robot to an agent (R-BASIC-4).
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,17 +20,15 @@ pub const MAX_KEYWORDS: usize = 50;
 pub struct TransferKeywords(Vec<String>);
 
 impl TransferKeywords {
-    /// Parses the list; pointers are `/{index}` for a keyword and `` for the list.
+    /// Parses the list; pointers are `/{index}` for a keyword and `` for the list. A list
+    /// over the limit is one violation: its items are not looked at.
     pub fn parse(raw: &[String]) -> Result<Self, Vec<Violation>> {
-        let mut found = Vec::new();
         if raw.len() > MAX_KEYWORDS {
-            found.push(Violation::new(
-                "",
-                "too_many",
-                format!("may hold at most {MAX_KEYWORDS} keywords"),
-            ));
+            return Err(vec![too_many()]);
         }
+        let mut found = Vec::new();
         let mut kept: Vec<String> = Vec::with_capacity(raw.len());
+        let mut first_at: HashMap<&str, usize> = HashMap::with_capacity(raw.len());
         for (i, keyword) in raw.iter().enumerate() {
             let keyword = keyword.trim();
             let at = format!("/{i}");
@@ -46,14 +46,16 @@ impl TransferKeywords {
                     "forbidden_character",
                     "must not contain control characters",
                 ));
-            } else if let Some(first) = kept.iter().position(|k| k == keyword) {
-                found.push(Violation::new(
-                    at,
-                    "duplicate",
-                    format!("repeats keyword {first}"),
-                ));
-                kept.push(keyword.to_owned());
             } else {
+                // The index in `kept`, as before: refused keywords are not counted.
+                let first = *first_at.entry(keyword).or_insert(kept.len());
+                if first != kept.len() {
+                    found.push(Violation::new(
+                        at,
+                        "duplicate",
+                        format!("repeats keyword {first}"),
+                    ));
+                }
                 kept.push(keyword.to_owned());
             }
         }
@@ -73,6 +75,15 @@ impl TransferKeywords {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// The one violation of a list over the limit.
+pub(crate) fn too_many() -> Violation {
+    Violation::new(
+        "",
+        "too_many",
+        format!("may hold at most {MAX_KEYWORDS} keywords"),
+    )
 }
 
 impl TryFrom<Vec<String>> for TransferKeywords {
@@ -127,5 +138,37 @@ mod tests {
             "too_many"
         );
         assert!(TransferKeywords::parse(&many[..50]).is_ok());
+    }
+
+    // R-BASIC-4: the list's length alone decides; its items are not looked at.
+    #[test]
+    fn a_list_over_the_limit_is_one_violation_however_long() {
+        let flood: Vec<String> = (0..100_000).map(|i| format!("k{}", i % 7)).collect();
+        let started = std::time::Instant::now();
+        let err = TransferKeywords::parse(&flood).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(
+            (err[0].pointer.as_str(), err[0].code.as_str()),
+            ("", "too_many")
+        );
+        assert!(started.elapsed() < std::time::Duration::from_millis(200));
+    }
+
+    // R-BASIC-4
+    #[test]
+    fn each_repeat_names_the_first_occurrence() {
+        let err = TransferKeywords::parse(&words(&["a", "b", "a", " b ", "a"])).unwrap_err();
+        let found: Vec<_> = err
+            .iter()
+            .map(|v| (v.pointer.as_str(), v.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/2", "repeats keyword 0"),
+                ("/3", "repeats keyword 1"),
+                ("/4", "repeats keyword 0")
+            ]
+        );
     }
 }

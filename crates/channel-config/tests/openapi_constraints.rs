@@ -88,6 +88,7 @@ fn context_for(pointer: &str) -> Value {
     let mut body = full_body();
     match pointer {
         "/queueReminder/content" => body["queueReminder"]["mode"] = json!("progress"),
+        "/queueReminder/progressContent" => body["queueReminder"]["mode"] = json!("queue"),
         "/more/noCustomerReplyEnd/reminderText" => {
             body["more"]["noCustomerReplyEnd"]["reminderSeconds"] = Value::Null;
         }

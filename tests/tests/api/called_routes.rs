@@ -262,3 +262,49 @@ async fn a_route_used_as_skill_queue_is_not_deleted_until_the_channel_is_gone() 
     assert_eq!(app.call(Method::DELETE, &path, &tenant.admin_token, None).await.status, 204);
     assert_eq!(app.get(&path, &tenant.admin_token).await.status, 404);
 }
+
+#[actix_web::test]
+async fn route_names_are_compared_in_nfc() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let composed = app
+        .post("/api/v1/called-routes", &tenant.admin_token, &json!({"name": "Caf\u{e9}", "mediaType": "voice", "ouId": tenant.ou_id}))
+        .await;
+    assert_eq!(composed.status, 201, "{}", composed.text);
+    let decomposed = app
+        .post("/api/v1/called-routes", &tenant.admin_token, &json!({"name": "Cafe\u{301}", "mediaType": "voice", "ouId": tenant.ou_id}))
+        .await;
+    assert_eq!(decomposed.status, 409, "the same name in NFD: {}", decomposed.text);
+    assert_eq!(decomposed.problem_code(), "called_route_name_taken");
+    let other = app
+        .post("/api/v1/called-routes", &tenant.admin_token, &json!({"name": "Cafe\u{301} 2", "mediaType": "voice", "ouId": tenant.ou_id}))
+        .await;
+    assert_eq!(other.body["name"], "Caf\u{e9} 2", "stored in NFC");
+}
+
+#[actix_web::test]
+async fn a_route_name_with_a_zero_width_space_or_a_right_to_left_override_is_refused() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    for name in ["dm\u{200B}_queue", "\u{202E}eueuq_md", "dm\u{2060}queue"] {
+        let answer = app
+            .post("/api/v1/called-routes", &tenant.admin_token, &json!({"name": name, "mediaType": "voice", "ouId": tenant.ou_id}))
+            .await;
+        assert_eq!(answer.status, 422, "{name:?}: {}", answer.text);
+        assert_eq!(answer.pointers(), ["/name"]);
+        assert_eq!(answer.body["errors"][0]["code"], "invisible_character");
+    }
+}
+
+#[actix_web::test]
+async fn of_concurrent_deletes_of_one_route_exactly_one_succeeds() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let id = route(&app, &tenant.admin_token, "doomed", "voice", &tenant.ou_id).await;
+    let path = format!("/api/v1/called-routes/{id}");
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| app.call(Method::DELETE, &path, &tenant.admin_token, None))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [204, 404].contains(s)), "{statuses:?}");
+}

@@ -94,8 +94,32 @@ async fn refuses_a_duplicate_name_in_a_tenant_but_not_in_another() {
 }
 
 #[actix_web::test]
-async fn refuses_an_api_key_used_by_a_channel_of_any_tenant() {
+async fn refuses_an_api_key_used_by_another_channel_of_the_tenant() {
     // R-CRED-4: one X project serves one channel, so no message is delivered twice.
+    let app = spawn_app().await;
+    let acme = app.tenant().await;
+    let (_, credentials) = acme.create_channel(&app, "first").await;
+    let mut reused = XCredentials::unique();
+    reused.api_key = credentials.api_key.clone();
+    let answer = app.post("/api/v1/channels", &acme.admin_token, &acme.channel_body("second", &reused)).await;
+    assert_eq!(answer.status, 409);
+    assert_eq!(answer.problem_code(), "api_key_in_use");
+    assert!(!answer.text.contains(&credentials.api_key), "the key is not echoed");
+
+    let (other, _) = acme.create_channel(&app, "other").await;
+    let path = format!("/api/v1/channels/{}", other.id());
+    let edit = app
+        .call_with(Method::PUT, &path, &acme.admin_token, Some(&acme.channel_body("other", &reused)), &[("if-match", "\"1\"")])
+        .await;
+    assert_eq!(edit.status, 409, "an edit cannot take the key either: {}", edit.text);
+    assert_eq!(edit.problem_code(), "api_key_in_use");
+}
+
+#[actix_web::test]
+async fn another_tenant_may_enter_the_same_api_key_without_learning_it_is_used() {
+    // The consumer key travels in every OAuth header, so it is no proof of ownership: at
+    // create, another tenant's key neither blocks nor reveals anything (the integration
+    // submit is where X proves who holds all four credentials).
     let app = spawn_app().await;
     let acme = app.tenant().await;
     let other = app.tenant().await;
@@ -103,9 +127,11 @@ async fn refuses_an_api_key_used_by_a_channel_of_any_tenant() {
     let mut reused = XCredentials::unique();
     reused.api_key = credentials.api_key.clone();
     let answer = app.post("/api/v1/channels", &other.admin_token, &other.channel_body("second", &reused)).await;
-    assert_eq!(answer.status, 409);
-    assert_eq!(answer.problem_code(), "api_key_in_use");
-    assert!(!answer.text.contains(&credentials.api_key), "the key is not echoed");
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let mut again = XCredentials::unique();
+    again.api_key = credentials.api_key.clone();
+    let twice = app.post("/api/v1/channels", &other.admin_token, &other.channel_body("third", &again)).await;
+    assert_eq!(twice.status, 409, "within the other tenant the key is now taken: {}", twice.text);
 }
 
 #[actix_web::test]
@@ -364,4 +390,54 @@ async fn the_service_calendar_and_time_zone_decide_which_segments_apply() {
     let bad = app.get(&at("yesterday"), &tenant.admin_token).await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.pointers(), ["/query/at"]);
+}
+
+#[actix_web::test]
+async fn an_instant_whose_year_leaves_0000_9999_is_refused() {
+    // RFC 3339 has four-digit years: an answer about 10000-01-01 could not be written.
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let (created, _) = tenant.create_channel(&app, "x_years").await;
+    let tenant_id = created.body["tenantId"].as_str().unwrap();
+    let patched = app
+        .call(Method::PATCH, &format!("/api/v1/tenants/{tenant_id}"), &app.system_token, Some(&json!({"timeZone": "Pacific/Kiritimati"})))
+        .await;
+    assert_eq!(patched.status, 200);
+    let at = |instant: &str| format!("/api/v1/channels/{}/work-time?at={instant}", created.id());
+    for instant in [
+        "9999-12-31T23:00:00-10:00", // 10000-01-01 in UTC
+        "0000-01-01T05:00:00%2B10:00", // year -1 in UTC
+        "9999-12-31T20:00:00Z",      // 10000-01-01 in Kiritimati (UTC+14)
+    ] {
+        let answer = app.get(&at(instant), &tenant.admin_token).await;
+        assert_eq!(answer.status, 400, "{instant}: {}", answer.text);
+        assert_eq!(answer.pointers(), ["/query/at"], "{instant}");
+        assert_eq!(answer.body["errors"][0]["code"], "out_of_range");
+    }
+    let last = app.get(&at("9999-12-31T09:00:00Z"), &tenant.admin_token).await;
+    assert_eq!(last.status, 200, "{}", last.text);
+    assert_eq!(last.body["localDate"], "9999-12-31");
+}
+
+#[actix_web::test]
+async fn a_progress_reminder_left_out_gets_the_default_and_an_emptied_one_is_refused() {
+    // R-BASIC-9: a settings page shows the default; clearing it leaves a mandatory value empty.
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    for mode in ["all", "progress"] {
+        let mut body = tenant.channel_body(&format!("x_left_out_{mode}"), &XCredentials::unique());
+        body["queueReminder"] = json!({"mode": mode, "content": "Please wait."});
+        let created = app.post("/api/v1/channels", &tenant.admin_token, &body).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        assert!(created.body["queueReminder"]["progressContent"].as_str().unwrap().contains("${position}"));
+
+        for emptied in ["", "   "] {
+            let mut body = tenant.channel_body(&format!("x_emptied_{mode}"), &XCredentials::unique());
+            body["queueReminder"] = json!({"mode": mode, "content": "Please wait.", "progressContent": emptied});
+            let refused = app.post("/api/v1/channels", &tenant.admin_token, &body).await;
+            assert_eq!(refused.status, 422, "{mode} {emptied:?}: {}", refused.text);
+            assert_eq!(refused.pointers(), ["/queueReminder/progressContent"]);
+            assert_eq!(refused.body["errors"][0]["code"], "required");
+        }
+    }
 }

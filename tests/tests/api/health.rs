@@ -36,7 +36,7 @@ async fn a_method_a_path_does_not_have_is_a_problem() {
     assert_eq!(answer.headers["allow"], "GET, HEAD, POST");
     let item = app.call(Method::POST, "/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1", &app.system_token, None).await;
     assert_eq!(item.status, 405);
-    assert_eq!(item.headers["allow"], "GET, HEAD, PUT, DELETE");
+    assert_eq!(item.headers["allow"], "GET, HEAD, PUT, DELETE, PATCH");
     let unknown = app.call(Method::PUT, "/api/v1/nothing-here", &app.system_token, None).await;
     assert_eq!(unknown.status, 404);
 }
@@ -135,4 +135,73 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(list.status(), 200);
     assert_eq!(list.headers()["content-type"], "application/json");
     assert!(list.bytes().await.unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn only_application_json_with_an_optional_utf8_charset_is_read_as_json() {
+    let app = spawn_app().await;
+    let post = |content_type: &'static str| {
+        app.client
+            .post(format!("{}/api/v1/tenants", app.base))
+            .bearer_auth(&app.system_token)
+            .header("content-type", content_type)
+            .body(r#"{"name": "Acme"}"#)
+            .send()
+    };
+    for accepted in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+        "Application/JSON; Charset=Utf-8",
+    ] {
+        let answer = post(accepted).await.unwrap();
+        assert_eq!(answer.status(), 201, "{accepted}");
+    }
+    for refused in [
+        "application/problem+json",
+        "application/merge-patch+json",
+        "application/json; charset=utf-16",
+        "application/json; charset=latin1",
+        "application/json; boundary=x",
+        "text/json",
+        "text/plain",
+    ] {
+        let answer = post(refused).await.unwrap();
+        assert_eq!(answer.status(), 415, "{refused}");
+        assert_eq!(answer.headers()["content-type"], "application/problem+json");
+        let problem: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(problem["code"], "unsupported_media_type", "{refused}");
+    }
+    let listed = app.get("/api/v1/tenants", &app.system_token).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 4, "only the accepted ones were stored");
+}
+
+#[actix_web::test]
+async fn a_malformed_http_request_is_counted_not_logged_as_an_error() {
+    use std::io::{Read, Write};
+    let app = spawn_app().await;
+    let before = malformed_count(&app).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    for garbage in ["GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n", "\x01\x02 not http\r\n\r\n"] {
+        // The server runs on its own threads, so a blocking socket here is fine.
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        stream.write_all(garbage.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 400"), "{:?}", String::from_utf8_lossy(&answer));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let logs = crate::helpers::captured_logs();
+    let errors: Vec<_> = logs.lines().filter(|l| l.contains("ERROR") && l.contains("actix_http")).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(malformed_count(&app).await >= before + 2);
+}
+
+async fn malformed_count(app: &crate::helpers::TestApp) -> u64 {
+    let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("xchannel_http_connection_errors_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }

@@ -14,7 +14,8 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{json, Value};
 use xchannel::{
     auth::Role,
-    config::{Options, Region, Secret, Settings},
+    config::{DatabaseSettings, LogFormat, Options, Region, Secret, Settings, SqliteSynchronous},
+    store::Store,
     routes::tokens,
     startup::Application,
 };
@@ -31,11 +32,13 @@ fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
     BUFFER.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = buffer.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("debug")
-            .with_ansi(false)
-            .with_writer(move || LogWriter(writer.clone()))
-            .init();
+        // The service's own subscriber, so the tests see what its filters let through.
+        xchannel::telemetry::init_with(
+            LogFormat::Text,
+            tracing_subscriber::EnvFilter::new("debug"),
+            move || LogWriter(writer.clone()),
+            false,
+        );
         buffer
     })
 }
@@ -242,6 +245,17 @@ impl TestApp {
             text,
             body,
         }
+    }
+
+    /// Another system administrator token, minted as the CLI does.
+    pub async fn mint_system_token(&self) -> String {
+        let settings = DatabaseSettings { url: self.database_url.clone(), sqlite_synchronous: SqliteSynchronous::Full };
+        let store = Store::open_existing(&settings).await.unwrap();
+        let tx = store.write().await.unwrap();
+        let token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None).await.unwrap().token;
+        tx.commit().await.unwrap();
+        store.close().await;
+        token
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {

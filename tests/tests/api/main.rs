@@ -18,3 +18,5 @@ mod secrets;
 mod tenants;
 mod tokens;
 mod workers;
+mod heavy_bodies;
+mod files;

@@ -146,3 +146,42 @@ async fn an_ou_with_a_channel_is_not_deleted() {
     assert_eq!(deleted.status, 204, "{}", deleted.text);
     assert_eq!(app.call(Method::DELETE, &path, &tenant.admin_token, None).await.status, 204);
 }
+
+#[actix_web::test]
+async fn an_ou_name_is_kept_in_nfc() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let decomposed = app.post("/api/v1/ous", &tenant.admin_token, &json!({"name": "Cafe\u{301}"})).await;
+    assert_eq!(decomposed.status, 201, "{}", decomposed.text);
+    assert_eq!(decomposed.body["name"], "Caf\u{e9}");
+    let read = app.get(&format!("/api/v1/ous/{}", decomposed.id()), &tenant.admin_token).await;
+    assert_eq!(read.body["name"], "Caf\u{e9}");
+}
+
+#[actix_web::test]
+async fn an_ou_name_with_an_invisible_or_bidirectional_control_character_is_refused() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    for name in ["Sup\u{200B}port", "\u{202E}troppuS", "Sales\u{2066}", "\u{FEFF}Sales", "A\u{200F}B"] {
+        let answer = app.post("/api/v1/ous", &tenant.admin_token, &json!({"name": name})).await;
+        assert_eq!(answer.status, 422, "{name:?}: {}", answer.text);
+        assert_eq!(answer.pointers(), ["/name"]);
+        assert_eq!(answer.body["errors"][0]["code"], "invisible_character", "{name:?}");
+    }
+    let list = app.get("/api/v1/ous", &tenant.admin_token).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1, "nothing stored");
+}
+
+#[actix_web::test]
+async fn of_concurrent_deletes_of_one_ou_exactly_one_succeeds() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let ou = app.post("/api/v1/ous", &tenant.admin_token, &json!({"name": "Doomed"})).await.id();
+    let path = format!("/api/v1/ous/{ou}");
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| app.call(Method::DELETE, &path, &tenant.admin_token, None))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [204, 404].contains(s)), "{statuses:?}");
+    assert_eq!(app.get(&path, &tenant.admin_token).await.status, 404);
+}

@@ -219,3 +219,60 @@ async fn a_tenant_user_cannot_mint_list_or_revoke_tokens() {
     assert!(revoke.status == 403 || revoke.status == 404, "{}", revoke.status);
     assert_eq!(app.get("/api/v1/called-routes", &user).await.status, 200, "still valid");
 }
+
+/// The ids of the active system administrator tokens.
+async fn active_system_token_ids(app: &crate::helpers::TestApp, token: &str) -> Vec<String> {
+    let list = app.get("/api/v1/tokens", token).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["revokedAt"].is_null())
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_last_system_admin_token_cannot_be_revoked() {
+    let app = spawn_app().await;
+    let ids = active_system_token_ids(&app, &app.system_token).await;
+    assert_eq!(ids.len(), 1);
+    let refused = app.call(Method::DELETE, &format!("/api/v1/tokens/{}", ids[0]), &app.system_token, None).await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert_eq!(refused.problem_code(), "last_system_admin");
+    assert!(refused.body["detail"].as_str().unwrap().contains("last"), "{}", refused.text);
+    assert_eq!(app.get("/api/v1/tenants", &app.system_token).await.status, 200, "the token still works");
+
+    // With a second one, either may go; then the other is the last again.
+    let second = app.mint_system_token().await;
+    let revoked = app.call(Method::DELETE, &format!("/api/v1/tokens/{}", ids[0]), &second, None).await;
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    let left = active_system_token_ids(&app, &second).await;
+    assert_eq!(left.len(), 1);
+    let refused = app.call(Method::DELETE, &format!("/api/v1/tokens/{}", left[0]), &second, None).await;
+    assert_eq!(refused.status, 409);
+}
+
+#[actix_web::test]
+async fn system_admins_revoking_each_other_at_once_leave_one() {
+    let app = spawn_app().await;
+    let tokens = [app.system_token.clone(), app.mint_system_token().await, app.mint_system_token().await];
+    let ids = active_system_token_ids(&app, &app.system_token).await;
+    assert_eq!(ids.len(), 3);
+    // Every token revokes every token, itself included, all at once.
+    let calls: Vec<(&str, String)> =
+        tokens.iter().flat_map(|token| ids.iter().map(move |id| (token.as_str(), format!("/api/v1/tokens/{id}")))).collect();
+    let answers =
+        futures_util::future::join_all(calls.iter().map(|(token, path)| app.call(Method::DELETE, path, token, None))).await;
+    let revoked = answers.iter().filter(|a| a.status == 204).count();
+    assert_eq!(revoked, 2, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    for answer in answers.iter().filter(|a| a.status != 204) {
+        assert!([401, 404, 409].contains(&answer.status.as_u16()), "{}", answer.text);
+    }
+    // A token's own request racing its revocation may cache it again on this instance for
+    // the cache's two seconds; after that only the database decides.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let survivor: Vec<_> = futures_util::future::join_all(tokens.iter().map(|t| app.get("/api/v1/tenants", t))).await;
+    assert_eq!(survivor.iter().filter(|a| a.status == 200).count(), 1, "exactly one system token still works");
+}
