@@ -174,6 +174,8 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     /// The methods a path answers, for 405.
     allow: Option<String>,
+    /// The current version's `ETag`, for a 412 (so a client can read again or retry).
+    etag: Option<String>,
     /// Why an internal error happened: logged, never shown.
     cause: Option<anyhow::Error>,
 }
@@ -188,7 +190,7 @@ impl std::error::Error for ApiError {}
 
 impl ApiError {
     pub fn new(code: Code, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, detail: detail.into(), errors: Vec::new(), allow: None, cause: None }
+        Self { code, detail: detail.into(), errors: Vec::new(), allow: None, etag: None, cause: None }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -231,6 +233,11 @@ impl ApiError {
 
     pub fn stale() -> Self {
         Self::new(Code::VersionMismatch, "the resource has changed since it was read")
+    }
+
+    /// 412 that names the current version, as its `ETag`.
+    pub fn stale_at(current_version: i32) -> Self {
+        Self { etag: Some(format!("\"{current_version}\"")), ..Self::stale() }
     }
 
     pub fn if_match_required() -> Self {
@@ -347,6 +354,9 @@ impl ResponseError for ApiError {
         }
         if let Some(allow) = &self.allow {
             response.insert_header(("allow", allow.as_str()));
+        }
+        if let Some(etag) = &self.etag {
+            response.insert_header(("etag", etag.as_str()));
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         response.body(body)

@@ -87,6 +87,7 @@ impl Application {
                 .service(health::metrics)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .service(web::redirect("/docs", "/docs/"))
+                .route("/", web::get().to(|| async { web::Redirect::to("/docs/") }))
                 .service(web::scope("/api/v1").configure(routes::configure_v1))
                 .default_service(web::to(no_route))
         })
@@ -183,7 +184,21 @@ fn json_config() -> web::JsonConfig {
 
 fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
-        ApiError::invalid_query(vec![FieldError::new("/query", "invalid_query", err.to_string())]).into()
+        let message = err.to_string();
+        // serde names an unknown parameter between backticks: report it at its own pointer.
+        let unknown = message
+            .split_once("unknown field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        let error = match unknown {
+            Some(name) => FieldError::new(
+                format!("/query/{}", crate::input::escape_pointer(&name)),
+                "unknown_parameter",
+                "is not a parameter of this endpoint",
+            ),
+            None => FieldError::new("/query", "invalid_query", message),
+        };
+        ApiError::invalid_query(vec![error]).into()
     })
 }
 
@@ -266,15 +281,15 @@ async fn request_span(
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     let elapsed_us = elapsed.as_micros() as u64;
+    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     if let Some(state) = response.request().app_data::<web::Data<AppState>>() {
-        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
         state.metrics.observe(response.request().method().as_str(), &route, status, elapsed);
     }
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, elapsed_us, "request failed");
         } else {
-            tracing::debug!(status, elapsed_us, "request");
+            tracing::info!(status, elapsed_us, route = %route, "request");
         }
     });
     Ok(response)

@@ -128,7 +128,7 @@ pub async fn create_route(state: web::Data<AppState>, access: Access, body: web:
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RouteQuery {
     /// Only routes of this OU.
     pub ou_id: Option<String>,

@@ -245,7 +245,7 @@ pub async fn create_channel(state: web::Data<AppState>, access: Access, body: we
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChannelQuery {
     /// Only channels whose name starts with this (case-sensitive).
     pub name_prefix: Option<String>,
@@ -448,10 +448,18 @@ pub async fn patch_channel(
 
 /// The version `If-Match` names, which must be the current one.
 fn expected_version(req: &HttpRequest, current: &Channel) -> ApiResult<i32> {
-    let expected = if_match(req, true)?.flatten().unwrap_or(current.version);
+    let expected = if_match(req, true).map_err(|e| with_current_etag(e, current))?.flatten().unwrap_or(current.version);
     match expected == current.version {
         true => Ok(expected),
-        false => Err(ApiError::stale()),
+        false => Err(ApiError::stale_at(current.version)),
+    }
+}
+
+/// A 412 names the current version, so the client can read again or retry.
+fn with_current_etag(error: ApiError, current: &Channel) -> ApiError {
+    match error.code() {
+        crate::error::Code::VersionMismatch => ApiError::stale_at(current.version),
+        _ => error,
     }
 }
 

@@ -15,6 +15,7 @@ pub const MAX_LIMIT: u64 = 200;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// Items per page, 1-200 (default 50).
     #[param(value_type = Option<u64>)]

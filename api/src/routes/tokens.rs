@@ -199,7 +199,7 @@ pub async fn create_token(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenQuery {
     /// System administrators: the tenant whose tokens to list (omit for system tokens).
     pub tenant_id: Option<String>,

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct WorkTimeQuery {
     /// The instant to check (RFC 3339); now when left out.
     #[param(example = "2026-12-25T09:30:00Z")]

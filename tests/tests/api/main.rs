@@ -13,6 +13,7 @@ mod credentials;
 mod health;
 mod isolation;
 mod ous;
+mod papercuts;
 mod patch;
 mod secrets;
 mod tenants;
