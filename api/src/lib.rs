@@ -12,6 +12,7 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod shapes;
 pub mod startup;
 pub mod state;
 pub mod store;
