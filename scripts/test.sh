@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # The whole suite: every crate's tests on the embedded SQLite database, then the
-# end-to-end API tests again on PostgreSQL (a fresh database per test, dropped after).
+# end-to-end API tests again on PostgreSQL (a fresh database per test, dropped after),
+# then the API contract as outsiders see it (scripts/contract.sh: spec lint, schemathesis
+# on both databases, the generated TypeScript client, the docs page in Chromium).
+# Prints the time each part took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+TIMES=()
+timed() {
+  local name="$1" start=$SECONDS status=0; shift
+  "$@" || status=$?
+  TIMES+=("$(printf '%-44s %5ss' "$name" $((SECONDS - start)))")
+  return $status
+}
+report_times() {
+  echo "== time per part =="
+  printf '%s\n' "${TIMES[@]}"
+}
 
 PG_URL="${XCHANNEL_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 export XCHANNEL_TEST_POSTGRES_URL="$PG_URL"
@@ -32,9 +47,14 @@ drop_test_databases() {
 }
 
 echo "== SQLite: every crate =="
-cargo test --workspace --locked --no-fail-fast
+timed "cargo test, every crate (SQLite)" cargo test --workspace --locked --no-fail-fast
 
 start_postgres
-trap drop_test_databases EXIT
+trap 'drop_test_databases; report_times' EXIT
 echo "== PostgreSQL: end-to-end API tests =="
-XCHANNEL_TEST_BACKEND=postgres cargo test --locked --no-fail-fast -p xchannel-tests --test api
+timed "cargo test, end-to-end API (PostgreSQL)" \
+  env XCHANNEL_TEST_BACKEND=postgres cargo test --locked --no-fail-fast -p xchannel-tests --test api
+
+echo "== The contract: spec lint, fuzzing, generated client, docs page =="
+# One seed, so that CI is repeatable; CONTRACT_SEED=<n> (or a random one) explores further.
+timed "contract (scripts/contract.sh)" env CONTRACT_SEED="${CONTRACT_SEED:-2583302}" bash scripts/contract.sh

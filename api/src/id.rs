@@ -5,7 +5,14 @@ use std::fmt;
 
 use crate::error::{ApiError, FieldError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+// In the OpenAPI document (`Id`): the form the service writes, in either case; the other
+// forms `parse` reads are not advertised.
+/// A resource id: a UUID, hyphenated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(
+    pattern = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+    example = "0193a1d2-7b8c-7d00-8000-000000000001"
+)]
 pub struct Id(String);
 
 impl Id {

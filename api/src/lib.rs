@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod private_files;
 pub mod routes;
+pub mod shapes;
 pub mod startup;
 pub mod state;
 pub mod store;

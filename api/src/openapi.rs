@@ -15,7 +15,7 @@ use crate::routes::{called_routes, calendar, certificates, channels, health, ous
         description = "Connects X (Twitter) direct messages to a contact center's agents. \
             Every endpoint under /api/v1 takes `Authorization: Bearer <token>`; errors are \
             RFC 9457 problem documents (`application/problem+json`) with a stable `code`.",
-        license(name = "Apache-2.0"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     servers((url = "/", description = "this service")),
     paths(

@@ -33,10 +33,11 @@ pub struct ServiceCalendarOut {
 
 /// Body of `PUT /service-calendar`: replaces the list.
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"nonWorkingDays": ["2026-12-25", "2027-01-01"]}))]
 pub struct ServiceCalendarIn {
     /// Up to 3660 distinct `YYYY-MM-DD` dates.
-    #[schema(rename = "nonWorkingDays")]
+    #[schema(rename = "nonWorkingDays", schema_with = crate::shapes::distinct_dates)]
     non_working_days: Vec<String>,
 }
 
@@ -63,6 +64,7 @@ async fn read(state: &AppState, tenant_id: &str) -> ApiResult<ServiceCalendarOut
 #[utoipa::path(tag = "service-calendar", security(("bearer" = [])), responses(
     (status = 200, body = ServiceCalendarOut),
     Unauthenticated,
+    Forbidden,
 ))]
 #[get("/service-calendar")]
 pub async fn get_calendar(state: web::Data<AppState>, access: Access) -> ApiResult<HttpResponse> {

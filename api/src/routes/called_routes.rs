@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::pagination::{self, PageParams};
+use super::pagination::{self, Cursor, PageParams};
 use crate::{
     access::Access,
     error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     error::{ApiError, ApiResult, Code, FieldError, Problem},
     id::Id,
     input::Fields,
+    shapes::Name,
     state::AppState,
     store::{
         self,
@@ -33,11 +34,13 @@ pub enum MediaType {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CalledRouteOut {
+    #[schema(value_type = Id)]
     pub id: String,
     pub name: String,
     /// Only `multimedia` routes can be a channel's skill queue.
     #[schema(value_type = MediaType)]
     pub media_type: String,
+    #[schema(value_type = Id)]
     pub ou_id: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -52,19 +55,23 @@ impl From<CalledRoute> for CalledRouteOut {
 #[serde(rename_all = "camelCase")]
 pub struct CalledRouteList {
     pub items: Vec<CalledRouteOut>,
+    #[schema(value_type = Option<Cursor>)]
     pub next_cursor: Option<String>,
 }
 
 /// Body of `POST /called-routes`.
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "x_dm_queue", "mediaType": "multimedia", "ouId": "0193a1d2-7b8c-7d00-8000-000000000002"}))]
 pub struct CalledRouteIn {
     /// 1-128 characters, kept in NFC and unique in the tenant; no invisible or bidirectional
     /// formatting characters.
+    #[schema(value_type = Name)]
     name: String,
     #[schema(rename = "mediaType")]
     media_type: MediaType,
-    #[schema(rename = "ouId")]
+    /// An OU of the tenant.
+    #[schema(rename = "ouId", value_type = Id)]
     ou_id: String,
 }
 
@@ -131,13 +138,16 @@ pub async fn create_route(state: web::Data<AppState>, access: Access, body: web:
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RouteQuery {
     /// Only routes of this OU.
+    #[param(value_type = Option<Id>)]
     pub ou_id: Option<String>,
     /// Only routes of this media type.
     #[param(value_type = Option<MediaType>)]
     pub media_type: Option<String>,
     /// Items per page, 1-200 (default 50).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    #[param(value_type = Option<Cursor>)]
     pub cursor: Option<String>,
 }
 
@@ -146,6 +156,7 @@ pub struct RouteQuery {
     (status = 200, body = CalledRouteList),
     BadRequest,
     Unauthenticated,
+    Forbidden,
 ))]
 #[get("/called-routes")]
 pub async fn list_routes(state: web::Data<AppState>, access: Access, query: web::Query<RouteQuery>) -> ApiResult<HttpResponse> {
@@ -169,9 +180,10 @@ pub async fn list_routes(state: web::Data<AppState>, access: Access, query: web:
 }
 
 /// Reads one called route.
-#[utoipa::path(tag = "called-routes", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "called-routes", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 200, body = CalledRouteOut),
     Unauthenticated,
+    Forbidden,
     NotFound,
 ))]
 #[get("/called-routes/{id}")]
@@ -180,7 +192,7 @@ pub async fn get_route(state: web::Data<AppState>, access: Access, id: web::Path
 }
 
 /// Deletes a called route that no channel uses as its skill queue.
-#[utoipa::path(tag = "called-routes", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "called-routes", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 204, description = "deleted"),
     Unauthenticated,
     Forbidden,

@@ -16,6 +16,7 @@ use crate::{
     },
     id::Id,
     input::Fields,
+    shapes::Name,
     state::AppState,
     store::{
         self,
@@ -36,6 +37,7 @@ const MAX_PEM_CHARS: usize = 256 * 1024;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateOut {
+    #[schema(value_type = Id)]
     pub id: String,
     pub name: String,
     /// SHA-256 fingerprint (hex) of each certificate in the bundle, in order.
@@ -62,16 +64,20 @@ pub struct CertificateList {
     pub items: Vec<CertificateOut>,
 }
 
-/// Body of `POST /certificates`.
+/// Body of `POST /certificates`. The example is a throwaway self-signed root (P-256).
 #[derive(Debug, ToSchema)]
-#[schema(example = json!({"name": "X API roots", "pem": "-----BEGIN CERTIFICATE-----\nMIIF...\n-----END CERTIFICATE-----\n"}))]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "X API roots", "pem": EXAMPLE_PEM}))]
 pub struct CertificateIn {
     /// 1-128 characters.
+    #[schema(value_type = Name)]
     name: String,
-    /// One or more PEM certificates (`-----BEGIN CERTIFICATE-----`), at most 256 KiB.
-    #[schema(value_type = String)]
+    /// One or more PEM certificates (`-----BEGIN CERTIFICATE-----`), X.509, at most 256 KiB.
+    #[schema(value_type = String, min_length = 1, max_length = 262144)]
     pem: Vec<TrustAnchor>,
 }
+
+const EXAMPLE_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBlzCCAT2gAwIBAgIUVmrn+ZPE6nPhZN5gdNXyXpSuVYgwCgYIKoZIzj0EAwIw\nIDEeMBwGA1UEAwwVeGNoYW5uZWwgZXhhbXBsZSByb290MCAXDTI2MTIwMTA4MjAx\nOVoYDzIxMjYxMTA3MDgyMDE5WjAgMR4wHAYDVQQDDBV4Y2hhbm5lbCBleGFtcGxl\nIHJvb3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQANW6UFeFOBj7KpaY5e9Sq\nEhp20OkatlTyhmhH+Fd5rQHD+3ZoRcfTlIjkq3UYD2QU5rfRJufHMToGQB5Bp62c\no1MwUTAdBgNVHQ4EFgQUSg+fC1cufOD8+xNQQ36bCJbo2OQwHwYDVR0jBBgwFoAU\nSg+fC1cufOD8+xNQQ36bCJbo2OQwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD\nAgNIADBFAiAzQJAp0Gwflc4Area4WUBD7oyKKvXiOewKQdQIofWupgIhAO255QaR\nZBCEoIJQKXopxM/tM+oMiXfuJs+E8GWsJwNu\n-----END CERTIFICATE-----\n";
 
 impl CertificateIn {
     /// Reads the body; the PEM is checked as X.509 here.
@@ -153,7 +159,7 @@ async fn find(state: &AppState, principal: &Principal, id: &str) -> ApiResult<Ce
 }
 
 /// Reads one uploaded bundle.
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 200, body = CertificateOut),
     Unauthenticated, Forbidden, NotFound,
 ))]
@@ -163,7 +169,7 @@ pub async fn get_certificate(state: web::Data<AppState>, principal: Principal, i
 }
 
 /// Removes a bundle; calls to X stop trusting it.
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 204, description = "removed"),
     Unauthenticated, Forbidden, NotFound,
 ))]

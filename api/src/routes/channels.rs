@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::pagination::{self, PageParams};
+use super::pagination::{self, Cursor, PageParams};
 use crate::{
     access::Access,
     config::Region,
@@ -48,7 +48,9 @@ pub struct IntegrationOut {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChannelOut {
+    #[schema(value_type = Id)]
     pub id: String,
+    #[schema(value_type = Id)]
     pub tenant_id: String,
     /// Increases on every change; the `ETag` is this number in quotes.
     pub version: i32,
@@ -69,6 +71,7 @@ pub struct ChannelOut {
 pub struct ChannelList {
     pub items: Vec<ChannelOut>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[schema(value_type = Option<Cursor>)]
     pub next_cursor: Option<String>,
 }
 
@@ -248,17 +251,22 @@ pub async fn create_channel(state: web::Data<AppState>, access: Access, body: we
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChannelQuery {
     /// Only channels whose name starts with this (case-sensitive).
+    #[param(pattern = "^[A-Za-z0-9_]{1,64}$")]
     pub name_prefix: Option<String>,
     /// Only channels of this OU.
+    #[param(value_type = Option<Id>)]
     pub ou_id: Option<String>,
     /// `basic`, `pro` or `enterprise`.
+    #[param(value_type = Option<channel_config::AccountLevel>)]
     pub account_level: Option<String>,
     /// `draft`, `verifying`, `active` or `failed`.
+    #[param(value_type = Option<IntegrationStatus>)]
     pub status: Option<String>,
     /// Items per page, 1-200 (default 50).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// The `nextCursor` of the previous page.
+    #[param(value_type = Option<Cursor>)]
     pub cursor: Option<String>,
 }
 
@@ -309,6 +317,7 @@ impl ChannelQuery {
     (status = 200, body = ChannelList),
     BadRequest,
     Unauthenticated,
+    Forbidden,
 ))]
 #[get("/channels")]
 pub async fn list_channels(state: web::Data<AppState>, access: Access, query: web::Query<ChannelQuery>) -> ApiResult<HttpResponse> {
@@ -325,11 +334,12 @@ pub async fn list_channels(state: web::Data<AppState>, access: Access, query: we
 /// Reads a channel; the `ETag` header carries its version, and `If-None-Match` with the
 /// current ETag answers 304 without a body.
 #[utoipa::path(tag = "channels", security(("bearer" = [])),
-    params(("id" = String, Path), ("If-None-Match" = Option<String>, Header, description = "an ETag read earlier")),
+    params(("id" = crate::id::Id, Path), ("If-None-Match" = Option<String>, Header, description = "an ETag read earlier")),
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's version"))),
     (status = 304, description = "the channel still has the version named by If-None-Match"),
     Unauthenticated,
+    Forbidden,
     NotFound,
 ))]
 #[get("/channels/{id}")]
@@ -372,7 +382,7 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
 /// Replaces a channel's settings. Omitted credentials keep their stored values; sent ones
 /// replace them (rotation, effective for the next call to X). Needs `If-Match`.
 #[utoipa::path(tag = "channels", request_body = channel_config::ChannelDraft, security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "the ETag read with the channel")),
+    params(("id" = crate::id::Id, Path), ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,9}")$"#, description = "the ETag read with the channel, or `*`")),
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's new version"))),
     BadRequest,
@@ -529,7 +539,7 @@ fn merge_patch(target: &mut Value, patch: Value) {
 }
 
 /// Deletes a channel. `If-Match` is optional here.
-#[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 204, description = "deleted"),
     Unauthenticated,
     Forbidden,

@@ -9,7 +9,9 @@ use crate::{
     access::Access,
     error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     error::{ApiError, ApiResult, Code, Problem},
+    id::Id,
     input::Fields,
+    shapes::Name,
     state::AppState,
     store::{
         self,
@@ -24,9 +26,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OuOut {
+    #[schema(value_type = Id)]
     pub id: String,
     pub name: String,
     /// The parent OU; absent for a root.
+    #[schema(value_type = Option<Id>)]
     pub parent_id: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -45,11 +49,14 @@ pub struct OuList {
 
 /// Body of `POST /ous`.
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Support EMEA", "parentId": null}))]
 pub struct OuIn {
     /// 1-128 characters, kept in NFC; no invisible or bidirectional formatting characters.
+    #[schema(value_type = Name)]
     name: String,
-    #[schema(rename = "parentId")]
+    /// An OU of the tenant; a root OU when left out.
+    #[schema(rename = "parentId", value_type = Option<Id>)]
     parent_id: Option<String>,
 }
 
@@ -94,6 +101,7 @@ pub async fn create_ou(state: web::Data<AppState>, access: Access, body: web::Js
 #[utoipa::path(tag = "ous", security(("bearer" = [])), responses(
     (status = 200, body = OuList),
     Unauthenticated,
+    Forbidden,
 ))]
 #[get("/ous")]
 pub async fn list_ous(state: web::Data<AppState>, access: Access) -> ApiResult<HttpResponse> {
@@ -103,9 +111,10 @@ pub async fn list_ous(state: web::Data<AppState>, access: Access) -> ApiResult<H
 }
 
 /// Reads one OU.
-#[utoipa::path(tag = "ous", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "ous", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 200, body = OuOut),
     Unauthenticated,
+    Forbidden,
     NotFound,
 ))]
 #[get("/ous/{id}")]
@@ -114,7 +123,7 @@ pub async fn get_ou(state: web::Data<AppState>, access: Access, id: web::Path<St
 }
 
 /// Deletes an OU that has no child OUs, called routes or channels.
-#[utoipa::path(tag = "ous", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "ous", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 204, description = "deleted"),
     Unauthenticated,
     Forbidden,

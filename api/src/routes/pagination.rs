@@ -1,9 +1,10 @@
-//! Cursor pagination shared by every list: `limit` and an opaque `cursor` in, a page of
-//! rows and the `nextCursor` out.
+//! Cursor pagination shared by every list: `limit` and a `cursor` in, a page of rows and
+//! the `nextCursor` out. A cursor is the sort key of the last row of the previous page (an
+//! id, or a channel name), so any value of the documented form names a place in the list:
+//! the page starts after it.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     error::{ApiError, FieldError},
@@ -13,14 +14,22 @@ use crate::{
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
 
+// For the OpenAPI document only.
+/// Where a page starts: the `nextCursor` of the previous page.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = "^[A-Za-z0-9_-]{1,64}$", example = "0193a1d2-7b8c-7d00-8000-000000000001")]
+pub struct Cursor(String);
+
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// Items per page, 1-200 (default 50).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// The `nextCursor` of the previous page.
+    #[param(value_type = Option<Cursor>)]
     pub cursor: Option<String>,
 }
 
@@ -41,16 +50,12 @@ impl PageParams {
             }
         };
         let after = self.cursor.as_deref().and_then(|c| {
-            let decoded = URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                // Every sort key we issue (a channel name, an id) is printable ASCII.
-                .filter(|key| !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic()));
-            if decoded.is_none() {
-                errors.push(FieldError::new("/query/cursor", "invalid_format", "is not a cursor this service issued"));
+            // Every sort key we issue (a channel name, an id) has this form.
+            let valid = (1..=64).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !valid {
+                errors.push(FieldError::new("/query/cursor", "invalid_format", "must be 1-64 letters, digits, `_` or `-`"));
             }
-            decoded
+            valid.then(|| c.to_owned())
         });
         Page { limit, after }
     }
@@ -74,6 +79,5 @@ pub fn checked(errors: Vec<FieldError>) -> Result<(), ApiError> {
 
 /// The rows of the page, and the cursor of the next one when there is more.
 pub fn finish<T>(page: &Page, rows: Vec<T>, key: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
-    let (rows, next) = page.finish(rows, key);
-    (rows, next.map(|key| URL_SAFE_NO_PAD.encode(key)))
+    page.finish(rows, key)
 }

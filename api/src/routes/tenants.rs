@@ -6,13 +6,14 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::pagination::{self, PageParams};
+use super::pagination::{self, Cursor, PageParams};
 use crate::{
     auth::{Principal, Role},
     error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     error::{ApiError, ApiResult},
     id::Id,
     input::Fields,
+    shapes::{Name, TimeZone},
     state::AppState,
     store::{
         self,
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TenantOut {
+    #[schema(value_type = Id)]
     pub id: String,
     pub name: String,
     /// IANA time zone name.
@@ -58,28 +60,55 @@ impl From<Tenant> for TenantOut {
 #[serde(rename_all = "camelCase")]
 pub struct TenantList {
     pub items: Vec<TenantOut>,
+    #[schema(value_type = Option<Cursor>)]
     pub next_cursor: Option<String>,
 }
 
-/// Body of `POST /tenants` and `PATCH /tenants/{id}`.
+/// Body of `POST /tenants`.
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Acme Support", "timeZone": "Europe/Paris", "ouIsolation": false}))]
 pub struct TenantIn {
     /// 1-128 characters.
+    #[schema(value_type = Name)]
     name: String,
     /// IANA time zone name (default UTC).
-    #[schema(rename = "timeZone")]
+    #[schema(rename = "timeZone", value_type = Option<TimeZone>)]
     time_zone: Option<String>,
     /// Default false.
     #[schema(rename = "ouIsolation")]
     ou_isolation: Option<bool>,
 }
 
+// It only describes the body: `TenantIn::read` reads it.
+/// Body of `PATCH /tenants/{id}`: the fields to change; those left out keep their value.
+/// None may be null.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"timeZone": "America/New_York"}))]
+pub struct TenantChangesIn {
+    /// 1-128 characters.
+    #[schema(value_type = Name, required = false)]
+    name: String,
+    #[schema(rename = "timeZone", value_type = TimeZone, required = false)]
+    time_zone: String,
+    #[schema(rename = "ouIsolation", required = false)]
+    ou_isolation: bool,
+}
+
 impl TenantIn {
     /// Reads the body, naming every bad field; on a change, every field is optional (an
-    /// empty name: none was sent, as a sent name is never empty).
+    /// empty name: none was sent, as a sent name is never empty) and none may be null.
     fn read(body: &Value, creating: bool) -> ApiResult<TenantIn> {
         let mut f = Fields::new(body);
+        if !creating {
+            for key in ["name", "timeZone", "ouIsolation"] {
+                if body.get(key).is_some_and(Value::is_null) {
+                    f.fail(&format!("/{key}"), "invalid_type", "must not be null; leave it out to keep the value");
+                }
+            }
+        }
         let name = f.string("name", creating, 128);
         let time_zone = f.string("timeZone", false, 64);
         if let Some(tz) = &time_zone {
@@ -163,7 +192,7 @@ fn visible_tenant_id(principal: &Principal, id: &str) -> ApiResult<Id> {
 }
 
 /// Reads a tenant: any tenant for a system administrator, its own for a tenant token.
-#[utoipa::path(tag = "tenants", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "tenants", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 200, body = TenantOut),
     Unauthenticated,
     NotFound,
@@ -180,7 +209,7 @@ pub async fn get_tenant(
 }
 
 /// Changes a tenant's name, time zone or OU isolation; omitted fields keep their value.
-#[utoipa::path(tag = "tenants", request_body = TenantIn, security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "tenants", request_body = TenantChangesIn, security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 200, body = TenantOut),
     BadRequest,
     Unauthenticated,

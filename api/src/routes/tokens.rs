@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::pagination::{self, PageParams};
+use super::pagination::{self, Cursor, PageParams};
 use crate::{
     auth::{NewBearer, Principal, Role},
     error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
     error::{ApiError, ApiResult, Code, FieldError, Problem},
     id::Id,
     input::Fields,
+    shapes::Name,
     state::AppState,
     store::{
         self,
@@ -29,9 +30,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenOut {
+    #[schema(value_type = Id)]
     pub id: String,
+    #[schema(value_type = Option<Id>)]
     pub tenant_id: Option<String>,
     pub role: Role,
+    #[schema(value_type = Vec<Id>)]
     pub ou_ids: Vec<String>,
     pub label: Option<String>,
     /// The first characters of the token, to recognise it.
@@ -55,21 +59,33 @@ pub struct TokenCreatedOut {
 #[serde(rename_all = "camelCase")]
 pub struct TokenList {
     pub items: Vec<TokenOut>,
+    #[schema(value_type = Option<Cursor>)]
     pub next_cursor: Option<String>,
+}
+
+/// The roles a token can be minted with through the API (system administrator tokens come
+/// from the host's CLI only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MintedRole {
+    TenantAdmin,
+    TenantUser,
 }
 
 /// Body of `POST /tokens`.
 #[derive(Debug, ToSchema)]
-#[schema(example = json!({"tenantId": "0193a1d2-7b8c-7d00-8000-000000000001", "role": "tenant-admin", "ouIds": [], "label": "provisioning script"}))]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"tenantId": "0193a1d2-7b8c-7d00-8000-000000000001", "role": "tenant-user", "ouIds": ["0193a1d2-7b8c-7d00-8000-000000000002"], "label": "provisioning script"}))]
 pub struct TokenIn {
     /// Required for a system administrator; a tenant administrator may only name its own tenant.
-    #[schema(rename = "tenantId")]
+    #[schema(rename = "tenantId", value_type = Option<Id>)]
     tenant_id: Option<String>,
-    /// `tenant-admin` or `tenant-user`.
+    #[schema(value_type = MintedRole)]
     role: String,
     /// OUs granted to a tenant user: it sees what belongs to them and the OUs below.
-    #[schema(rename = "ouIds")]
+    #[schema(rename = "ouIds", schema_with = crate::shapes::distinct_ids)]
     ou_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<Name>)]
     label: Option<String>,
 }
 
@@ -202,10 +218,13 @@ pub async fn create_token(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenQuery {
     /// System administrators: the tenant whose tokens to list (omit for system tokens).
+    #[param(value_type = Option<Id>)]
     pub tenant_id: Option<String>,
     /// Items per page, 1-200 (default 50).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    #[param(value_type = Option<Cursor>)]
     pub cursor: Option<String>,
 }
 
@@ -239,7 +258,7 @@ pub async fn list_tokens(
 
 /// Revokes a token; it stops working at once on this instance, within seconds on others.
 /// The last active system administrator token cannot be revoked.
-#[utoipa::path(tag = "tokens", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "tokens", security(("bearer" = [])), params(("id" = crate::id::Id, Path)), responses(
     (status = 204, description = "revoked"),
     Unauthenticated,
     Forbidden,

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::channels::settings_of;
 use crate::{
     access::Access,
-    error::responses::{BadRequest, NotFound, Unauthenticated},
+    error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated},
     error::{ApiError, ApiResult, FieldError},
     state::AppState,
     store,
@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct WorkTimeQuery {
     /// The instant to check (RFC 3339); now when left out.
-    #[param(example = "2026-12-25T09:30:00Z")]
+    #[param(value_type = Option<DateTime<Utc>>, example = "2026-12-25T09:30:00Z")]
     pub at: Option<String>,
 }
 
@@ -60,10 +60,11 @@ fn within_rfc3339_years(year: i32) -> ApiResult<()> {
 }
 
 /// Whether the channel's agents work at an instant.
-#[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = String, Path), WorkTimeQuery), responses(
+#[utoipa::path(tag = "channels", security(("bearer" = [])), params(("id" = crate::id::Id, Path), WorkTimeQuery), responses(
     (status = 200, body = WorkTimeStatusOut),
     BadRequest,
     Unauthenticated,
+    Forbidden,
     NotFound,
 ))]
 #[get("/channels/{id}/work-time")]

@@ -108,9 +108,9 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
     let app = spawn_app().await;
     let tenant = app.tenant().await;
     app.get("/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1", &tenant.admin_token).await;
-    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
-    assert_eq!(metrics.status(), 200);
-    let text = metrics.text().await.unwrap();
+    let metrics = app.get("/metrics", "").await;
+    assert_eq!(metrics.status, 200);
+    let text = metrics.text;
     assert!(
         text.contains(r#"xchannel_http_requests_total{method="GET",route="/api/v1/channels/{id}",status="404"} 1"#),
         "{text}"
@@ -123,18 +123,12 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
 async fn head_answers_like_get_without_a_body() {
     let app = spawn_app().await;
     let tenant = app.tenant().await;
-    let probe = app.client.head(format!("{}/healthz", app.base)).send().await.unwrap();
-    assert_eq!(probe.status(), 200);
-    let list = app
-        .client
-        .head(format!("{}/api/v1/channels", app.base))
-        .bearer_auth(&tenant.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(list.status(), 200);
-    assert_eq!(list.headers()["content-type"], "application/json");
-    assert!(list.bytes().await.unwrap().is_empty());
+    let probe = app.call(Method::HEAD, "/healthz", "", None).await;
+    assert_eq!(probe.status, 200);
+    let list = app.call(Method::HEAD, "/api/v1/channels", &tenant.admin_token, None).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.headers["content-type"], "application/json");
+    assert!(list.text.is_empty());
 }
 
 #[actix_web::test]

@@ -1,6 +1,7 @@
 //! Starts the real service on a random port with a fresh database (SQLite in a temporary
 //! directory, or a new PostgreSQL database when `XCHANNEL_TEST_BACKEND=postgres`), and
-//! talks HTTP to it like any client.
+//! talks HTTP to it like any client. Every answer is held to the OpenAPI document
+//! (`spec.rs`): a documented status, a body of the documented schema.
 
 use std::{
     io::Write,
@@ -204,7 +205,7 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        let mut request = self.client.request(method.clone(), format!("{}{path}", self.base));
         if !token.is_empty() {
             request = request.bearer_auth(token);
         }
@@ -218,6 +219,8 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        crate::spec::check_answer(&method, path, status, content_type, &text);
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status.is_client_error() || status.is_server_error() {
             let content_type = headers

@@ -2,6 +2,7 @@
 //! on PostgreSQL with `XCHANNEL_TEST_BACKEND=postgres`.
 
 mod helpers;
+mod spec;
 
 mod bad_input;
 mod calendar;

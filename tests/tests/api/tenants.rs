@@ -147,6 +147,64 @@ async fn a_refused_patch_changes_nothing() {
 }
 
 #[actix_web::test]
+async fn a_change_refuses_fields_sent_as_null() {
+    // Leaving a field out keeps it; null is no name, no time zone, no setting (issue 12 item 9).
+    let app = spawn_app().await;
+    let created = app.post("/api/v1/tenants", &app.system_token, &json!({"name": "Acme"})).await;
+    let path = format!("/api/v1/tenants/{}", created.id());
+    let body = json!({"name": null, "timeZone": null, "ouIsolation": null});
+    let answer = app.call(Method::PATCH, &path, &app.system_token, Some(&body)).await;
+    assert_eq!(answer.status, 422, "{}", answer.text);
+    assert_eq!(answer.pointers(), vec!["/name", "/timeZone", "/ouIsolation"]);
+    assert!(answer.body["errors"].as_array().unwrap().iter().all(|e| e["code"] == "invalid_type"));
+    let read = app.get(&path, &app.system_token).await;
+    assert_eq!((read.body["name"].as_str(), read.body["timeZone"].as_str()), (Some("Acme"), Some("UTC")));
+}
+
+#[actix_web::test]
+async fn any_cursor_of_the_documented_form_is_a_place_in_the_list() {
+    // A cursor is the sort key of the row a page starts after: one never issued still names
+    // a place; one of another form is a bad parameter.
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for name in ["One", "Two", "Three"] {
+        ids.push(app.post("/api/v1/tenants", &app.system_token, &json!({"name": name})).await.id());
+    }
+    let after_first = app.get(&format!("/api/v1/tenants?cursor={}", ids[0]), &app.system_token).await;
+    assert_eq!(after_first.status, 200, "{}", after_first.text);
+    let listed: Vec<_> = after_first.body["items"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
+    assert_eq!(listed, vec![json!(ids[1]), json!(ids[2])]);
+    let past_the_end = app.get("/api/v1/tenants?cursor=zzzz", &app.system_token).await;
+    assert_eq!((past_the_end.status.as_u16(), &past_the_end.body["items"]), (200, &json!([])));
+    for bad in ["a%20b", "", "%C3%A9t%C3%A9"] {
+        let answer = app.get(&format!("/api/v1/tenants?cursor={bad}"), &app.system_token).await;
+        assert_eq!(answer.status, 400, "{bad}: {}", answer.text);
+        assert_eq!(answer.pointers(), vec!["/query/cursor"]);
+    }
+}
+
+#[actix_web::test]
+async fn a_system_admin_token_is_forbidden_inside_a_tenant() {
+    // It holds no tenant: every tenant endpoint answers the documented 403.
+    let app = spawn_app().await;
+    let id = "0193a1d2-7b8c-7d00-8000-000000000001";
+    for path in [
+        "/api/v1/ous".to_owned(),
+        format!("/api/v1/ous/{id}"),
+        "/api/v1/called-routes".to_owned(),
+        format!("/api/v1/called-routes/{id}"),
+        "/api/v1/channels".to_owned(),
+        format!("/api/v1/channels/{id}"),
+        format!("/api/v1/channels/{id}/work-time"),
+        "/api/v1/service-calendar".to_owned(),
+    ] {
+        let answer = app.get(&path, &app.system_token).await;
+        assert_eq!(answer.status, 403, "{path}: {}", answer.text);
+        assert_eq!(answer.problem_code(), "forbidden");
+    }
+}
+
+#[actix_web::test]
 async fn an_unknown_tenant_is_not_found() {
     let app = spawn_app().await;
     let missing = "0193a1d2-7b8c-7d00-8000-000000000001";
