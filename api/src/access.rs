@@ -42,7 +42,12 @@ impl Access {
             None => OnceCell::new_with(Some(None)),
             Some(_) => OnceCell::new(),
         };
-        Ok(Access { principal, tenant_id, ous, route_ous })
+        Ok(Access {
+            principal,
+            tenant_id,
+            ous,
+            route_ous,
+        })
     }
 
     pub fn tenant_id(&self) -> &str {
@@ -61,7 +66,9 @@ impl Access {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::forbidden("this needs a tenant administrator token"))
+            Err(ApiError::forbidden(
+                "this needs a tenant administrator token",
+            ))
         }
     }
 
@@ -77,7 +84,10 @@ impl Access {
 
     /// The OUs whose called routes this caller sees, or `None` for all: with isolation
     /// enforced, a user that is not an administrator sees only its own OUs' routes.
-    pub async fn route_ous<C: ConnectionTrait>(&self, db: &C) -> ApiResult<Option<&HashSet<String>>> {
+    pub async fn route_ous<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> ApiResult<Option<&HashSet<String>>> {
         let ous = self
             .route_ous
             .get_or_try_init(|| async {
@@ -88,8 +98,15 @@ impl Access {
         Ok(ous.as_ref())
     }
 
-    pub async fn sees_route<C: ConnectionTrait>(&self, db: &C, route: &CalledRoute) -> ApiResult<bool> {
-        Ok(self.route_ous(db).await?.is_none_or(|ous| ous.contains(&route.ou_id)))
+    pub async fn sees_route<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        route: &CalledRoute,
+    ) -> ApiResult<bool> {
+        Ok(self
+            .route_ous(db)
+            .await?
+            .is_none_or(|ous| ous.contains(&route.ou_id)))
     }
 
     /// A channel of the tenant that the caller may see, or 404.
@@ -132,7 +149,8 @@ impl FromRequest for Access {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let principal = principal.await?;
-            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
+            let state =
+                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
             Access::load(state.store.reader(), principal).await
         })
     }

@@ -52,7 +52,9 @@ impl Principal {
     pub fn require_system_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::SystemAdmin => Ok(()),
-            _ => Err(ApiError::forbidden("this needs a system administrator token")),
+            _ => Err(ApiError::forbidden(
+                "this needs a system administrator token",
+            )),
         }
     }
 
@@ -82,6 +84,10 @@ impl NewBearer {
         ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
             .map_err(|_| anyhow::anyhow!("no randomness"))?;
         let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
-        Ok(Self { hash: crypto::sha256_hex(&token), prefix: token[..8].to_owned(), token })
+        Ok(Self {
+            hash: crypto::sha256_hex(&token),
+            prefix: token[..8].to_owned(),
+            token,
+        })
     }
 }

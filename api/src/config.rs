@@ -75,10 +75,21 @@ pub struct Options {
     #[arg(long, env = "XCHANNEL_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Base64 of 32 random bytes; encrypts credentials at rest. Generated under the data dir when absent.
-    #[arg(long, env = "XCHANNEL_MASTER_KEY", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "XCHANNEL_MASTER_KEY",
+        global = true,
+        hide_env_values = true
+    )]
     pub master_key: Option<Secret>,
     /// Earlier master keys (comma-separated), still accepted for reading during a rotation.
-    #[arg(long, env = "XCHANNEL_PREVIOUS_MASTER_KEYS", global = true, hide_env_values = true, value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "XCHANNEL_PREVIOUS_MASTER_KEYS",
+        global = true,
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
     pub previous_master_keys: Option<Vec<Secret>>,
     /// The URL at which X reaches this service (used to tell administrators the webhook URL).
     #[arg(long, env = "XCHANNEL_PUBLIC_URL", global = true)]
@@ -93,7 +104,12 @@ pub struct Options {
     #[arg(long, env = "XCHANNEL_SQLITE_SYNCHRONOUS", global = true)]
     pub sqlite_synchronous: Option<String>,
     /// Browser origins allowed to call the API (comma-separated, e.g. `https://desk.example.com`; `*` for any).
-    #[arg(long, env = "XCHANNEL_CORS_ALLOWED_ORIGINS", global = true, value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "XCHANNEL_CORS_ALLOWED_ORIGINS",
+        global = true,
+        value_delimiter = ','
+    )]
     pub cors_allowed_origins: Option<Vec<String>>,
     /// Run the background workers on this instance (on, the default) or serve HTTP only.
     #[arg(long, env = "XCHANNEL_WORKERS", global = true)]
@@ -151,20 +167,35 @@ pub enum CorsOrigins {
 
 impl CorsOrigins {
     fn parse(values: Vec<String>) -> anyhow::Result<CorsOrigins> {
-        let values: Vec<String> = values.into_iter().map(|v| v.trim().trim_end_matches('/').to_owned()).filter(|v| !v.is_empty()).collect();
+        let values: Vec<String> = values
+            .into_iter()
+            .map(|v| v.trim().trim_end_matches('/').to_owned())
+            .filter(|v| !v.is_empty())
+            .collect();
         if values.iter().any(|v| v == "*") {
             if values.len() > 1 {
-                anyhow::bail!("XCHANNEL_CORS_ALLOWED_ORIGINS: `*` stands alone, not beside other origins");
+                anyhow::bail!(
+                    "XCHANNEL_CORS_ALLOWED_ORIGINS: `*` stands alone, not beside other origins"
+                );
             }
             return Ok(CorsOrigins::Any);
         }
         for origin in &values {
-            let parsed = url::Url::parse(origin).map_err(|e| anyhow::anyhow!("XCHANNEL_CORS_ALLOWED_ORIGINS: {origin} is not an origin ({e})"))?;
-            if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" || parsed.query().is_some() {
+            let parsed = url::Url::parse(origin).map_err(|e| {
+                anyhow::anyhow!("XCHANNEL_CORS_ALLOWED_ORIGINS: {origin} is not an origin ({e})")
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.path() != "/"
+                || parsed.query().is_some()
+            {
                 anyhow::bail!("XCHANNEL_CORS_ALLOWED_ORIGINS: {origin} is not an origin such as https://desk.example.com");
             }
         }
-        Ok(if values.is_empty() { CorsOrigins::None } else { CorsOrigins::List(values) })
+        Ok(if values.is_empty() {
+            CorsOrigins::None
+        } else {
+            CorsOrigins::List(values)
+        })
     }
 }
 
@@ -219,7 +250,11 @@ impl DatabaseSettings {
     /// The database in words, for messages: the file of SQLite (absolute), the URL of
     /// PostgreSQL without its password.
     pub fn describe(&self) -> String {
-        match self.url.strip_prefix("sqlite://").and_then(|rest| rest.split('?').next()) {
+        match self
+            .url
+            .strip_prefix("sqlite://")
+            .and_then(|rest| rest.split('?').next())
+        {
             Some(path) => {
                 let path = std::path::Path::new(path);
                 let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
@@ -248,9 +283,18 @@ impl HttpSettings {
         let rest = self.public_url.strip_prefix("https://");
         let authority = rest.map(|r| r.split('/').next().unwrap_or(""));
         match authority {
-            None => Some(format!("X registers webhooks only at https URLs, and the public URL is {}", self.public_url)),
-            Some(a) if a.rsplit_once(':').is_some_and(|(_, port)| !port.contains(']')) => {
-                Some(format!("X registers webhooks only at URLs without a port, and the public URL is {}", self.public_url))
+            None => Some(format!(
+                "X registers webhooks only at https URLs, and the public URL is {}",
+                self.public_url
+            )),
+            Some(a)
+                if a.rsplit_once(':')
+                    .is_some_and(|(_, port)| !port.contains(']')) =>
+            {
+                Some(format!(
+                    "X registers webhooks only at URLs without a port, and the public URL is {}",
+                    self.public_url
+                ))
             }
             Some(_) => None,
         }
@@ -275,7 +319,10 @@ impl Settings {
         let data_dir = o.data_dir.unwrap_or_else(|| PathBuf::from("data"));
         let bind = o.bind.unwrap_or_else(|| DEFAULT_BIND.to_owned());
         let database_url = o.database_url.unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("xchannel.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("xchannel.db").display()
+            )
         });
         let sqlite_synchronous = match o.sqlite_synchronous.as_deref() {
             None | Some("full") | Some("FULL") => SqliteSynchronous::Full,
@@ -291,18 +338,26 @@ impl Settings {
             http: HttpSettings {
                 bind,
                 public_url,
-                cors_allowed_origins: CorsOrigins::parse(o.cors_allowed_origins.unwrap_or_default())?,
+                cors_allowed_origins: CorsOrigins::parse(
+                    o.cors_allowed_origins.unwrap_or_default(),
+                )?,
             },
-            database: DatabaseSettings { url: database_url, sqlite_synchronous },
+            database: DatabaseSettings {
+                url: database_url,
+                sqlite_synchronous,
+            },
             keys: KeySettings {
                 master_key: o.master_key,
                 previous_master_keys: o.previous_master_keys.unwrap_or_default(),
                 data_dir,
             },
-            x: XSettings { region: o.region.unwrap_or(Region::International) },
-            workers: WorkerSettings { enabled: o.workers != Some(Switch::Off) },
+            x: XSettings {
+                region: o.region.unwrap_or(Region::International),
+            },
+            workers: WorkerSettings {
+                enabled: o.workers != Some(Switch::Off),
+            },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })
     }
-
 }

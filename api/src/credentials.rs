@@ -60,9 +60,21 @@ impl StoredCredentials {
             }
         };
         set(&mut self.api_key, &mut hints.api_key, &changes.api_key);
-        set(&mut self.api_key_secret, &mut hints.api_key_secret, &changes.api_key_secret);
-        set(&mut self.access_token, &mut hints.access_token, &changes.access_token);
-        set(&mut self.access_token_secret, &mut hints.access_token_secret, &changes.access_token_secret);
+        set(
+            &mut self.api_key_secret,
+            &mut hints.api_key_secret,
+            &changes.api_key_secret,
+        );
+        set(
+            &mut self.access_token,
+            &mut hints.access_token,
+            &changes.access_token,
+        );
+        set(
+            &mut self.access_token_secret,
+            &mut hints.access_token_secret,
+            &changes.access_token_secret,
+        );
         changed
     }
 
@@ -73,12 +85,17 @@ impl StoredCredentials {
     /// Opens the credentials stored with a channel.
     pub fn open(keyring: &Keyring, channel: &Channel) -> anyhow::Result<Self> {
         let plain = keyring.decrypt(&channel.credentials, &aad(&channel.id))?;
-        serde_json::from_slice(&plain).map_err(|e| anyhow::anyhow!("stored credentials unreadable: {e}"))
+        serde_json::from_slice(&plain)
+            .map_err(|e| anyhow::anyhow!("stored credentials unreadable: {e}"))
     }
 }
 
 /// Seals the credentials of a new channel.
-pub fn seal_new(keyring: &Keyring, channel_id: &str, changes: &CredentialChanges) -> anyhow::Result<Sealed> {
+pub fn seal_new(
+    keyring: &Keyring,
+    channel_id: &str,
+    changes: &CredentialChanges,
+) -> anyhow::Result<Sealed> {
     let mut credentials = StoredCredentials::default();
     let mut hints = CredentialHints::default();
     credentials.apply(&mut hints, changes);
@@ -87,7 +104,11 @@ pub fn seal_new(keyring: &Keyring, channel_id: &str, changes: &CredentialChanges
 
 /// Seals a channel's credentials after an edit: those sent replace the stored ones, the
 /// others keep their values (rotation).
-pub fn seal_edit(keyring: &Keyring, current: &Channel, changes: &CredentialChanges) -> anyhow::Result<Sealed> {
+pub fn seal_edit(
+    keyring: &Keyring,
+    current: &Channel,
+    changes: &CredentialChanges,
+) -> anyhow::Result<Sealed> {
     // Sending all four replaces them whole: the stored ones need not be opened.
     let mut credentials = if changes.all() {
         StoredCredentials::default()
@@ -122,7 +143,9 @@ pub fn hints_of(channel: &Channel) -> CredentialHints {
 /// generated anew, or one rotated away without `XCHANNEL_PREVIOUS_MASTER_KEYS`): every edit
 /// and every call to X would fail later, far from the cause.
 pub async fn check_master_key(store: &store::Store, keyring: &Keyring) -> anyhow::Result<()> {
-    let Some((channel_id, ciphertext)) = store::channels::newest_sealed_credentials(store.reader()).await? else {
+    let Some((channel_id, ciphertext)) =
+        store::channels::newest_sealed_credentials(store.reader()).await?
+    else {
         return Ok(());
     };
     keyring.decrypt(&ciphertext, &aad(&channel_id)).map(drop).map_err(|err| {

@@ -24,14 +24,20 @@ pub struct Keyring {
 
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keyring").field("current_id", &self.current_id).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("current_id", &self.current_id)
+            .finish_non_exhaustive()
     }
 }
 
 impl Keyring {
     pub fn new(current: &[u8], previous: &[Vec<u8>]) -> anyhow::Result<Self> {
         let mut keys = HashMap::new();
-        for key in previous.iter().map(Vec::as_slice).chain(std::iter::once(current)) {
+        for key in previous
+            .iter()
+            .map(Vec::as_slice)
+            .chain(std::iter::once(current))
+        {
             let (id, key) = Self::load_key(key)?;
             keys.insert(id, key);
         }
@@ -61,7 +67,10 @@ impl Keyring {
                 .decode(s.expose().trim())
                 .map_err(|_| anyhow!("a master key must be base64"))
         };
-        let previous = previous.iter().map(decode).collect::<anyhow::Result<Vec<_>>>()?;
+        let previous = previous
+            .iter()
+            .map(decode)
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let current = match master_key {
             Some(key) => decode(key)?,
             None => load_or_create_key_file(&data_dir.join("master.key"))?,
@@ -73,7 +82,9 @@ impl Keyring {
     /// its row so it cannot be moved to another one.
     pub fn encrypt(&self, plaintext: &[u8], context: &str) -> anyhow::Result<String> {
         let mut nonce = [0u8; NONCE_LEN];
-        self.rng.fill(&mut nonce).map_err(|_| anyhow!("no randomness"))?;
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|_| anyhow!("no randomness"))?;
         let mut sealed = plaintext.to_vec();
         self.keys[&self.current_id]
             .seal_in_place_append_tag(
@@ -88,7 +99,9 @@ impl Keyring {
     }
 
     pub fn decrypt(&self, stored: &str, context: &str) -> anyhow::Result<Vec<u8>> {
-        let (id, data) = stored.split_once(':').context("ciphertext without key id")?;
+        let (id, data) = stored
+            .split_once(':')
+            .context("ciphertext without key id")?;
         let key = self
             .keys
             .get(id)
@@ -115,7 +128,8 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
         private_files::private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     if path.exists() {
-        private_files::tighten_file(path).with_context(|| format!("protecting {}", path.display()))?;
+        private_files::tighten_file(path)
+            .with_context(|| format!("protecting {}", path.display()))?;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading master key {}", path.display()))?;
         return STANDARD
@@ -123,7 +137,9 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
             .map_err(|_| anyhow!("{} is not base64", path.display()));
     }
     let mut key = vec![0u8; KEY_LEN];
-    SystemRandom::new().fill(&mut key).map_err(|_| anyhow!("no randomness"))?;
+    SystemRandom::new()
+        .fill(&mut key)
+        .map_err(|_| anyhow!("no randomness"))?;
     write_private(path, STANDARD.encode(&key).as_bytes())
         .with_context(|| format!("writing master key {}", path.display()))?;
     tracing::warn!(
@@ -157,10 +173,12 @@ pub fn sha256_hex(value: &str) -> String {
 
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
@@ -176,7 +194,10 @@ mod tests {
         let ring = keyring(1);
         let sealed = ring.encrypt(b"access-token-secret", "channel-1").unwrap();
         assert!(!sealed.contains("access-token-secret"));
-        assert_eq!(ring.decrypt(&sealed, "channel-1").unwrap(), b"access-token-secret");
+        assert_eq!(
+            ring.decrypt(&sealed, "channel-1").unwrap(),
+            b"access-token-secret"
+        );
     }
 
     #[test]
@@ -192,7 +213,10 @@ mod tests {
         let sealed = old.encrypt(b"secret", "c").unwrap();
         let rotated = Keyring::new(&[2; 32], &[vec![1; 32]]).unwrap();
         assert_eq!(rotated.decrypt(&sealed, "c").unwrap(), b"secret");
-        assert!(!rotated.encrypt(b"x", "c").unwrap().starts_with(&sealed[..8]));
+        assert!(!rotated
+            .encrypt(b"x", "c")
+            .unwrap()
+            .starts_with(&sealed[..8]));
     }
 
     #[test]

@@ -190,7 +190,14 @@ impl std::error::Error for ApiError {}
 
 impl ApiError {
     pub fn new(code: Code, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, detail: detail.into(), errors: Vec::new(), allow: None, etag: None, cause: None }
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            allow: None,
+            etag: None,
+            cause: None,
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -206,11 +213,17 @@ impl ApiError {
     }
 
     pub fn malformed_json(why: impl std::fmt::Display) -> Self {
-        Self::new(Code::MalformedJson, format!("the request body is not valid JSON: {why}"))
+        Self::new(
+            Code::MalformedJson,
+            format!("the request body is not valid JSON: {why}"),
+        )
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
-        Self::new(Code::PayloadTooLarge, format!("the request body is larger than {limit} bytes"))
+        Self::new(
+            Code::PayloadTooLarge,
+            format!("the request body is larger than {limit} bytes"),
+        )
     }
 
     pub fn unsupported_media_type() -> Self {
@@ -222,26 +235,41 @@ impl ApiError {
 
     /// 415 for an endpoint that takes another media type than JSON.
     pub fn unsupported_media_type_for(media_type: &str) -> Self {
-        Self::new(Code::UnsupportedMediaType, format!("the request body must be {media_type}"))
+        Self::new(
+            Code::UnsupportedMediaType,
+            format!("the request body must be {media_type}"),
+        )
     }
 
     pub fn method_not_allowed(allow: &str) -> Self {
-        let mut error = Self::new(Code::MethodNotAllowed, format!("this endpoint answers only {allow}"));
+        let mut error = Self::new(
+            Code::MethodNotAllowed,
+            format!("this endpoint answers only {allow}"),
+        );
         error.allow = Some(allow.to_owned());
         error
     }
 
     pub fn stale() -> Self {
-        Self::new(Code::VersionMismatch, "the resource has changed since it was read")
+        Self::new(
+            Code::VersionMismatch,
+            "the resource has changed since it was read",
+        )
     }
 
     /// 412 that names the current version, as its `ETag`.
     pub fn stale_at(current_version: i32) -> Self {
-        Self { etag: Some(format!("\"{current_version}\"")), ..Self::stale() }
+        Self {
+            etag: Some(format!("\"{current_version}\"")),
+            ..Self::stale()
+        }
     }
 
     pub fn if_match_required() -> Self {
-        Self::new(Code::IfMatchRequired, "this request needs an If-Match header with the resource's ETag")
+        Self::new(
+            Code::IfMatchRequired,
+            "this request needs an If-Match header with the resource's ETag",
+        )
     }
 
     /// 422 naming every failing field.
@@ -269,7 +297,10 @@ impl ApiError {
             }
             many => format!("{} fields are invalid", many.len()),
         };
-        Self { errors, ..Self::new(code, detail) }
+        Self {
+            errors,
+            ..Self::new(code, detail)
+        }
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
@@ -303,7 +334,12 @@ impl ApiError {
             status: self.code.status().as_u16(),
             code,
             detail: self.detail.clone().into_owned(),
-            errors: self.errors.iter().take(MAX_LISTED_ERRORS).cloned().collect(),
+            errors: self
+                .errors
+                .iter()
+                .take(MAX_LISTED_ERRORS)
+                .cloned()
+                .collect(),
         }
     }
 }
@@ -316,8 +352,12 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(constraint) => {
                 let code = conflict_code(constraint);
                 let detail = match code {
-                    Code::ChannelNameTaken => "a channel with this name already exists in the tenant",
-                    Code::ApiKeyInUse => "this API key is already used by another channel of the tenant",
+                    Code::ChannelNameTaken => {
+                        "a channel with this name already exists in the tenant"
+                    }
+                    Code::ApiKeyInUse => {
+                        "this API key is already used by another channel of the tenant"
+                    }
                     Code::CalledRouteNameTaken => "a called route with this name already exists",
                     Code::CertificateExists => "these certificates are already uploaded",
                     _ if constraint == Constraint::ForeignKey => {
@@ -369,7 +409,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 pub fn catalogue_markdown() -> String {
     let mut out = String::from("| Status | `code` | When |\n|---|---|---|\n");
     for code in Code::ALL {
-        out.push_str(&format!("| {} | `{}` | {} |\n", code.status().as_u16(), code.name(), code.when()));
+        out.push_str(&format!(
+            "| {} | `{}` | {} |\n",
+            code.status().as_u16(),
+            code.name(),
+            code.when()
+        ));
     }
     out
 }
@@ -382,42 +427,74 @@ pub mod responses {
 
     /// 400: a body that is not JSON, or a bad query parameter.
     #[derive(IntoResponses)]
-    #[response(status = 400, description = "The body is not JSON, or a query parameter is bad", content_type = "application/problem+json")]
+    #[response(
+        status = 400,
+        description = "The body is not JSON, or a query parameter is bad",
+        content_type = "application/problem+json"
+    )]
     pub struct BadRequest(Problem);
 
     /// 401.
     #[derive(IntoResponses)]
-    #[response(status = 401, description = "No token, or an unknown or revoked one", content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "No token, or an unknown or revoked one",
+        content_type = "application/problem+json"
+    )]
     pub struct Unauthenticated(Problem);
 
     /// 403.
     #[derive(IntoResponses)]
-    #[response(status = 403, description = "The token's role may not do this", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "The token's role may not do this",
+        content_type = "application/problem+json"
+    )]
     pub struct Forbidden(Problem);
 
     /// 404.
     #[derive(IntoResponses)]
-    #[response(status = 404, description = "No such resource in the caller's tenant", content_type = "application/problem+json")]
+    #[response(
+        status = 404,
+        description = "No such resource in the caller's tenant",
+        content_type = "application/problem+json"
+    )]
     pub struct NotFound(Problem);
 
     /// 409 from a race the database settled.
     #[derive(IntoResponses)]
-    #[response(status = 409, description = "A related resource changed at the same moment", content_type = "application/problem+json")]
+    #[response(
+        status = 409,
+        description = "A related resource changed at the same moment",
+        content_type = "application/problem+json"
+    )]
     pub struct ConflictingChange(Problem);
 
     /// 413.
     #[derive(IntoResponses)]
-    #[response(status = 413, description = "The body is over 1 MiB", content_type = "application/problem+json")]
+    #[response(
+        status = 413,
+        description = "The body is over 1 MiB",
+        content_type = "application/problem+json"
+    )]
     pub struct PayloadTooLarge(Problem);
 
     /// 415.
     #[derive(IntoResponses)]
-    #[response(status = 415, description = "The body is not application/json", content_type = "application/problem+json")]
+    #[response(
+        status = 415,
+        description = "The body is not application/json",
+        content_type = "application/problem+json"
+    )]
     pub struct UnsupportedMediaType(Problem);
 
     /// 422.
     #[derive(IntoResponses)]
-    #[response(status = 422, description = "Rule violations: every failing field, as JSON pointers", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Rule violations: every failing field, as JSON pointers",
+        content_type = "application/problem+json"
+    )]
     pub struct Unprocessable(Problem);
 }
 
@@ -428,7 +505,9 @@ mod tests {
     #[test]
     fn every_code_has_a_distinct_snake_case_name() {
         let mut names: Vec<_> = Code::ALL.iter().map(|c| c.name()).collect();
-        assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        assert!(names
+            .iter()
+            .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Code::ALL.len());

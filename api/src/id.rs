@@ -31,7 +31,11 @@ impl Id {
         let text = text?;
         let id = Id::parse(text);
         if id.is_none() {
-            errors.push(FieldError::new(format!("/query/{name}"), "invalid_format", "is not an id"));
+            errors.push(FieldError::new(
+                format!("/query/{name}"),
+                "invalid_format",
+                "is not an id",
+            ));
         }
         id
     }

@@ -52,10 +52,18 @@ impl<'a> Fields<'a> {
                     self.fail(&pointer, "required", "must not be empty");
                     None
                 } else if trimmed.chars().count() > max {
-                    self.fail(&pointer, "too_long", format!("must be at most {max} characters"));
+                    self.fail(
+                        &pointer,
+                        "too_long",
+                        format!("must be at most {max} characters"),
+                    );
                     None
                 } else if trimmed.chars().any(char::is_control) {
-                    self.fail(&pointer, "forbidden_character", "must not contain control characters");
+                    self.fail(
+                        &pointer,
+                        "forbidden_character",
+                        "must not contain control characters",
+                    );
                     None
                 } else {
                     Some(trimmed.to_owned())
@@ -79,13 +87,20 @@ impl<'a> Fields<'a> {
             self.fail(
                 &pointer,
                 "invisible_character",
-                format!("must not contain invisible or bidirectional formatting characters (U+{:04X})", u32::from(c)),
+                format!(
+                    "must not contain invisible or bidirectional formatting characters (U+{:04X})",
+                    u32::from(c)
+                ),
             );
             return None;
         }
         let name: String = raw.nfc().collect();
         if name.chars().count() > max {
-            self.fail(&pointer, "too_long", format!("must be at most {max} characters"));
+            self.fail(
+                &pointer,
+                "too_long",
+                format!("must be at most {max} characters"),
+            );
             return None;
         }
         Some(name)
@@ -119,7 +134,11 @@ impl<'a> Fields<'a> {
             }
         };
         if items.len() > max_items {
-            self.fail(&pointer, "too_many", format!("must have at most {max_items} items"));
+            self.fail(
+                &pointer,
+                "too_many",
+                format!("must have at most {max_items} items"),
+            );
             return None;
         }
         let mut out = Vec::with_capacity(items.len());
@@ -133,7 +152,11 @@ impl<'a> Fields<'a> {
                 }
                 Some(s) if s.chars().any(char::is_control) => {
                     ok = false;
-                    self.fail(&at, "forbidden_character", "must not contain control characters");
+                    self.fail(
+                        &at,
+                        "forbidden_character",
+                        "must not contain control characters",
+                    );
                 }
                 Some(s) => match check(s) {
                     Some((code, detail)) => {

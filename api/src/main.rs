@@ -7,11 +7,18 @@ use clap::{Parser, Subcommand};
 use xchannel::{
     auth::Role,
     config::{Options, Settings},
-    openapi, routes::tokens, startup::Application, store, telemetry,
+    openapi,
+    routes::tokens,
+    startup::Application,
+    store, telemetry,
 };
 
 #[derive(Parser)]
-#[command(name = "xchannel", version, about = "X (Twitter) DM channels for a contact center")]
+#[command(
+    name = "xchannel",
+    version,
+    about = "X (Twitter) DM channels for a contact center"
+)]
 struct Cli {
     /// Optional TOML settings file (keys as the long flags, with underscores).
     #[arg(long, short, env = "XCHANNEL_CONFIG", global = true)]
@@ -99,7 +106,10 @@ async fn run() -> anyhow::Result<()> {
 
 /// The token commands work on the database of a running service; they never create one.
 async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
-    if let TokenAction::Create { role, tenant, ous, .. } = &action {
+    if let TokenAction::Create {
+        role, tenant, ous, ..
+    } = &action
+    {
         if (*role == Role::SystemAdmin) != tenant.is_none() {
             anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
         }
@@ -110,9 +120,16 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
     let database = settings.database.describe();
     let store = store::Store::open_existing(&settings.database).await?;
     match action {
-        TokenAction::Create { role, tenant, ous, label } => {
+        TokenAction::Create {
+            role,
+            tenant,
+            ous,
+            label,
+        } => {
             if let Some(tenant) = &tenant {
-                store::tenants::find(store.reader(), tenant).await.with_context(|| format!("no tenant {tenant}"))?;
+                store::tenants::find(store.reader(), tenant)
+                    .await
+                    .with_context(|| format!("no tenant {tenant}"))?;
                 for ou in &ous {
                     if !store::ous::exists(store.reader(), tenant, ou).await? {
                         anyhow::bail!("no OU {ou} in tenant {tenant}");
@@ -134,19 +151,27 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
                 Some(tenant) => store::tokens::Holder::Tenant(tenant),
                 None => store::tokens::Holder::System,
             };
-            let page = store::Page { limit: 100_000, after: None };
+            let page = store::Page {
+                limit: 100_000,
+                after: None,
+            };
             for token in store::tokens::list(store.reader(), holder, &page).await? {
                 let state = match token.revoked_at {
                     Some(at) => format!("revoked {at}"),
                     None => "active".to_owned(),
                 };
                 let label = token.label.as_deref().unwrap_or("");
-                println!("{}\t{}\t{}\t{}\t{state}\t{label}", token.id, token.prefix, token.role, token.created_at);
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}\t{label}",
+                    token.id, token.prefix, token.role, token.created_at
+                );
             }
         }
         TokenAction::Revoke { id } => {
             let tx = store.write().await?;
-            store::tokens::revoke(&tx, &id).await.with_context(|| format!("no active token {id} in {database}"))?;
+            store::tokens::revoke(&tx, &id)
+                .await
+                .with_context(|| format!("no active token {id} in {database}"))?;
             tx.commit().await?;
             eprintln!("token {id} revoked in {database}");
         }

@@ -13,7 +13,9 @@ use std::{
 };
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 struct Series {
@@ -65,15 +67,23 @@ impl Metrics {
         out.push_str("# TYPE xchannel_http_requests_total counter\n");
         out.push_str("# HELP xchannel_http_connection_errors_total HTTP connections ended on an error of the peer, such as a malformed request.\n");
         out.push_str("# TYPE xchannel_http_connection_errors_total counter\n");
-        let _ = writeln!(out, "xchannel_http_connection_errors_total {}", CONNECTION_ERRORS.load(Relaxed));
-        let Ok(all) = self.series.read() else { return out };
+        let _ = writeln!(
+            out,
+            "xchannel_http_connection_errors_total {}",
+            CONNECTION_ERRORS.load(Relaxed)
+        );
+        let Ok(all) = self.series.read() else {
+            return out;
+        };
         let mut keys: Vec<_> = all.keys().collect();
         keys.sort();
         for key @ (method, route, status) in &keys {
             let count = all[*key].count.load(Relaxed);
             let _ = writeln!(out, "xchannel_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}");
         }
-        out.push_str("# HELP xchannel_http_request_duration_seconds Time to answer an HTTP request.\n");
+        out.push_str(
+            "# HELP xchannel_http_request_duration_seconds Time to answer an HTTP request.\n",
+        );
         out.push_str("# TYPE xchannel_http_request_duration_seconds histogram\n");
         for key @ (method, route, status) in &keys {
             let series = &all[*key];
@@ -84,9 +94,19 @@ impl Metrics {
                 let _ = writeln!(out, "xchannel_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
             }
             let count = series.count.load(Relaxed);
-            let _ = writeln!(out, "xchannel_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}");
-            let _ = writeln!(out, "xchannel_http_request_duration_seconds_sum{{{labels}}} {}", series.sum_us.load(Relaxed) as f64 / 1e6);
-            let _ = writeln!(out, "xchannel_http_request_duration_seconds_count{{{labels}}} {count}");
+            let _ = writeln!(
+                out,
+                "xchannel_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
+            );
+            let _ = writeln!(
+                out,
+                "xchannel_http_request_duration_seconds_sum{{{labels}}} {}",
+                series.sum_us.load(Relaxed) as f64 / 1e6
+            );
+            let _ = writeln!(
+                out,
+                "xchannel_http_request_duration_seconds_count{{{labels}}} {count}"
+            );
         }
         out
     }
@@ -99,9 +119,24 @@ mod tests {
     #[test]
     fn counts_requests_per_route_and_status_with_cumulative_buckets() {
         let metrics = Metrics::default();
-        metrics.observe("GET", "/api/v1/channels/{id}", 200, Duration::from_micros(700));
-        metrics.observe("GET", "/api/v1/channels/{id}", 200, Duration::from_millis(30));
-        metrics.observe("GET", "/api/v1/channels/{id}", 404, Duration::from_micros(100));
+        metrics.observe(
+            "GET",
+            "/api/v1/channels/{id}",
+            200,
+            Duration::from_micros(700),
+        );
+        metrics.observe(
+            "GET",
+            "/api/v1/channels/{id}",
+            200,
+            Duration::from_millis(30),
+        );
+        metrics.observe(
+            "GET",
+            "/api/v1/channels/{id}",
+            404,
+            Duration::from_micros(100),
+        );
         let text = metrics.render();
         assert!(text.contains("xchannel_http_requests_total{method=\"GET\",route=\"/api/v1/channels/{id}\",status=\"200\"} 2"));
         assert!(text.contains("status=\"200\",le=\"0.001\"} 1"));

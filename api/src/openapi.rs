@@ -6,7 +6,9 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use crate::routes::{called_routes, calendar, certificates, channels, health, ous, tenants, tokens, work_time};
+use crate::routes::{
+    calendar, called_routes, certificates, channels, health, ous, tenants, tokens, work_time,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -72,7 +74,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("xch_...").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("xch_...")
+                    .build(),
+            ),
         );
     }
 }
@@ -119,13 +126,21 @@ mod yaml {
     }
 
     fn key(k: &str) -> String {
-        let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '$')
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || "/{}_-.$".contains(c))
+        let plain = k
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '$')
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/{}_-.$".contains(c))
             && !matches!(
                 k.to_ascii_lowercase().as_str(),
                 "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
             );
-        if plain { k.to_owned() } else { quoted(k) }
+        if plain {
+            k.to_owned()
+        } else {
+            quoted(k)
+        }
     }
 
     fn quoted(s: &str) -> String {
@@ -137,7 +152,8 @@ mod yaml {
         s.contains('\n')
             && !s.ends_with('\n')
             && !s.starts_with([' ', '\t'])
-            && s.lines().all(|l| l == l.trim_end() && !l.chars().any(|c| c.is_control()))
+            && s.lines()
+                .all(|l| l == l.trim_end() && !l.chars().any(|c| c.is_control()))
     }
 
     fn write_scalar(value: &Value, indent: usize, out: &mut String) {
@@ -247,7 +263,10 @@ impl MethodTable {
         let asked: Vec<&str> = path.split('/').collect();
         self.0.iter().find_map(|(segments, allow)| {
             let same = segments.len() == asked.len()
-                && segments.iter().zip(&asked).all(|(s, a)| s == a || (s.starts_with('{') && !a.is_empty()));
+                && segments
+                    .iter()
+                    .zip(&asked)
+                    .all(|(s, a)| s == a || (s.starts_with('{') && !a.is_empty()));
             same.then_some(allow.as_str())
         })
     }

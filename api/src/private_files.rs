@@ -62,7 +62,12 @@ mod imp {
         let mode = match fs::metadata(file) {
             Ok(meta) => meta.permissions().mode(),
             Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
-                return match OpenOptions::new().write(true).create_new(true).mode(0o600).open(file) {
+                return match OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(file)
+                {
                     // Another connection created it first: it is checked below next time.
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
                     other => other.map(drop),
@@ -107,7 +112,10 @@ mod tests {
     }
 
     fn scratch() -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("xchannel-private-{}", uuid::Uuid::new_v4().simple()))
+        std::env::temp_dir().join(format!(
+            "xchannel-private-{}",
+            uuid::Uuid::new_v4().simple()
+        ))
     }
 
     #[test]
@@ -119,7 +127,10 @@ mod tests {
         private_file(&dir.join("db")).unwrap();
         assert_eq!(mode(&dir.join("db")), 0o600);
         tighten_file(&dir.join("absent")).unwrap();
-        assert!(!dir.join("absent").exists(), "only tightened, never created");
+        assert!(
+            !dir.join("absent").exists(),
+            "only tightened, never created"
+        );
         std::fs::remove_dir_all(root).unwrap();
     }
 

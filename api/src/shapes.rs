@@ -59,7 +59,9 @@ pub fn distinct_dates() -> ArrayBuilder {
         .items(
             ObjectBuilder::new()
                 .schema_type(SchemaType::Type(Type::String))
-                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Date,
+                )))
                 .pattern(Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
         )
         .max_items(Some(3660))
@@ -70,6 +72,8 @@ pub fn distinct_dates() -> ArrayBuilder {
 mod tests {
     #[test]
     fn every_documented_time_zone_parses() {
-        assert!(chrono_tz::TZ_VARIANTS.iter().all(|tz| tz.name().parse::<chrono_tz::Tz>().is_ok()));
+        assert!(chrono_tz::TZ_VARIANTS
+            .iter()
+            .all(|tz| tz.name().parse::<chrono_tz::Tz>().is_ok()));
     }
 }

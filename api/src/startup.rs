@@ -2,6 +2,7 @@
 
 use std::{net::TcpListener, sync::Arc, time::Instant};
 
+use actix_cors::Cors;
 use actix_web::{
     body::MessageBody,
     dev::{Server, ServiceRequest, ServiceResponse},
@@ -10,7 +11,6 @@ use actix_web::{
     middleware::{from_fn, Next},
     web, App, HttpRequest, HttpResponse, HttpServer,
 };
-use actix_cors::Cors;
 use actix_web::{http::header, middleware::Condition};
 use anyhow::Context;
 use tokio::sync::watch;
@@ -75,7 +75,10 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .wrap(Condition::new(cors_origins != CorsOrigins::None, cors(&cors_origins)))
+                .wrap(Condition::new(
+                    cors_origins != CorsOrigins::None,
+                    cors(&cors_origins),
+                ))
                 .app_data(json_config())
                 .app_data(query_config())
                 .app_data(path_config())
@@ -93,7 +96,12 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server, state, workers: Vec::new() })
+        Ok(Self {
+            port,
+            server,
+            state,
+            workers: Vec::new(),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -156,12 +164,25 @@ fn hostname() -> String {
 fn cors(origins: &CorsOrigins) -> Cors {
     let cors = Cors::default()
         .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, REQUEST_ID])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            REQUEST_ID,
+        ])
         .max_age(3600);
     match origins {
         CorsOrigins::Any => cors.allow_any_origin(),
-        CorsOrigins::List(list) => list.iter().fold(cors, |cors, origin| cors.allowed_origin(origin)),
+        CorsOrigins::List(list) => list
+            .iter()
+            .fold(cors, |cors, origin| cors.allowed_origin(origin)),
         CorsOrigins::None => cors,
     }
 }
@@ -171,7 +192,8 @@ fn json_config() -> web::JsonConfig {
         .limit(MAX_BODY_BYTES)
         .error_handler(|err, _req| {
             match err {
-                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => {
                     ApiError::payload_too_large(MAX_BODY_BYTES)
                 }
                 JsonPayloadError::ContentType => ApiError::unsupported_media_type(),
@@ -203,12 +225,16 @@ fn query_config() -> web::QueryConfig {
 }
 
 fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_: PathError, _req| ApiError::not_found("resource").into())
+    web::PathConfig::default()
+        .error_handler(|_: PathError, _req| ApiError::not_found("resource").into())
 }
 
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     static METHODS: std::sync::OnceLock<MethodTable> = std::sync::OnceLock::new();
-    match METHODS.get_or_init(MethodTable::from_doc).allowed(req.path()) {
+    match METHODS
+        .get_or_init(MethodTable::from_doc)
+        .allowed(req.path())
+    {
         Some(allow) => Err(ApiError::method_not_allowed(allow)),
         None => Err(ApiError::not_found("endpoint")),
     }
@@ -224,7 +250,8 @@ async fn json_bodies_only(
     use actix_web::http::{header::CONTENT_TYPE, Method};
     let sends_body = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
     if let (true, Some(value)) = (sends_body, req.headers().get(CONTENT_TYPE)) {
-        let merge_patch = req.method() == Method::PATCH && is_in_utf8(value, "merge-patch", Some("json"));
+        let merge_patch =
+            req.method() == Method::PATCH && is_in_utf8(value, "merge-patch", Some("json"));
         if !is_in_utf8(value, "json", None) && !merge_patch {
             return Err(ApiError::unsupported_media_type().into());
         }
@@ -235,14 +262,23 @@ async fn json_bodies_only(
 /// `application/<subtype>[+<suffix>]`, with at most a `charset=utf-8` parameter (names and
 /// values are case-insensitive).
 fn is_in_utf8(value: &HeaderValue, subtype: &str, suffix: Option<&str>) -> bool {
-    let Some(mime) = value.to_str().ok().and_then(|v| v.parse::<actix_web::mime::Mime>().ok()) else {
+    let Some(mime) = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse::<actix_web::mime::Mime>().ok())
+    else {
         return false;
     };
     mime.type_() == actix_web::mime::APPLICATION
         && mime.subtype().as_str().eq_ignore_ascii_case(subtype)
-        && mime.suffix().map(|s| s.as_str().to_ascii_lowercase()).as_deref() == suffix
+        && mime
+            .suffix()
+            .map(|s| s.as_str().to_ascii_lowercase())
+            .as_deref()
+            == suffix
         && mime.params().all(|(name, value)| {
-            name.as_str().eq_ignore_ascii_case("charset") && value.as_str().eq_ignore_ascii_case("utf-8")
+            name.as_str().eq_ignore_ascii_case("charset")
+                && value.as_str().eq_ignore_ascii_case("utf-8")
         })
 }
 
@@ -269,7 +305,11 @@ async fn request_span(
         .headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id);
@@ -281,9 +321,17 @@ async fn request_span(
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     let elapsed_us = elapsed.as_micros() as u64;
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     if let Some(state) = response.request().app_data::<web::Data<AppState>>() {
-        state.metrics.observe(response.request().method().as_str(), &route, status, elapsed);
+        state.metrics.observe(
+            response.request().method().as_str(),
+            &route,
+            status,
+            elapsed,
+        );
     }
     span.in_scope(|| {
         if status >= 500 {

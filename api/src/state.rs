@@ -1,6 +1,8 @@
 //! What every request handler and worker shares, built once by `startup.rs`.
 
-use crate::{config::Settings, crypto::Keyring, metrics::Metrics, store::Store, token_cache::TokenCache};
+use crate::{
+    config::Settings, crypto::Keyring, metrics::Metrics, store::Store, token_cache::TokenCache,
+};
 
 pub struct AppState {
     pub store: Store,

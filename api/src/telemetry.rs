@@ -23,8 +23,14 @@ pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=
 const DISPATCHER: &str = "actix_http::h1::dispatcher";
 
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    init_with(format, filter, std::io::stderr, std::io::stderr().is_terminal());
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    init_with(
+        format,
+        filter,
+        std::io::stderr,
+        std::io::stderr().is_terminal(),
+    );
 }
 
 /// The subscriber of the service, writing to `writer` (tests capture the logs with it).
@@ -32,13 +38,19 @@ pub fn init_with<W>(format: LogFormat, filter: EnvFilter, writer: W, ansi: bool)
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let output = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(ansi);
+    let output = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(ansi);
     let output = match format {
         LogFormat::Json => output.json().boxed(),
         LogFormat::Text => output.boxed(),
     };
     // The filter first, then the counter, which drops what it counts before the output.
-    let result = tracing_subscriber::registry().with(filter).with(ConnectionErrors).with(output).try_init();
+    let result = tracing_subscriber::registry()
+        .with(filter)
+        .with(ConnectionErrors)
+        .with(output)
+        .try_init();
     // A second init (tests start many apps in one process) keeps the first subscriber.
     let _ = result;
 }
@@ -83,7 +95,12 @@ mod tests {
     fn a_connection_error_of_actix_is_counted_and_not_written() {
         let buffer = Buffer::default();
         let writer = buffer.clone();
-        init_with(LogFormat::Text, EnvFilter::new("debug"), move || writer.clone(), false);
+        init_with(
+            LogFormat::Text,
+            EnvFilter::new("debug"),
+            move || writer.clone(),
+            false,
+        );
         let before = metrics::Metrics::default().render();
         tracing::error!(target: "actix_http::h1::dispatcher", "stream error: request parse error: invalid Header provided");
         tracing::error!(target: "xchannel::elsewhere", "a real error");

@@ -47,9 +47,17 @@ fn serve(dir: &std::path::Path) -> (Server, u16) {
     let port = loop {
         let line = lines.next().expect("the server logs its port").unwrap();
         if let Some(rest) = line.split("port=").nth(1) {
-            break rest.split_whitespace().next().unwrap().parse::<u16>().unwrap();
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<u16>()
+                .unwrap();
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "the server starts");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server starts"
+        );
     };
     std::thread::spawn(move || for _ in lines {});
     (Server(child), port)
@@ -59,16 +67,31 @@ fn serve(dir: &std::path::Path) -> (Server, u16) {
 fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
     let dir = fresh_dir();
     let (_server, port) = serve(&dir);
-    assert!(dir.join("data/xchannel.db").exists(), "the embedded database lives under ./data");
-    assert!(dir.join("data/master.key").exists(), "serve generated a master key");
-    let output = command(&dir).args(["token", "create", "--role", "system-admin"]).output().unwrap();
+    assert!(
+        dir.join("data/xchannel.db").exists(),
+        "the embedded database lives under ./data"
+    );
+    assert!(
+        dir.join("data/master.key").exists(),
+        "serve generated a master key"
+    );
+    let output = command(&dir)
+        .args(["token", "create", "--role", "system-admin"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{stderr}");
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("xch_"));
-    assert!(stderr.contains("data/xchannel.db (SQLite)"), "says which database it wrote to: {stderr}");
+    assert!(
+        stderr.contains("data/xchannel.db (SQLite)"),
+        "says which database it wrote to: {stderr}"
+    );
     let base = format!("http://127.0.0.1:{port}");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let client = reqwest::Client::new();
         let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
@@ -82,7 +105,11 @@ fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
             .unwrap();
         assert_eq!(tenant.status(), 201);
 
-        let spec = client.get(format!("{base}/openapi.json")).send().await.unwrap();
+        let spec = client
+            .get(format!("{base}/openapi.json"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(spec.status(), 200);
         let spec: serde_json::Value = spec.json().await.unwrap();
         assert!(spec["paths"]["/api/v1/channels"].is_object());
@@ -90,17 +117,34 @@ fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
         let docs = client.get(format!("{base}/docs/")).send().await.unwrap();
         assert_eq!(docs.status(), 200);
         let page = docs.text().await.unwrap();
-        assert!(page.contains("swagger-ui"), "the documentation page is served");
-        assert!(!page.contains("src=\"http"), "no script comes from another host: works offline");
-        let bundle = client.get(format!("{base}/docs/swagger-ui-bundle.js")).send().await.unwrap();
-        assert_eq!(bundle.status(), 200, "the UI's scripts are served by the service itself");
+        assert!(
+            page.contains("swagger-ui"),
+            "the documentation page is served"
+        );
+        assert!(
+            !page.contains("src=\"http"),
+            "no script comes from another host: works offline"
+        );
+        let bundle = client
+            .get(format!("{base}/docs/swagger-ui-bundle.js"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            bundle.status(),
+            200,
+            "the UI's scripts are served by the service itself"
+        );
     });
 }
 
 #[test]
 fn refuses_a_tenant_token_without_a_tenant() {
     let dir = fresh_dir();
-    let output = command(&dir).args(["token", "create", "--role", "tenant-admin"]).output().unwrap();
+    let output = command(&dir)
+        .args(["token", "create", "--role", "tenant-admin"])
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--tenant"));
 }
@@ -108,13 +152,25 @@ fn refuses_a_tenant_token_without_a_tenant() {
 #[test]
 fn token_commands_never_create_a_database_and_name_the_one_they_looked_for() {
     let dir = fresh_dir();
-    for args in [&["token", "create", "--role", "system-admin"][..], &["token", "list"][..]] {
+    for args in [
+        &["token", "create", "--role", "system-admin"][..],
+        &["token", "list"][..],
+    ] {
         let output = command(&dir).args(args).output().unwrap();
         assert!(!output.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("no database at") && stderr.contains("data/xchannel.db"), "{stderr}");
-        assert!(stderr.contains("DATABASE_URL"), "says how to point at the right one: {stderr}");
-        assert!(!stderr.contains("stack backtrace"), "the error chain only: {stderr}");
+        assert!(
+            stderr.contains("no database at") && stderr.contains("data/xchannel.db"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("DATABASE_URL"),
+            "says how to point at the right one: {stderr}"
+        );
+        assert!(
+            !stderr.contains("stack backtrace"),
+            "the error chain only: {stderr}"
+        );
         assert!(output.stdout.is_empty());
     }
     assert!(!dir.join("data").exists(), "nothing was created");
@@ -125,7 +181,10 @@ fn token_commands_refuse_an_empty_database() {
     let dir = fresh_dir();
     std::fs::create_dir_all(dir.join("data")).unwrap();
     std::fs::write(dir.join("data/xchannel.db"), b"").unwrap();
-    let output = command(&dir).args(["token", "create", "--role", "system-admin"]).output().unwrap();
+    let output = command(&dir)
+        .args(["token", "create", "--role", "system-admin"])
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("holds no xchannel data"), "{stderr}");
@@ -135,19 +194,55 @@ fn token_commands_refuse_an_empty_database() {
 fn tokens_are_listed_and_revoked_from_the_command_line() {
     let dir = fresh_dir();
     assert!(command(&dir).arg("migrate").status().unwrap().success());
-    let created = command(&dir).args(["token", "create", "--role", "system-admin", "--label", "ops"]).output().unwrap();
+    let created = command(&dir)
+        .args([
+            "token",
+            "create",
+            "--role",
+            "system-admin",
+            "--label",
+            "ops",
+        ])
+        .output()
+        .unwrap();
     assert!(created.status.success());
     let listed = command(&dir).args(["token", "list"]).output().unwrap();
     let listed = String::from_utf8(listed.stdout).unwrap();
-    let line = listed.lines().find(|l| l.ends_with("\tops")).expect("the token is listed");
+    let line = listed
+        .lines()
+        .find(|l| l.ends_with("\tops"))
+        .expect("the token is listed");
     let token = String::from_utf8(created.stdout).unwrap();
     assert!(!listed.contains(token.trim()), "never the secret");
     assert!(line.contains("\tactive\t"), "{line}");
     let id = line.split('\t').next().unwrap();
-    assert!(command(&dir).args(["token", "revoke", id]).status().unwrap().success());
-    let listed = String::from_utf8(command(&dir).args(["token", "list"]).output().unwrap().stdout).unwrap();
-    assert!(listed.lines().any(|l| l.starts_with(id) && l.contains("\trevoked ")), "{listed}");
-    assert!(!command(&dir).args(["token", "revoke", id]).status().unwrap().success(), "revoked once");
+    assert!(command(&dir)
+        .args(["token", "revoke", id])
+        .status()
+        .unwrap()
+        .success());
+    let listed = String::from_utf8(
+        command(&dir)
+            .args(["token", "list"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with(id) && l.contains("\trevoked ")),
+        "{listed}"
+    );
+    assert!(
+        !command(&dir)
+            .args(["token", "revoke", id])
+            .status()
+            .unwrap()
+            .success(),
+        "revoked once"
+    );
 }
 
 #[test]
@@ -155,12 +250,22 @@ fn token_create_checks_the_tenant_and_ous_like_the_api() {
     let dir = fresh_dir();
     assert!(command(&dir).arg("migrate").status().unwrap().success());
     let output = command(&dir)
-        .args(["token", "create", "--role", "tenant-admin", "--tenant", "01a21053-6562-75ac-bb31-e6fd42cf79b1"])
+        .args([
+            "token",
+            "create",
+            "--role",
+            "tenant-admin",
+            "--tenant",
+            "01a21053-6562-75ac-bb31-e6fd42cf79b1",
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no tenant 01a21053-6562-75ac-bb31-e6fd42cf79b1"), "{stderr}");
+    assert!(
+        stderr.contains("no tenant 01a21053-6562-75ac-bb31-e6fd42cf79b1"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty(), "no token is printed");
 }
 

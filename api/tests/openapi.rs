@@ -18,25 +18,38 @@ fn committed_openapi_yaml_matches_the_code() {
 #[test]
 fn documents_every_error_of_the_channel_endpoints() {
     let doc: serde_json::Value = serde_json::from_str(
-        &<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi().to_json().unwrap(),
+        &<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi()
+            .to_json()
+            .unwrap(),
     )
     .unwrap();
     let post = &doc["paths"]["/api/v1/channels"]["post"]["responses"];
     for status in ["201", "400", "401", "403", "409", "413", "422"] {
-        assert!(post.get(status).is_some(), "POST /channels documents {status}");
+        assert!(
+            post.get(status).is_some(),
+            "POST /channels documents {status}"
+        );
     }
     let put = &doc["paths"]["/api/v1/channels/{id}"]["put"]["responses"];
     for status in ["200", "404", "409", "412", "422", "428"] {
-        assert!(put.get(status).is_some(), "PUT /channels/{{id}} documents {status}");
+        assert!(
+            put.get(status).is_some(),
+            "PUT /channels/{{id}} documents {status}"
+        );
     }
     let example = &doc["components"]["schemas"]["ChannelDraft"]["example"];
-    assert!(example["x"]["apiKey"].is_string(), "the channel body has an example");
+    assert!(
+        example["x"]["apiKey"].is_string(),
+        "the channel body has an example"
+    );
 }
 
 #[test]
 fn every_operation_documents_the_errors_it_can_answer() {
     let doc: serde_json::Value = serde_json::from_str(
-        &<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi().to_json().unwrap(),
+        &<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi()
+            .to_json()
+            .unwrap(),
     )
     .unwrap();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -46,7 +59,11 @@ fn every_operation_documents_the_errors_it_can_answer() {
             // An operation that takes a token (the probes' requirement is empty: none).
             let takes_a_token = operation["security"]
                 .as_array()
-                .is_some_and(|requirements| requirements.iter().any(|r| r.as_object().is_some_and(|r| !r.is_empty())));
+                .is_some_and(|requirements| {
+                    requirements
+                        .iter()
+                        .any(|r| r.as_object().is_some_and(|r| !r.is_empty()))
+                });
             if takes_a_token {
                 assert!(documents("401"), "{method} {path} documents 401");
             }
@@ -64,7 +81,8 @@ fn every_operation_documents_the_errors_it_can_answer() {
 
 #[test]
 fn the_yaml_reads_back_as_the_document() {
-    let doc = serde_json::to_value(<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+    let doc =
+        serde_json::to_value(<xchannel::openapi::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
     let read: serde_json::Value = serde_norway::from_str(&xchannel::openapi::yaml()).unwrap();
     assert_eq!(read, doc);
 }

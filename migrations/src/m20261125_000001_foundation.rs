@@ -82,7 +82,11 @@ enum Channels {
 }
 
 fn id_column<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name).string_len(36).not_null().primary_key().to_owned()
+    ColumnDef::new(name)
+        .string_len(36)
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 fn timestamp<T: IntoIden>(name: T) -> ColumnDef {
@@ -127,10 +131,19 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(ApiTokens::Role).string_len(32).not_null())
                     .col(ColumnDef::new(ApiTokens::OuIds).json().not_null())
                     .col(ColumnDef::new(ApiTokens::Label).string_len(128).null())
-                    .col(ColumnDef::new(ApiTokens::TokenHash).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(ApiTokens::TokenHash)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(ApiTokens::Prefix).string_len(16).not_null())
                     .col(timestamp(ApiTokens::CreatedAt))
-                    .col(ColumnDef::new(ApiTokens::RevokedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(ApiTokens::RevokedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(&mut tenant_fk(ApiTokens::Table))
                     .to_owned(),
             )
@@ -170,9 +183,21 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(CalledRoutes::Table)
                     .col(id_column(CalledRoutes::Id))
-                    .col(ColumnDef::new(CalledRoutes::TenantId).string_len(36).not_null())
-                    .col(ColumnDef::new(CalledRoutes::Name).string_len(128).not_null())
-                    .col(ColumnDef::new(CalledRoutes::MediaType).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(CalledRoutes::TenantId)
+                            .string_len(36)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(CalledRoutes::Name)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(CalledRoutes::MediaType)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(CalledRoutes::OuId).string_len(36).not_null())
                     .col(timestamp(CalledRoutes::CreatedAt))
                     .foreign_key(&mut tenant_fk(CalledRoutes::Table))
@@ -201,8 +226,16 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(NonWorkingDays::Table)
-                    .col(ColumnDef::new(NonWorkingDays::TenantId).string_len(36).not_null())
-                    .col(ColumnDef::new(NonWorkingDays::Day).string_len(10).not_null())
+                    .col(
+                        ColumnDef::new(NonWorkingDays::TenantId)
+                            .string_len(36)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(NonWorkingDays::Day)
+                            .string_len(10)
+                            .not_null(),
+                    )
                     .primary_key(
                         Index::create()
                             .col(NonWorkingDays::TenantId)
@@ -220,11 +253,27 @@ impl MigrationTrait for Migration {
                     .col(id_column(Channels::Id))
                     .col(ColumnDef::new(Channels::TenantId).string_len(36).not_null())
                     .col(ColumnDef::new(Channels::Name).string_len(64).not_null())
-                    .col(ColumnDef::new(Channels::ChannelType).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(Channels::ChannelType)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Channels::OuId).string_len(36).not_null())
-                    .col(ColumnDef::new(Channels::SkillQueueId).string_len(36).not_null())
-                    .col(ColumnDef::new(Channels::TransferQueueId).string_len(36).null())
-                    .col(ColumnDef::new(Channels::AccountLevel).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(Channels::SkillQueueId)
+                            .string_len(36)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Channels::TransferQueueId)
+                            .string_len(36)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Channels::AccountLevel)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Channels::Status).string_len(16).not_null())
                     .col(ColumnDef::new(Channels::StatusDetail).text().null())
                     .col(ColumnDef::new(Channels::Settings).json().not_null())
@@ -236,7 +285,11 @@ impl MigrationTrait for Migration {
                     )
                     .col(ColumnDef::new(Channels::Credentials).text().not_null())
                     .col(ColumnDef::new(Channels::CredentialHints).json().not_null())
-                    .col(ColumnDef::new(Channels::CredentialsVersion).integer().not_null())
+                    .col(
+                        ColumnDef::new(Channels::CredentialsVersion)
+                            .integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Channels::Version).integer().not_null())
                     .col(timestamp(Channels::CreatedAt))
                     .col(timestamp(Channels::UpdatedAt))

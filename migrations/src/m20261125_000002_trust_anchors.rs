@@ -23,8 +23,17 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(TrustAnchors::Table)
-                    .col(ColumnDef::new(TrustAnchors::Id).string_len(36).not_null().primary_key())
-                    .col(ColumnDef::new(TrustAnchors::Name).string_len(128).not_null())
+                    .col(
+                        ColumnDef::new(TrustAnchors::Id)
+                            .string_len(36)
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(TrustAnchors::Name)
+                            .string_len(128)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TrustAnchors::Pem).text().not_null())
                     .col(ColumnDef::new(TrustAnchors::Fingerprints).json().not_null())
                     .col(
@@ -33,7 +42,11 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .unique_key(),
                     )
-                    .col(ColumnDef::new(TrustAnchors::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(TrustAnchors::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await

@@ -27,10 +27,23 @@ impl MigrationTrait for Migration {
                     .table(Leases::Table)
                     .col(ColumnDef::new(Leases::Kind).string_len(32).not_null())
                     .col(ColumnDef::new(Leases::Item).string_len(64).not_null())
-                    .col(ColumnDef::new(Leases::DueAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Leases::DueAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Leases::Holder).string_len(64).null())
-                    .col(ColumnDef::new(Leases::ExpiresAt).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(Leases::Attempts).integer().not_null().default(0))
+                    .col(
+                        ColumnDef::new(Leases::ExpiresAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Leases::Attempts)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .primary_key(Index::create().col(Leases::Kind).col(Leases::Item))
                     .to_owned(),
             )
@@ -48,6 +61,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Leases::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Leases::Table).to_owned())
+            .await
     }
 }

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use x_connector::client::TlsTrust;
-use x_connector::{AppCredentials, SignatureMethod, UserCredentials, XClient, XClientConfig, XError};
+use x_connector::{
+    AppCredentials, SignatureMethod, UserCredentials, XClient, XClientConfig, XError,
+};
 use xchannel_tests::fake_x::{unrelated_ca_certificate_pem, FakeAccount, FakeX};
 
 const API_KEY: &str = "tls-api-key";
@@ -16,7 +18,11 @@ const USER_ID: &str = "1600000000000000001";
 
 async fn https_fake_x() -> FakeX {
     let fake = FakeX::start_tls().await.expect("https fake X starts");
-    assert!(fake.base_url().starts_with("https://127.0.0.1:"), "{}", fake.base_url());
+    assert!(
+        fake.base_url().starts_with("https://127.0.0.1:"),
+        "{}",
+        fake.base_url()
+    );
     fake.add_app(API_KEY, API_KEY_SECRET);
     fake.add_account(FakeAccount {
         user_id: USER_ID.into(),
@@ -30,7 +36,10 @@ async fn https_fake_x() -> FakeX {
 }
 
 fn fake_ca(fake: &FakeX) -> Vec<u8> {
-    fake.ca_certificate_pem().expect("an https fake has a CA").as_bytes().to_vec()
+    fake.ca_certificate_pem()
+        .expect("an https fake has a CA")
+        .as_bytes()
+        .to_vec()
 }
 
 fn client(fake: &FakeX, tls: TlsTrust) -> XClient {
@@ -54,7 +63,10 @@ fn credentials() -> UserCredentials {
 /// `users_me` must fail before any request reaches the fake, as a transport error that says
 /// the certificate was refused and holds no secret.
 async fn assert_refused_before_any_request(fake: &FakeX, client: &XClient) {
-    let error = client.users_me(&credentials(), SignatureMethod::HmacSha1).await.unwrap_err();
+    let error = client
+        .users_me(&credentials(), SignatureMethod::HmacSha1)
+        .await
+        .unwrap_err();
     let XError::Transport(reason) = &error else {
         panic!("expected a transport error, got {error:?}");
     };
@@ -64,7 +76,10 @@ async fn assert_refused_before_any_request(fake: &FakeX, client: &XClient) {
             assert!(!text.contains(secret), "{text} contains {secret}");
         }
     }
-    assert!(fake.received().is_empty(), "the signed request reached an untrusted server");
+    assert!(
+        fake.received().is_empty(),
+        "the signed request reached an untrusted server"
+    );
 }
 
 #[tokio::test]
@@ -90,7 +105,11 @@ async fn the_app_bearer_token_and_dm_events_work_over_https_with_the_uploaded_ce
     let app = AppCredentials::new(API_KEY, API_KEY_SECRET);
     client.app_bearer_token(&app).await.unwrap();
     let page = client
-        .dm_events(&credentials(), SignatureMethod::HmacSha1, &Default::default())
+        .dm_events(
+            &credentials(),
+            SignatureMethod::HmacSha1,
+            &Default::default(),
+        )
         .await
         .unwrap();
     assert_eq!(page.value.events[0].text.as_deref(), Some("hello over TLS"));
@@ -117,7 +136,10 @@ async fn platform_roots_alone_do_not_trust_a_private_ca() {
 #[tokio::test]
 async fn an_unrelated_ca_certificate_does_not_trust_the_fake() {
     let fake = https_fake_x().await;
-    let client = client(&fake, trusting(vec![unrelated_ca_certificate_pem().into_bytes()]));
+    let client = client(
+        &fake,
+        trusting(vec![unrelated_ca_certificate_pem().into_bytes()]),
+    );
     assert_refused_before_any_request(&fake, &client).await;
 }
 
@@ -125,14 +147,20 @@ async fn an_unrelated_ca_certificate_does_not_trust_the_fake() {
 async fn a_bundle_of_several_certificates_trusts_the_one_that_is_the_right_ca() {
     let fake = https_fake_x().await;
     let right = fake.ca_certificate_pem().unwrap().to_owned();
-    let (before, after) = (unrelated_ca_certificate_pem(), unrelated_ca_certificate_pem());
+    let (before, after) = (
+        unrelated_ca_certificate_pem(),
+        unrelated_ca_certificate_pem(),
+    );
     for bundle in [
         format!("{before}{right}{after}"),
         format!("{right}\n{before}"),
         format!("{before}\n{after}\n{right}"),
     ] {
         let client = client(&fake, trusting(vec![bundle.into_bytes()]));
-        let me = client.users_me(&credentials(), SignatureMethod::HmacSha1).await.unwrap();
+        let me = client
+            .users_me(&credentials(), SignatureMethod::HmacSha1)
+            .await
+            .unwrap();
         assert_eq!(me.value.id, USER_ID);
     }
 }

@@ -8,7 +8,10 @@ use utoipa::ToSchema;
 
 use crate::{
     access::Access,
-    error::responses::{BadRequest, Forbidden, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+    error::responses::{
+        BadRequest, Forbidden, PayloadTooLarge, Unauthenticated, Unprocessable,
+        UnsupportedMediaType,
+    },
     error::ApiResult,
     input::Fields,
     state::AppState,
@@ -50,14 +53,19 @@ impl ServiceCalendarIn {
             f.fail("/nonWorkingDays", "required", "is required");
         }
         f.finish()?;
-        Ok(ServiceCalendarIn { non_working_days: days.unwrap_or_default() })
+        Ok(ServiceCalendarIn {
+            non_working_days: days.unwrap_or_default(),
+        })
     }
 }
 
 async fn read(state: &AppState, tenant_id: &str) -> ApiResult<ServiceCalendarOut> {
     let db = state.store.reader();
     let tenant = store::tenants::find(db, tenant_id).await?;
-    Ok(ServiceCalendarOut { time_zone: tenant.time_zone, non_working_days: store::calendar::days(db, tenant_id).await? })
+    Ok(ServiceCalendarOut {
+        time_zone: tenant.time_zone,
+        non_working_days: store::calendar::days(db, tenant_id).await?,
+    })
 }
 
 /// Reads the tenant's non-working days.
@@ -73,7 +81,12 @@ pub async fn get_calendar(state: web::Data<AppState>, access: Access) -> ApiResu
 
 fn check_date(s: &str) -> Option<(&'static str, String)> {
     let valid = s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
-    (!valid).then(|| ("invalid_format", "must be a date written YYYY-MM-DD".to_owned()))
+    (!valid).then(|| {
+        (
+            "invalid_format",
+            "must be a date written YYYY-MM-DD".to_owned(),
+        )
+    })
 }
 
 /// Replaces the tenant's non-working days.
@@ -87,7 +100,11 @@ fn check_date(s: &str) -> Option<(&'static str, String)> {
     UnsupportedMediaType,
 ))]
 #[put("/service-calendar")]
-pub async fn put_calendar(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
+pub async fn put_calendar(
+    state: web::Data<AppState>,
+    access: Access,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let input = ServiceCalendarIn::read(&body)?;
     let _turn = state.store.bulk_turn().await;

@@ -8,7 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
     access::Access,
-    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+    error::responses::{
+        BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
+        UnsupportedMediaType,
+    },
     error::{ApiError, ApiResult, Code, FieldError, Problem},
     id::Id,
     input::Fields,
@@ -21,7 +24,10 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(create_route).service(list_routes).service(get_route).service(delete_route);
+    cfg.service(create_route)
+        .service(list_routes)
+        .service(get_route)
+        .service(delete_route);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -47,7 +53,13 @@ pub struct CalledRouteOut {
 
 impl From<CalledRoute> for CalledRouteOut {
     fn from(m: CalledRoute) -> Self {
-        Self { id: m.id, name: m.name, media_type: m.media_type, ou_id: m.ou_id, created_at: m.created_at }
+        Self {
+            id: m.id,
+            name: m.name,
+            media_type: m.media_type,
+            ou_id: m.ou_id,
+            created_at: m.created_at,
+        }
     }
 }
 
@@ -119,13 +131,25 @@ impl MediaType {
     UnsupportedMediaType,
 ))]
 #[post("/called-routes")]
-pub async fn create_route(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
+pub async fn create_route(
+    state: web::Data<AppState>,
+    access: Access,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let input = CalledRouteIn::read(&body)?;
     if !store::ous::exists(state.store.reader(), access.tenant_id(), &input.ou_id).await? {
-        return Err(ApiError::field("/ouId", "not_found", "no such OU in this tenant"));
+        return Err(ApiError::field(
+            "/ouId",
+            "not_found",
+            "no such OU in this tenant",
+        ));
     }
-    let new = NewCalledRoute { name: input.name, media_type: input.media_type.as_str().to_owned(), ou_id: input.ou_id };
+    let new = NewCalledRoute {
+        name: input.name,
+        media_type: input.media_type.as_str().to_owned(),
+        ou_id: input.ou_id,
+    };
     // The unique index (tenant, name) is the name check, racing creates included.
     let tx = state.store.write().await?;
     let route = store::called_routes::insert(&tx, access.tenant_id(), new).await?;
@@ -159,24 +183,43 @@ pub struct RouteQuery {
     Forbidden,
 ))]
 #[get("/called-routes")]
-pub async fn list_routes(state: web::Data<AppState>, access: Access, query: web::Query<RouteQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_routes(
+    state: web::Data<AppState>,
+    access: Access,
+    query: web::Query<RouteQuery>,
+) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
-    let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
+    let page = PageParams {
+        limit: query.limit.clone(),
+        cursor: query.cursor.clone(),
+    }
+    .page(&mut errors);
     let ou_id = Id::from_query("ouId", query.ou_id.as_deref(), &mut errors);
     let media_type = match query.media_type.as_deref() {
         None => None,
         Some(m @ (MULTIMEDIA | VOICE)) => Some(m.to_owned()),
         Some(_) => {
-            errors.push(FieldError::new("/query/mediaType", "invalid_value", "must be multimedia or voice"));
+            errors.push(FieldError::new(
+                "/query/mediaType",
+                "invalid_value",
+                "must be multimedia or voice",
+            ));
             None
         }
     };
     pagination::checked(errors)?;
     let db = state.store.reader();
-    let filter = RouteFilter { visible_ous: access.route_ous(db).await?, ou_id: ou_id.map(Id::into_string), media_type };
+    let filter = RouteFilter {
+        visible_ous: access.route_ous(db).await?,
+        ou_id: ou_id.map(Id::into_string),
+        media_type,
+    };
     let rows = store::called_routes::list(db, access.tenant_id(), filter, &page).await?;
     let (rows, next_cursor) = pagination::finish(&page, rows, |r| &r.id);
-    Ok(HttpResponse::Ok().json(CalledRouteList { items: rows.into_iter().map(CalledRouteOut::from).collect(), next_cursor }))
+    Ok(HttpResponse::Ok().json(CalledRouteList {
+        items: rows.into_iter().map(CalledRouteOut::from).collect(),
+        next_cursor,
+    }))
 }
 
 /// Reads one called route.
@@ -187,8 +230,14 @@ pub async fn list_routes(state: web::Data<AppState>, access: Access, query: web:
     NotFound,
 ))]
 #[get("/called-routes/{id}")]
-pub async fn get_route(state: web::Data<AppState>, access: Access, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(CalledRouteOut::from(access.route(state.store.reader(), &id).await?)))
+pub async fn get_route(
+    state: web::Data<AppState>,
+    access: Access,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(CalledRouteOut::from(
+        access.route(state.store.reader(), &id).await?,
+    )))
 }
 
 /// Deletes a called route that no channel uses as its skill queue.
@@ -200,7 +249,11 @@ pub async fn get_route(state: web::Data<AppState>, access: Access, id: web::Path
     (status = 409, body = Problem, content_type = "application/problem+json", description = "a channel uses it"),
 ))]
 #[delete("/called-routes/{id}")]
-pub async fn delete_route(state: web::Data<AppState>, access: Access, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete_route(
+    state: web::Data<AppState>,
+    access: Access,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let route = access.route(state.store.reader(), &id).await?;
     let tx = state.store.write().await?;
@@ -208,7 +261,11 @@ pub async fn delete_route(state: web::Data<AppState>, access: Access, id: web::P
     if !users.is_empty() {
         return Err(ApiError::new(
             Code::CalledRouteInUse,
-            format!("the called route is used by {} channel(s): {}", users.len(), users.join(", ")),
+            format!(
+                "the called route is used by {} channel(s): {}",
+                users.len(),
+                users.join(", ")
+            ),
         ));
     }
     store::called_routes::delete(&tx, access.tenant_id(), &route.id).await?;

@@ -11,7 +11,10 @@ use crate::{
     auth::Principal,
     crypto::sha256_hex,
     error::{
-        responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+        responses::{
+            BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
+            UnsupportedMediaType,
+        },
         ApiResult, Problem,
     },
     id::Id,
@@ -106,7 +109,10 @@ impl CertificateIn {
             }
         };
         f.finish()?;
-        Ok(CertificateIn { name: name.unwrap_or_default(), pem: pem.unwrap_or_default() })
+        Ok(CertificateIn {
+            name: name.unwrap_or_default(),
+            pem: pem.unwrap_or_default(),
+        })
     }
 }
 
@@ -127,7 +133,11 @@ pub async fn upload_certificate(
     // Only the certificates are kept, written anew: comments and stray bytes of the upload
     // are not stored or shown.
     let pem: String = input.pem.iter().map(|a| a.pem.as_str()).collect();
-    let fingerprints: Vec<String> = input.pem.into_iter().map(|a| a.sha256_fingerprint).collect();
+    let fingerprints: Vec<String> = input
+        .pem
+        .into_iter()
+        .map(|a| a.sha256_fingerprint)
+        .collect();
     let new = NewCertificate {
         name: input.name,
         pem,
@@ -146,10 +156,15 @@ pub async fn upload_certificate(
     Unauthenticated, Forbidden,
 ))]
 #[get("/certificates")]
-pub async fn list_certificates(state: web::Data<AppState>, principal: Principal) -> ApiResult<HttpResponse> {
+pub async fn list_certificates(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
     let rows = store::certificates::list(state.store.reader()).await?;
-    Ok(HttpResponse::Ok().json(CertificateList { items: rows.into_iter().map(CertificateOut::from).collect() }))
+    Ok(HttpResponse::Ok().json(CertificateList {
+        items: rows.into_iter().map(CertificateOut::from).collect(),
+    }))
 }
 
 async fn find(state: &AppState, principal: &Principal, id: &str) -> ApiResult<Certificate> {
@@ -164,7 +179,11 @@ async fn find(state: &AppState, principal: &Principal, id: &str) -> ApiResult<Ce
     Unauthenticated, Forbidden, NotFound,
 ))]
 #[get("/certificates/{id}")]
-pub async fn get_certificate(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_certificate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(CertificateOut::from(find(&state, &principal, &id).await?)))
 }
 
@@ -174,7 +193,11 @@ pub async fn get_certificate(state: web::Data<AppState>, principal: Principal, i
     Unauthenticated, Forbidden, NotFound,
 ))]
 #[delete("/certificates/{id}")]
-pub async fn delete_certificate(state: web::Data<AppState>, principal: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete_certificate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let found = find(&state, &principal, &id).await?;
     let tx = state.store.write().await?;
     store::certificates::delete(&tx, &found.id).await?;

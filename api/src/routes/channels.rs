@@ -12,7 +12,10 @@ use crate::{
     access::Access,
     config::Region,
     credentials::{self, CredentialHints, Sealed},
-    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+    error::responses::{
+        BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
+        UnsupportedMediaType,
+    },
     error::{ApiError, ApiResult, FieldError, Problem},
     id::Id,
     state::AppState,
@@ -77,8 +80,12 @@ pub struct ChannelList {
 
 /// The settings stored with a channel.
 pub(crate) fn settings_of(m: &Channel) -> ApiResult<ChannelSettings> {
-    serde_json::from_value(m.settings.clone())
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("stored settings of channel {} unreadable: {e}", m.id)))
+    serde_json::from_value(m.settings.clone()).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!(
+            "stored settings of channel {} unreadable: {e}",
+            m.id
+        ))
+    })
 }
 
 fn channel_out(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
@@ -86,11 +93,15 @@ fn channel_out(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
     let credentials = credentials::hints_of(&m);
     // A stored status this version does not know reads as draft, as it always has.
     let status = IntegrationStatus::parse(&m.status).unwrap_or(IntegrationStatus::Draft);
-    let webhook_url = settings
-        .account_level()
-        .receives_by_webhook()
-        .then(|| format!("{}/api/v1/webhooks/x/{}", state.settings.http.public_url, m.id));
-    let url_problem = webhook_url.as_ref().and(state.settings.http.public_url_problem());
+    let webhook_url = settings.account_level().receives_by_webhook().then(|| {
+        format!(
+            "{}/api/v1/webhooks/x/{}",
+            state.settings.http.public_url, m.id
+        )
+    });
+    let url_problem = webhook_url
+        .as_ref()
+        .and(state.settings.http.public_url_problem());
     let next_step = match status {
         IntegrationStatus::Draft => match url_problem {
             Some(problem) => format!(
@@ -110,7 +121,11 @@ fn channel_out(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
         status,
         settings,
         credentials,
-        integration: IntegrationOut { webhook_url, next_step, detail: m.status_detail },
+        integration: IntegrationOut {
+            webhook_url,
+            next_step,
+            detail: m.status_detail,
+        },
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
@@ -121,7 +136,9 @@ fn etag(version: i32) -> header::EntityTag {
 }
 
 fn respond(mut builder: actix_web::HttpResponseBuilder, out: ChannelOut) -> HttpResponse {
-    builder.insert_header(header::ETag(etag(out.version))).json(out)
+    builder
+        .insert_header(header::ETag(etag(out.version)))
+        .json(out)
 }
 
 /// Checks what the rules of `channel-config` cannot: the OU and skill queues exist in the
@@ -134,7 +151,9 @@ async fn check_references(
 ) -> ApiResult<()> {
     let db = state.store.reader();
     let reported = |errors: &Vec<FieldError>, p: &str| errors.iter().any(|e| e.pointer == p);
-    if state.settings.x.region == Region::ChineseMainland && body.get("type").and_then(Value::as_str) == Some("x") {
+    if state.settings.x.region == Region::ChineseMainland
+        && body.get("type").and_then(Value::as_str) == Some("x")
+    {
         errors.push(FieldError::new(
             "/type",
             "unavailable_in_region",
@@ -152,11 +171,19 @@ async fn check_references(
     };
     match reference(errors, "/ouId") {
         Some(Some(ou_id)) if store::ous::exists(db, access.tenant_id(), &ou_id).await? => {}
-        Some(_) => errors.push(FieldError::new("/ouId", "not_found", "no such OU in this tenant")),
+        Some(_) => errors.push(FieldError::new(
+            "/ouId",
+            "not_found",
+            "no such OU in this tenant",
+        )),
         None => {}
     }
-    for pointer in ["/skillQueueId", "/more/noAgentReplyTransfer/targetSkillQueueId"] {
-        let not_found = || FieldError::new(pointer, "not_found", "no such called route in this tenant");
+    for pointer in [
+        "/skillQueueId",
+        "/more/noAgentReplyTransfer/targetSkillQueueId",
+    ] {
+        let not_found =
+            || FieldError::new(pointer, "not_found", "no such called route in this tenant");
         let id = match reference(errors, pointer) {
             None => continue,
             Some(Some(id)) => id,
@@ -167,9 +194,11 @@ async fn check_references(
         };
         match store::called_routes::find(db, access.tenant_id(), &id).await {
             Ok(route) if !access.sees_route(db, &route).await? => errors.push(not_found()),
-            Ok(route) if route.media_type != MULTIMEDIA => {
-                errors.push(FieldError::new(pointer, "not_multimedia", "must be a multimedia called route"))
-            }
+            Ok(route) if route.media_type != MULTIMEDIA => errors.push(FieldError::new(
+                pointer,
+                "not_multimedia",
+                "must be a multimedia called route",
+            )),
             Ok(_) => {}
             Err(store::StoreError::NotFound(_)) => errors.push(not_found()),
             Err(other) => return Err(other.into()),
@@ -181,7 +210,12 @@ async fn check_references(
 /// Parses a channel body and checks its references, reporting every problem at once. The
 /// parse runs on the blocking pool: a megabyte of JSON to check must not hold up the
 /// other requests of an actix worker.
-async fn validated(state: &AppState, access: &Access, body: Value, mode: Mode) -> ApiResult<ParsedChannel> {
+async fn validated(
+    state: &AppState,
+    access: &Access,
+    body: Value,
+    mode: Mode,
+) -> ApiResult<ParsedChannel> {
     let (body, parsed) = web::block(move || {
         let parsed = parse_channel(&body, mode);
         (body, parsed)
@@ -204,7 +238,9 @@ fn channel_write(settings: &ChannelSettings, sealed: Sealed) -> ApiResult<Channe
         channel_type: json_str(&json(settings.channel_type())?),
         ou_id: settings.ou_id().to_owned(),
         skill_queue_id: settings.skill_queue_id().to_owned(),
-        transfer_queue_id: settings.no_agent_reply_target_skill_queue_id().map(str::to_owned),
+        transfer_queue_id: settings
+            .no_agent_reply_target_skill_queue_id()
+            .map(str::to_owned),
         account_level: json_str(&json(settings.account_level())?),
         settings: json(settings)?,
         credentials: sealed.ciphertext,
@@ -234,16 +270,31 @@ fn json_str(value: &Value) -> String {
     UnsupportedMediaType,
 ))]
 #[post("/channels")]
-pub async fn create_channel(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
+pub async fn create_channel(
+    state: web::Data<AppState>,
+    access: Access,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let parsed = validated(&state, &access, body.into_inner(), Mode::Create).await?;
     let id = store::new_id();
-    let sealed = credentials::seal_new(&state.keyring, &id, &parsed.credentials).map_err(ApiError::internal)?;
+    let sealed = credentials::seal_new(&state.keyring, &id, &parsed.credentials)
+        .map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;
-    let channel = store::channels::insert(&tx, access.tenant_id(), id, IntegrationStatus::Draft.as_str(), write).await?;
+    let channel = store::channels::insert(
+        &tx,
+        access.tenant_id(),
+        id,
+        IntegrationStatus::Draft.as_str(),
+        write,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(respond(HttpResponse::Created(), channel_out(&state, channel)?))
+    Ok(respond(
+        HttpResponse::Created(),
+        channel_out(&state, channel)?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -273,20 +324,34 @@ pub struct ChannelQuery {
 impl ChannelQuery {
     /// The filter asked for; bad parameters are added to `errors`.
     fn filter<'a>(&self, access: &'a Access, errors: &mut Vec<FieldError>) -> ChannelFilter<'a> {
-        let one_of = |name: &str, value: &Option<String>, allowed: &[&str], detail: &str, errors: &mut Vec<FieldError>| {
+        let one_of = |name: &str,
+                      value: &Option<String>,
+                      allowed: &[&str],
+                      detail: &str,
+                      errors: &mut Vec<FieldError>| {
             let value = value.as_ref()?;
             if allowed.contains(&value.as_str()) {
                 return Some(value.clone());
             }
-            errors.push(FieldError::new(format!("/query/{name}"), "invalid_value", detail));
+            errors.push(FieldError::new(
+                format!("/query/{name}"),
+                "invalid_value",
+                detail,
+            ));
             None
         };
         let name_prefix = self.name_prefix.as_ref().filter(|prefix| {
             let valid = !prefix.is_empty()
                 && prefix.len() <= 64
-                && prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
-                errors.push(FieldError::new("/query/namePrefix", "invalid_format", "must be 1-64 letters, digits or underscores"));
+                errors.push(FieldError::new(
+                    "/query/namePrefix",
+                    "invalid_format",
+                    "must be 1-64 letters, digits or underscores",
+                ));
             }
             valid
         });
@@ -320,14 +385,26 @@ impl ChannelQuery {
     Forbidden,
 ))]
 #[get("/channels")]
-pub async fn list_channels(state: web::Data<AppState>, access: Access, query: web::Query<ChannelQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_channels(
+    state: web::Data<AppState>,
+    access: Access,
+    query: web::Query<ChannelQuery>,
+) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
-    let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
+    let page = PageParams {
+        limit: query.limit.clone(),
+        cursor: query.cursor.clone(),
+    }
+    .page(&mut errors);
     let filter = query.filter(&access, &mut errors);
     pagination::checked(errors)?;
-    let rows = store::channels::list(state.store.reader(), access.tenant_id(), filter, &page).await?;
+    let rows =
+        store::channels::list(state.store.reader(), access.tenant_id(), filter, &page).await?;
     let (rows, next_cursor) = pagination::finish(&page, rows, |c| &c.name);
-    let items = rows.into_iter().map(|m| channel_out(&state, m)).collect::<ApiResult<_>>()?;
+    let items = rows
+        .into_iter()
+        .map(|m| channel_out(&state, m))
+        .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ChannelList { items, next_cursor }))
 }
 
@@ -355,9 +432,15 @@ pub async fn get_channel(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == current.to_string()));
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current.to_string())
+        });
     if unchanged {
-        return Ok(HttpResponse::NotModified().insert_header(header::ETag(current)).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header(header::ETag(current))
+            .finish());
     }
     Ok(respond(HttpResponse::Ok(), channel_out(&state, channel)?))
 }
@@ -365,7 +448,11 @@ pub async fn get_channel(
 /// The version an `If-Match` header asks for: `None` for `*`.
 fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return if required { Err(ApiError::if_match_required()) } else { Ok(None) };
+        return if required {
+            Err(ApiError::if_match_required())
+        } else {
+            Ok(None)
+        };
     };
     let value = value.to_str().map_err(|_| ApiError::stale())?.trim();
     if value == "*" {
@@ -375,7 +462,10 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
     if value.starts_with("W/") {
         return Err(ApiError::stale());
     }
-    let version = value.trim_matches('"').parse::<i32>().map_err(|_| ApiError::stale())?;
+    let version = value
+        .trim_matches('"')
+        .parse::<i32>()
+        .map_err(|_| ApiError::stale())?;
     Ok(Some(Some(version)))
 }
 
@@ -439,10 +529,16 @@ pub async fn patch_channel(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let media_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let essence = media_type.split(';').next().unwrap_or("").trim();
     if !essence.eq_ignore_ascii_case("application/merge-patch+json") {
-        return Err(ApiError::unsupported_media_type_for("application/merge-patch+json"));
+        return Err(ApiError::unsupported_media_type_for(
+            "application/merge-patch+json",
+        ));
     }
     if body.len() > crate::startup::MAX_BODY_BYTES {
         return Err(ApiError::payload_too_large(crate::startup::MAX_BODY_BYTES));
@@ -458,7 +554,10 @@ pub async fn patch_channel(
 
 /// The version `If-Match` names, which must be the current one.
 fn expected_version(req: &HttpRequest, current: &Channel) -> ApiResult<i32> {
-    let expected = if_match(req, true).map_err(|e| with_current_etag(e, current))?.flatten().unwrap_or(current.version);
+    let expected = if_match(req, true)
+        .map_err(|e| with_current_etag(e, current))?
+        .flatten()
+        .unwrap_or(current.version);
     match expected == current.version {
         true => Ok(expected),
         false => Err(ApiError::stale_at(current.version)),
@@ -481,7 +580,8 @@ async fn replace(
     body: Value,
 ) -> ApiResult<HttpResponse> {
     let parsed = validated(state, access, body, Mode::Update).await?;
-    let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials).map_err(ApiError::internal)?;
+    let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials)
+        .map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;
     let channel = store::channels::replace(&tx, &current, expected, write).await?;
@@ -490,8 +590,17 @@ async fn replace(
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
-const READ_ONLY: [&str; 9] =
-    ["id", "tenantId", "version", "status", "credentials", "integration", "warnings", "createdAt", "updatedAt"];
+const READ_ONLY: [&str; 9] = [
+    "id",
+    "tenantId",
+    "version",
+    "status",
+    "credentials",
+    "integration",
+    "warnings",
+    "createdAt",
+    "updatedAt",
+];
 
 /// A `PUT` body may be a channel as `GET` returned it: the read-only members are dropped,
 /// but an `id` or `tenantId` naming another channel is refused rather than ignored.
@@ -501,8 +610,15 @@ fn without_read_only(mut body: Value, current: &Channel) -> ApiResult<Value> {
     };
     let mut errors = Vec::new();
     for (name, own) in [("id", &current.id), ("tenantId", &current.tenant_id)] {
-        if members.get(name).is_some_and(|sent| sent.as_str() != Some(own.as_str())) {
-            errors.push(FieldError::new(format!("/{name}"), "read_only", format!("is read-only and must be {own} when sent")));
+        if members
+            .get(name)
+            .is_some_and(|sent| sent.as_str() != Some(own.as_str()))
+        {
+            errors.push(FieldError::new(
+                format!("/{name}"),
+                "read_only",
+                format!("is read-only and must be {own} when sent"),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -528,7 +644,9 @@ fn merge_patch(target: &mut Value, patch: Value) {
     if !target.is_object() {
         *target = Value::Object(serde_json::Map::new());
     }
-    let Value::Object(members) = target else { return };
+    let Value::Object(members) = target else {
+        return;
+    };
     for (name, value) in patch {
         if value.is_null() {
             members.remove(&name);

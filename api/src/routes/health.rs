@@ -33,7 +33,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(_) => HttpResponse::Ok().json(HealthOut { status: "ok" }),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(HealthOut { status: "database unavailable" })
+            HttpResponse::ServiceUnavailable().json(HealthOut {
+                status: "database unavailable",
+            })
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The HTTP interface, one module per resource; each registers its own routes. No route
 //! speaks to the database but through `store`, nor decides visibility but through `access`.
 
-pub mod called_routes;
 pub mod calendar;
+pub mod called_routes;
 pub mod certificates;
 pub mod channels;
 pub mod health;

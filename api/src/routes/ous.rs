@@ -7,7 +7,10 @@ use utoipa::ToSchema;
 
 use crate::{
     access::Access,
-    error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+    error::responses::{
+        BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated,
+        Unprocessable, UnsupportedMediaType,
+    },
     error::{ApiError, ApiResult, Code, Problem},
     id::Id,
     input::Fields,
@@ -20,7 +23,10 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(create_ou).service(list_ous).service(get_ou).service(delete_ou);
+    cfg.service(create_ou)
+        .service(list_ous)
+        .service(get_ou)
+        .service(delete_ou);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,7 +43,12 @@ pub struct OuOut {
 
 impl From<Ou> for OuOut {
     fn from(m: Ou) -> Self {
-        Self { id: m.id, name: m.name, parent_id: m.parent_id, created_at: m.created_at }
+        Self {
+            id: m.id,
+            name: m.name,
+            parent_id: m.parent_id,
+            created_at: m.created_at,
+        }
     }
 }
 
@@ -66,7 +77,10 @@ impl OuIn {
         let name = f.name("name", 128);
         let parent_id = f.string("parentId", false, 64);
         f.finish()?;
-        Ok(OuIn { name: name.unwrap_or_default(), parent_id })
+        Ok(OuIn {
+            name: name.unwrap_or_default(),
+            parent_id,
+        })
     }
 }
 
@@ -82,17 +96,33 @@ impl OuIn {
     ConflictingChange,
 ))]
 #[post("/ous")]
-pub async fn create_ou(state: web::Data<AppState>, access: Access, body: web::Json<Value>) -> ApiResult<HttpResponse> {
+pub async fn create_ou(
+    state: web::Data<AppState>,
+    access: Access,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let input = OuIn::read(&body)?;
     let tenant_id = access.tenant_id();
     if let Some(parent) = &input.parent_id {
         if !store::ous::exists(state.store.reader(), tenant_id, parent).await? {
-            return Err(ApiError::field("/parentId", "not_found", "no such OU in this tenant"));
+            return Err(ApiError::field(
+                "/parentId",
+                "not_found",
+                "no such OU in this tenant",
+            ));
         }
     }
     let tx = state.store.write().await?;
-    let ou = store::ous::insert(&tx, tenant_id, NewOu { name: input.name, parent_id: input.parent_id }).await?;
+    let ou = store::ous::insert(
+        &tx,
+        tenant_id,
+        NewOu {
+            name: input.name,
+            parent_id: input.parent_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(OuOut::from(ou)))
 }
@@ -107,7 +137,9 @@ pub async fn create_ou(state: web::Data<AppState>, access: Access, body: web::Js
 pub async fn list_ous(state: web::Data<AppState>, access: Access) -> ApiResult<HttpResponse> {
     let mut all = store::ous::list(state.store.reader(), access.tenant_id()).await?;
     all.retain(|ou| access.sees_ou(&ou.id));
-    Ok(HttpResponse::Ok().json(OuList { items: all.into_iter().map(OuOut::from).collect() }))
+    Ok(HttpResponse::Ok().json(OuList {
+        items: all.into_iter().map(OuOut::from).collect(),
+    }))
 }
 
 /// Reads one OU.
@@ -118,7 +150,11 @@ pub async fn list_ous(state: web::Data<AppState>, access: Access) -> ApiResult<H
     NotFound,
 ))]
 #[get("/ous/{id}")]
-pub async fn get_ou(state: web::Data<AppState>, access: Access, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_ou(
+    state: web::Data<AppState>,
+    access: Access,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(OuOut::from(access.ou(state.store.reader(), &id).await?)))
 }
 
@@ -131,7 +167,11 @@ pub async fn get_ou(state: web::Data<AppState>, access: Access, id: web::Path<St
     (status = 409, body = Problem, content_type = "application/problem+json", description = "the OU is still in use"),
 ))]
 #[delete("/ous/{id}")]
-pub async fn delete_ou(state: web::Data<AppState>, access: Access, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete_ou(
+    state: web::Data<AppState>,
+    access: Access,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let ou = access.ou(state.store.reader(), &id).await?;
     let tx = state.store.write().await?;

@@ -51,9 +51,15 @@ impl PageParams {
         };
         let after = self.cursor.as_deref().and_then(|c| {
             // Every sort key we issue (a channel name, an id) has this form.
-            let valid = (1..=64).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            let valid = (1..=64).contains(&c.len())
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             if !valid {
-                errors.push(FieldError::new("/query/cursor", "invalid_format", "must be 1-64 letters, digits, `_` or `-`"));
+                errors.push(FieldError::new(
+                    "/query/cursor",
+                    "invalid_format",
+                    "must be 1-64 letters, digits, `_` or `-`",
+                ));
             }
             valid.then(|| c.to_owned())
         });

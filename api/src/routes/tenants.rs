@@ -9,7 +9,10 @@ use utoipa::ToSchema;
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
     auth::{Principal, Role},
-    error::responses::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+    error::responses::{
+        BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
+        UnsupportedMediaType,
+    },
     error::{ApiError, ApiResult},
     id::Id,
     input::Fields,
@@ -105,7 +108,11 @@ impl TenantIn {
         if !creating {
             for key in ["name", "timeZone", "ouIsolation"] {
                 if body.get(key).is_some_and(Value::is_null) {
-                    f.fail(&format!("/{key}"), "invalid_type", "must not be null; leave it out to keep the value");
+                    f.fail(
+                        &format!("/{key}"),
+                        "invalid_type",
+                        "must not be null; leave it out to keep the value",
+                    );
                 }
             }
         }
@@ -113,12 +120,20 @@ impl TenantIn {
         let time_zone = f.string("timeZone", false, 64);
         if let Some(tz) = &time_zone {
             if tz.parse::<chrono_tz::Tz>().is_err() {
-                f.fail("/timeZone", "unknown_time_zone", "is not an IANA time zone name (e.g. Europe/Paris)");
+                f.fail(
+                    "/timeZone",
+                    "unknown_time_zone",
+                    "is not an IANA time zone name (e.g. Europe/Paris)",
+                );
             }
         }
         let ou_isolation = f.boolean("ouIsolation");
         f.finish()?;
-        Ok(TenantIn { name: name.unwrap_or_default(), time_zone, ou_isolation })
+        Ok(TenantIn {
+            name: name.unwrap_or_default(),
+            time_zone,
+            ou_isolation,
+        })
     }
 
     fn into_changes(self) -> TenantChanges {

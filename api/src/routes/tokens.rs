@@ -9,7 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
     auth::{NewBearer, Principal, Role},
-    error::responses::{BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable, UnsupportedMediaType},
+    error::responses::{
+        BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated,
+        Unprocessable, UnsupportedMediaType,
+    },
     error::{ApiError, ApiResult, Code, FieldError, Problem},
     id::Id,
     input::Fields,
@@ -23,7 +26,9 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(create_token).service(list_tokens).service(revoke_token);
+    cfg.service(create_token)
+        .service(list_tokens)
+        .service(revoke_token);
 }
 
 /// A token as listed: never the secret.
@@ -96,18 +101,35 @@ impl TokenIn {
         let mut f = Fields::new(body);
         let tenant_id = f.string("tenantId", tenant_required, 64);
         let role = f.string("role", true, 32);
-        if role.as_deref().is_some_and(|r| !matches!(Role::parse(r), Some(Role::TenantAdmin | Role::TenantUser))) {
-            f.fail("/role", "invalid_value", "must be tenant-admin or tenant-user");
+        if role
+            .as_deref()
+            .is_some_and(|r| !matches!(Role::parse(r), Some(Role::TenantAdmin | Role::TenantUser)))
+        {
+            f.fail(
+                "/role",
+                "invalid_value",
+                "must be tenant-admin or tenant-user",
+            );
         }
         let ou_ids = f.strings("ouIds", 100, |s| {
-            Id::parse(s).is_none().then(|| ("not_found", "no such OU in this tenant".to_owned()))
+            Id::parse(s)
+                .is_none()
+                .then(|| ("not_found", "no such OU in this tenant".to_owned()))
         });
         let label = f.string("label", false, 128);
         let errors = match f.finish() {
             Ok(()) => Vec::new(),
             Err(error) => error.into_field_errors()?,
         };
-        Ok((TokenIn { tenant_id, role: role.unwrap_or_default(), ou_ids, label }, errors))
+        Ok((
+            TokenIn {
+                tenant_id,
+                role: role.unwrap_or_default(),
+                ou_ids,
+                label,
+            },
+            errors,
+        ))
     }
 }
 
@@ -151,9 +173,19 @@ pub async fn mint(
     label: Option<String>,
 ) -> Result<TokenCreatedOut, MintError> {
     let bearer = NewBearer::generate().map_err(MintError::Randomness)?;
-    let new = NewToken { tenant_id, role: role.as_str(), ou_ids, label, token_hash: bearer.hash, prefix: bearer.prefix };
+    let new = NewToken {
+        tenant_id,
+        role: role.as_str(),
+        ou_ids,
+        label,
+        token_hash: bearer.hash,
+        prefix: bearer.prefix,
+    };
     let token = store::tokens::insert(tx, new).await?;
-    Ok(TokenCreatedOut { token: bearer.token, details: token_out(token) })
+    Ok(TokenCreatedOut {
+        token: bearer.token,
+        details: token_out(token),
+    })
 }
 
 /// Mints a token for a tenant.
@@ -191,14 +223,20 @@ pub async fn create_token(
     let mut known_tenant = None;
     if let Some(id) = tenant_id.as_deref().map(Id::parse) {
         match id {
-            Some(id) if store::tenants::find(db, id.as_str()).await.is_ok() => known_tenant = Some(id),
+            Some(id) if store::tenants::find(db, id.as_str()).await.is_ok() => {
+                known_tenant = Some(id)
+            }
             _ => errors.push(FieldError::new("/tenantId", "not_found", "no such tenant")),
         }
     }
     if let Some(tenant_id) = &known_tenant {
         for (i, id) in ou_ids.iter().enumerate() {
             if !store::ous::exists(db, tenant_id.as_str(), id).await? {
-                errors.push(FieldError::new(format!("/ouIds/{i}"), "not_found", "no such OU in this tenant"));
+                errors.push(FieldError::new(
+                    format!("/ouIds/{i}"),
+                    "not_found",
+                    "no such OU in this tenant",
+                ));
             }
         }
     }
@@ -208,7 +246,14 @@ pub async fn create_token(
     };
     let tx = state.store.write().await?;
     let role = Role::parse(&input.role).unwrap_or(Role::TenantUser);
-    let created = mint(&tx, Some(tenant_id.into_string()), role, ou_ids, input.label).await?;
+    let created = mint(
+        &tx,
+        Some(tenant_id.into_string()),
+        role,
+        ou_ids,
+        input.label,
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -242,7 +287,11 @@ pub async fn list_tokens(
     query: web::Query<TokenQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
-    let page = PageParams { limit: query.limit.clone(), cursor: query.cursor.clone() }.page(&mut errors);
+    let page = PageParams {
+        limit: query.limit.clone(),
+        cursor: query.cursor.clone(),
+    }
+    .page(&mut errors);
     let tenant_filter = Id::from_query("tenantId", query.tenant_id.as_deref(), &mut errors);
     pagination::checked(errors)?;
     let holder = match (principal.role, &tenant_filter, &principal.tenant_id) {
@@ -253,7 +302,10 @@ pub async fn list_tokens(
     };
     let rows = store::tokens::list(state.store.reader(), holder, &page).await?;
     let (rows, next_cursor) = pagination::finish(&page, rows, |t| &t.id);
-    Ok(HttpResponse::Ok().json(TokenList { items: rows.into_iter().map(token_out).collect(), next_cursor }))
+    Ok(HttpResponse::Ok().json(TokenList {
+        items: rows.into_iter().map(token_out).collect(),
+        next_cursor,
+    }))
 }
 
 /// Revokes a token; it stops working at once on this instance, within seconds on others.

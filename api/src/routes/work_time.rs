@@ -76,9 +76,15 @@ pub async fn channel_work_time(
 ) -> ApiResult<HttpResponse> {
     let at = match &query.at {
         None => Utc::now(),
-        Some(raw) => DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-            ApiError::invalid_query(vec![FieldError::new("/query/at", "invalid_format", "must be an RFC 3339 instant")])
-        })?,
+        Some(raw) => DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                ApiError::invalid_query(vec![FieldError::new(
+                    "/query/at",
+                    "invalid_format",
+                    "must be an RFC 3339 instant",
+                )])
+            })?,
     };
     within_rfc3339_years(at.year())?;
     let db = state.store.reader();

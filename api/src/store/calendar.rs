@@ -36,25 +36,48 @@ const CHUNK: usize = 500;
 
 /// The tenant's non-working days, sorted (`YYYY-MM-DD` sorts as dates do).
 pub async fn days<C: ConnectionTrait>(db: &C, tenant_id: &str) -> StoreResult<Vec<String>> {
-    let rows = Entity::secure_find(tenant_id).order_by_asc(Column::Day).all(db).await?;
+    let rows = Entity::secure_find(tenant_id)
+        .order_by_asc(Column::Day)
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|d| d.day).collect())
 }
 
-pub async fn is_non_working_day<C: ConnectionTrait>(db: &C, tenant_id: &str, day: &str) -> StoreResult<bool> {
-    Ok(Entity::secure_find(tenant_id).filter(Column::Day.eq(day)).one(db).await?.is_some())
+pub async fn is_non_working_day<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    day: &str,
+) -> StoreResult<bool> {
+    Ok(Entity::secure_find(tenant_id)
+        .filter(Column::Day.eq(day))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// Replaces the list whole. Run it in a transaction: concurrent replacements take turns
 /// on the tenant row, so one whole list remains.
-pub async fn replace<C: ConnectionTrait>(db: &C, tenant_id: &str, days: Vec<String>) -> StoreResult<()> {
+pub async fn replace<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    days: Vec<String>,
+) -> StoreResult<()> {
     tenants::lock(db, tenant_id).await?;
-    Entity::delete_many().filter(Column::TenantId.eq(tenant_id)).exec(db).await?;
+    Entity::delete_many()
+        .filter(Column::TenantId.eq(tenant_id))
+        .exec(db)
+        .await?;
     let rows: Vec<ActiveModel> = days
         .into_iter()
-        .map(|day| ActiveModel { tenant_id: Set(tenant_id.to_owned()), day: Set(day) })
+        .map(|day| ActiveModel {
+            tenant_id: Set(tenant_id.to_owned()),
+            day: Set(day),
+        })
         .collect();
     for chunk in rows.chunks(CHUNK) {
-        Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }

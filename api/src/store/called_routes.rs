@@ -55,7 +55,11 @@ pub struct RouteFilter<'a> {
     pub media_type: Option<String>,
 }
 
-pub async fn insert<C: ConnectionTrait>(db: &C, tenant_id: &str, new: NewCalledRoute) -> StoreResult<CalledRoute> {
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    new: NewCalledRoute,
+) -> StoreResult<CalledRoute> {
     let model = ActiveModel {
         id: Set(new_id()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -67,7 +71,11 @@ pub async fn insert<C: ConnectionTrait>(db: &C, tenant_id: &str, new: NewCalledR
     Ok(model.insert(db).await?)
 }
 
-pub async fn find<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str) -> StoreResult<CalledRoute> {
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<CalledRoute> {
     Entity::secure_find(tenant_id)
         .filter(Column::Id.eq(id))
         .one(db)
@@ -98,8 +106,15 @@ pub async fn list<C: ConnectionTrait>(
     Ok(query.limit(page.limit + 1).all(db).await?)
 }
 
-pub(super) async fn count_in_ou<C: ConnectionTrait>(db: &C, tenant_id: &str, ou_id: &str) -> StoreResult<u64> {
-    Ok(Entity::secure_find(tenant_id).filter(Column::OuId.eq(ou_id)).count(db).await?)
+pub(super) async fn count_in_ou<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    ou_id: &str,
+) -> StoreResult<u64> {
+    Ok(Entity::secure_find(tenant_id)
+        .filter(Column::OuId.eq(ou_id))
+        .count(db)
+        .await?)
 }
 
 /// Deletes a route; the foreign keys refuse it while a channel routes to it.

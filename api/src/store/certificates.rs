@@ -63,7 +63,10 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> StoreResult<Vec<Certificate>> {
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Certificate> {
-    Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("certificate"))
+    Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("certificate"))
 }
 
 pub async fn delete<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<()> {

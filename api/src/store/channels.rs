@@ -198,8 +198,15 @@ pub async fn replace<C: ConnectionTrait>(
 }
 
 /// Deletes a channel, only at `version` when one is given.
-pub async fn delete<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str, version: Option<i32>) -> StoreResult<()> {
-    let mut delete = Entity::delete_many().filter(Column::TenantId.eq(tenant_id)).filter(Column::Id.eq(id));
+pub async fn delete<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    id: &str,
+    version: Option<i32>,
+) -> StoreResult<()> {
+    let mut delete = Entity::delete_many()
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::Id.eq(id));
     if let Some(version) = version {
         delete = delete.filter(Column::Version.eq(version));
     }
@@ -211,21 +218,41 @@ pub async fn delete<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str, versi
 }
 
 /// Names of the channels that route to `route_id`, so a route in use is not deleted.
-pub async fn names_using_route<C: ConnectionTrait>(db: &C, tenant_id: &str, route_id: &str) -> StoreResult<Vec<String>> {
+pub async fn names_using_route<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    route_id: &str,
+) -> StoreResult<Vec<String>> {
     let uses = Condition::any()
         .add(Column::SkillQueueId.eq(route_id))
         .add(Column::TransferQueueId.eq(route_id));
-    let rows = Entity::secure_find(tenant_id).filter(uses).order_by_asc(Column::Name).all(db).await?;
+    let rows = Entity::secure_find(tenant_id)
+        .filter(uses)
+        .order_by_asc(Column::Name)
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|c| c.name).collect())
 }
 
-pub(super) async fn count_in_ou<C: ConnectionTrait>(db: &C, tenant_id: &str, ou_id: &str) -> StoreResult<u64> {
-    Ok(Entity::secure_find(tenant_id).filter(Column::OuId.eq(ou_id)).count(db).await?)
+pub(super) async fn count_in_ou<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    ou_id: &str,
+) -> StoreResult<u64> {
+    Ok(Entity::secure_find(tenant_id)
+        .filter(Column::OuId.eq(ou_id))
+        .count(db)
+        .await?)
 }
 
 /// The most recently sealed credentials of any tenant, to prove at start that the master
 /// key opens them: `(channel id, ciphertext)`.
-pub async fn newest_sealed_credentials<C: ConnectionTrait>(db: &C) -> StoreResult<Option<(String, String)>> {
-    let newest = Entity::find().order_by_desc(Column::UpdatedAt).one(db).await?;
+pub async fn newest_sealed_credentials<C: ConnectionTrait>(
+    db: &C,
+) -> StoreResult<Option<(String, String)>> {
+    let newest = Entity::find()
+        .order_by_desc(Column::UpdatedAt)
+        .one(db)
+        .await?;
     Ok(newest.map(|c| (c.id, c.credentials)))
 }

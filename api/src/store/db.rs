@@ -29,9 +29,13 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
-        Database::connect(options).await.context("connecting to the database")?
+        Database::connect(options)
+            .await
+            .context("connecting to the database")?
     };
-    Migrator::up(&db, None).await.context("applying migrations")?;
+    Migrator::up(&db, None)
+        .await
+        .context("applying migrations")?;
     Ok(db)
 }
 
@@ -50,7 +54,9 @@ pub(super) async fn open(
         );
     }
     let write = connect_sqlite(settings, 1).await?;
-    Migrator::up(&write, None).await.context("applying migrations")?;
+    Migrator::up(&write, None)
+        .await
+        .context("applying migrations")?;
     let read = connect_sqlite(settings, 8).await?;
     Ok((read, write))
 }
@@ -59,7 +65,8 @@ pub(super) async fn open(
 /// migrate one: a missing or empty database is an error naming the database looked at.
 pub async fn connect_existing(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let named = settings.describe();
-    let hint = "start `xchannel serve` with the same DATABASE_URL (or --database-url, --data-dir) first, \
+    let hint =
+        "start `xchannel serve` with the same DATABASE_URL (or --database-url, --data-dir) first, \
                 or point DATABASE_URL at the server's database";
     let db = if settings.is_sqlite() {
         let path = sqlite_path(settings).unwrap_or_default();
@@ -67,14 +74,27 @@ pub async fn connect_existing(settings: &DatabaseSettings) -> anyhow::Result<Dat
             anyhow::bail!("there is no database at {named}; {hint}");
         }
         let options = sqlite_options(settings)?.create_if_missing(false);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await;
-        SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.with_context(|| format!("opening {named}"))?)
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await;
+        SqlxSqliteConnector::from_sqlx_sqlite_pool(
+            pool.with_context(|| format!("opening {named}"))?,
+        )
     } else {
         let mut options = ConnectOptions::new(&settings.url);
-        options.max_connections(2).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
-        Database::connect(options).await.with_context(|| format!("connecting to {named}"))?
+        options
+            .max_connections(2)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        Database::connect(options)
+            .await
+            .with_context(|| format!("connecting to {named}"))?
     };
-    let pending = Migrator::get_pending_migrations(&db).await.map(|p| p.len()).unwrap_or(usize::MAX);
+    let pending = Migrator::get_pending_migrations(&db)
+        .await
+        .map(|p| p.len())
+        .unwrap_or(usize::MAX);
     if pending == Migrator::migrations().len() || pending == usize::MAX {
         anyhow::bail!("the database at {named} holds no xchannel data; {hint}");
     }
@@ -85,7 +105,10 @@ pub async fn connect_existing(settings: &DatabaseSettings) -> anyhow::Result<Dat
 }
 
 fn sqlite_path(settings: &DatabaseSettings) -> Option<std::path::PathBuf> {
-    let rest = settings.url.strip_prefix("sqlite://").or_else(|| settings.url.strip_prefix("sqlite:"))?;
+    let rest = settings
+        .url
+        .strip_prefix("sqlite://")
+        .or_else(|| settings.url.strip_prefix("sqlite:"))?;
     Some(std::path::PathBuf::from(rest.split('?').next()?))
 }
 
@@ -116,7 +139,8 @@ fn private_database_files(file: &std::path::Path) -> anyhow::Result<()> {
         let mut beside = file.as_os_str().to_owned();
         beside.push(suffix);
         let beside = std::path::PathBuf::from(beside);
-        private_files::tighten_file(&beside).with_context(|| format!("protecting {}", beside.display()))?;
+        private_files::tighten_file(&beside)
+            .with_context(|| format!("protecting {}", beside.display()))?;
     }
     Ok(())
 }

@@ -17,7 +17,11 @@ pub enum Constraint {
 
 /// Each unique index by its PostgreSQL name and by the columns SQLite reports.
 const UNIQUE_INDEXES: &[(Constraint, &str, &str)] = &[
-    (Constraint::ChannelName, "channels_tenant_name", "channels.tenant_id, channels.name"),
+    (
+        Constraint::ChannelName,
+        "channels_tenant_name",
+        "channels.tenant_id, channels.name",
+    ),
     (
         Constraint::ChannelApiKey,
         "channels_tenant_api_key",
@@ -68,7 +72,9 @@ fn constraint_of(err: &DbErr) -> Option<Constraint> {
         return None;
     };
     match db.kind() {
-        sqlx::error::ErrorKind::UniqueViolation => Some(unique_index(db.constraint(), db.message())),
+        sqlx::error::ErrorKind::UniqueViolation => {
+            Some(unique_index(db.constraint(), db.message()))
+        }
         sqlx::error::ErrorKind::ForeignKeyViolation => Some(Constraint::ForeignKey),
         // SQLite reports an ON DELETE RESTRICT refusal as a trigger constraint (1811).
         _ if db.code().as_deref() == Some("1811") => Some(Constraint::ForeignKey),
@@ -91,11 +97,20 @@ mod tests {
 
     #[test]
     fn names_an_index_by_its_postgres_name_or_its_sqlite_columns() {
-        assert_eq!(unique_index(Some("channels_tenant_name"), "duplicate key"), Constraint::ChannelName);
         assert_eq!(
-            unique_index(None, "UNIQUE constraint failed: channels.tenant_id, channels.api_key_fingerprint"),
+            unique_index(Some("channels_tenant_name"), "duplicate key"),
+            Constraint::ChannelName
+        );
+        assert_eq!(
+            unique_index(
+                None,
+                "UNIQUE constraint failed: channels.tenant_id, channels.api_key_fingerprint"
+            ),
             Constraint::ChannelApiKey
         );
-        assert_eq!(unique_index(None, "UNIQUE constraint failed: api_tokens.token_hash"), Constraint::OtherUnique);
+        assert_eq!(
+            unique_index(None, "UNIQUE constraint failed: api_tokens.token_hash"),
+            Constraint::OtherUnique
+        );
     }
 }

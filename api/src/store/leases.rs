@@ -28,7 +28,11 @@ fn statement(db: &impl ConnectionTrait, postgres: &str, values: Vec<Value>) -> S
     let sql = match backend {
         DbBackend::Postgres => postgres.to_owned(),
         // The same statement with SQLite's numbered placeholders (`?N`, as `$N` may repeat).
-        _ => (1..=values.len()).rev().fold(postgres.to_owned(), |sql, n| sql.replace(&format!("${n}"), &format!("?{n}"))),
+        _ => (1..=values.len())
+            .rev()
+            .fold(postgres.to_owned(), |sql, n| {
+                sql.replace(&format!("${n}"), &format!("?{n}"))
+            }),
     };
     Statement::from_sql_and_values(backend, sql, values)
 }
@@ -39,10 +43,20 @@ fn later(by: Duration) -> DateTime<Utc> {
 
 /// Makes `item` due at `due_at` (inserting it, or moving it if it waits already). An item
 /// being worked keeps its lease; its holder decides what comes next.
-pub async fn schedule<C: ConnectionTrait>(db: &C, kind: &str, item: &str, due_at: DateTime<Utc>) -> StoreResult<()> {
+pub async fn schedule<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+    item: &str,
+    due_at: DateTime<Utc>,
+) -> StoreResult<()> {
     let sql = "INSERT INTO leases (kind, item, due_at, attempts) VALUES ($1, $2, $3, 0) \
                ON CONFLICT (kind, item) DO UPDATE SET due_at = excluded.due_at";
-    db.execute(statement(db, sql, vec![kind.into(), item.into(), due_at.into()])).await?;
+    db.execute(statement(
+        db,
+        sql,
+        vec![kind.into(), item.into(), due_at.into()],
+    ))
+    .await?;
     Ok(())
 }
 
@@ -65,7 +79,13 @@ pub async fn claim_due<C: ConnectionTrait>(
              ORDER BY due_at LIMIT $5{lock}) \
          RETURNING kind, item, holder, expires_at, attempts"
     );
-    let values = vec![holder.into(), later(lease_for).into(), kind.into(), now().into(), i64::from(limit).into()];
+    let values = vec![
+        holder.into(),
+        later(lease_for).into(),
+        kind.into(),
+        now().into(),
+        i64::from(limit).into(),
+    ];
     let rows = db.query_all(statement(db, &sql, values)).await?;
     rows.iter()
         .map(|row| {
@@ -83,38 +103,75 @@ pub async fn claim_due<C: ConnectionTrait>(
 
 /// Runs a statement that only the lease's holder may run: `Stale` when the lease expired
 /// and another instance took the item meanwhile.
-async fn as_holder<C: ConnectionTrait>(db: &C, lease: &Lease, sql: &str, mut values: Vec<Value>) -> StoreResult<()> {
+async fn as_holder<C: ConnectionTrait>(
+    db: &C,
+    lease: &Lease,
+    sql: &str,
+    mut values: Vec<Value>,
+) -> StoreResult<()> {
     let n = values.len();
-    let sql = format!("{sql} WHERE kind = ${} AND item = ${} AND holder = ${}", n + 1, n + 2, n + 3);
-    values.extend([lease.kind.as_str().into(), lease.item.as_str().into(), lease.holder.as_str().into()]);
-    match db.execute(statement(db, &sql, values)).await?.rows_affected() {
+    let sql = format!(
+        "{sql} WHERE kind = ${} AND item = ${} AND holder = ${}",
+        n + 1,
+        n + 2,
+        n + 3
+    );
+    values.extend([
+        lease.kind.as_str().into(),
+        lease.item.as_str().into(),
+        lease.holder.as_str().into(),
+    ]);
+    match db
+        .execute(statement(db, &sql, values))
+        .await?
+        .rows_affected()
+    {
         0 => Err(StoreError::Stale),
         _ => Ok(()),
     }
 }
 
 /// Holds the item longer, for work that outlasts its first lease.
-pub async fn renew<C: ConnectionTrait>(db: &C, lease: &mut Lease, lease_for: Duration) -> StoreResult<()> {
+pub async fn renew<C: ConnectionTrait>(
+    db: &C,
+    lease: &mut Lease,
+    lease_for: Duration,
+) -> StoreResult<()> {
     let expires_at = later(lease_for);
-    as_holder(db, lease, "UPDATE leases SET expires_at = $1", vec![expires_at.into()]).await?;
+    as_holder(
+        db,
+        lease,
+        "UPDATE leases SET expires_at = $1",
+        vec![expires_at.into()],
+    )
+    .await?;
     lease.expires_at = expires_at;
     Ok(())
 }
 
 /// The work is done: the item goes, or waits for `next` (a recurring job) with its
 /// attempts counted afresh.
-pub async fn finish<C: ConnectionTrait>(db: &C, lease: &Lease, next: Option<DateTime<Utc>>) -> StoreResult<()> {
+pub async fn finish<C: ConnectionTrait>(
+    db: &C,
+    lease: &Lease,
+    next: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
     match next {
         None => as_holder(db, lease, "DELETE FROM leases", vec![]).await,
         Some(due_at) => {
-            let sql = "UPDATE leases SET due_at = $1, holder = NULL, expires_at = NULL, attempts = 0";
+            let sql =
+                "UPDATE leases SET due_at = $1, holder = NULL, expires_at = NULL, attempts = 0";
             as_holder(db, lease, sql, vec![due_at.into()]).await
         }
     }
 }
 
 /// The work failed: the item is due again at `retry_at`, its attempts kept.
-pub async fn release<C: ConnectionTrait>(db: &C, lease: &Lease, retry_at: DateTime<Utc>) -> StoreResult<()> {
+pub async fn release<C: ConnectionTrait>(
+    db: &C,
+    lease: &Lease,
+    retry_at: DateTime<Utc>,
+) -> StoreResult<()> {
     let sql = "UPDATE leases SET due_at = $1, holder = NULL, expires_at = NULL";
     as_holder(db, lease, sql, vec![retry_at.into()]).await
 }

@@ -43,13 +43,23 @@ impl Store {
     /// Opens the database named by the settings and brings its schema up to date.
     pub async fn open(settings: &crate::config::DatabaseSettings) -> anyhow::Result<Store> {
         let (reader, writer) = db::open(settings).await?;
-        Ok(Store { reader, writer, bulk: Arc::default() })
+        Ok(Store {
+            reader,
+            writer,
+            bulk: Arc::default(),
+        })
     }
 
     /// The database of a running service, neither created nor migrated: for commands.
-    pub async fn open_existing(settings: &crate::config::DatabaseSettings) -> anyhow::Result<Store> {
+    pub async fn open_existing(
+        settings: &crate::config::DatabaseSettings,
+    ) -> anyhow::Result<Store> {
         let db = db::connect_existing(settings).await?;
-        Ok(Store { reader: db.clone(), writer: db, bulk: Arc::default() })
+        Ok(Store {
+            reader: db.clone(),
+            writer: db,
+            bulk: Arc::default(),
+        })
     }
 
     /// For reads that need not see a write in progress.
@@ -98,7 +108,11 @@ pub struct Page {
 impl Page {
     /// Trims the one extra row fetched to learn whether another page exists; returns the
     /// rows and the key of the last one when there is more.
-    pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
+    pub fn finish<T>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl Fn(&T) -> &str,
+    ) -> (Vec<T>, Option<String>) {
         if rows.len() as u64 > self.limit {
             rows.truncate(self.limit as usize);
             let next = rows.last().map(|r| key(r).to_owned());

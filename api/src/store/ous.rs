@@ -74,7 +74,11 @@ pub async fn find<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str) -> Stor
 }
 
 pub async fn exists<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str) -> StoreResult<bool> {
-    Ok(Entity::secure_find(tenant_id).filter(Column::Id.eq(id)).count(db).await? > 0)
+    Ok(Entity::secure_find(tenant_id)
+        .filter(Column::Id.eq(id))
+        .count(db)
+        .await?
+        > 0)
 }
 
 /// Every OU of the tenant, parents before children (ids sort by creation).
@@ -88,7 +92,10 @@ pub async fn list<C: ConnectionTrait>(db: &C, tenant_id: &str) -> StoreResult<Ve
 
 pub async fn usage<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str) -> StoreResult<OuUsage> {
     Ok(OuUsage {
-        children: Entity::secure_find(tenant_id).filter(Column::ParentId.eq(id)).count(db).await?,
+        children: Entity::secure_find(tenant_id)
+            .filter(Column::ParentId.eq(id))
+            .count(db)
+            .await?,
         called_routes: called_routes::count_in_ou(db, tenant_id, id).await?,
         channels: channels::count_in_ou(db, tenant_id, id).await?,
     })
@@ -117,7 +124,11 @@ pub fn with_descendants(all: &[Ou], roots: &[String]) -> HashSet<String> {
     }
     let known: HashSet<&str> = all.iter().map(|ou| ou.id.as_str()).collect();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut stack: Vec<&str> = roots.iter().map(String::as_str).filter(|r| known.contains(r)).collect();
+    let mut stack: Vec<&str> = roots
+        .iter()
+        .map(String::as_str)
+        .filter(|r| known.contains(r))
+        .collect();
     while let Some(id) = stack.pop() {
         if seen.insert(id.to_owned()) {
             stack.extend(children.get(id).into_iter().flatten().copied());

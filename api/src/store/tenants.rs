@@ -58,7 +58,10 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewTenant) -> StoreResult<T
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Tenant> {
-    Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("tenant"))
+    Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("tenant"))
 }
 
 /// Tenants by id.
@@ -70,7 +73,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, page: &Page) -> StoreResult<Vec<Te
     Ok(query.limit(page.limit + 1).all(db).await?)
 }
 
-pub async fn update<C: ConnectionTrait>(db: &C, id: &str, changes: TenantChanges) -> StoreResult<Tenant> {
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    changes: TenantChanges,
+) -> StoreResult<Tenant> {
     let mut model: ActiveModel = find(db, id).await?.into();
     if let Some(name) = changes.name {
         model.name = Set(name);
@@ -90,7 +97,11 @@ pub async fn update<C: ConnectionTrait>(db: &C, id: &str, changes: TenantChanges
 /// fails instead of waiting).
 pub(super) async fn lock<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<()> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        Entity::find_by_id(id).lock_exclusive().one(db).await?.ok_or(StoreError::NotFound("tenant"))?;
+        Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound("tenant"))?;
     }
     Ok(())
 }

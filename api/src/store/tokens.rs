@@ -72,7 +72,10 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewToken) -> StoreResult<To
 }
 
 /// The unrevoked token with this hash.
-pub async fn find_active_by_hash<C: ConnectionTrait>(db: &C, hash: &str) -> StoreResult<Option<Token>> {
+pub async fn find_active_by_hash<C: ConnectionTrait>(
+    db: &C,
+    hash: &str,
+) -> StoreResult<Option<Token>> {
     Ok(Entity::find()
         .filter(Column::TokenHash.eq(hash))
         .filter(Column::RevokedAt.is_null())
@@ -89,7 +92,11 @@ pub async fn find_active<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<To
 }
 
 /// Tokens by id, revoked ones included.
-pub async fn list<C: ConnectionTrait>(db: &C, holder: Holder<'_>, page: &Page) -> StoreResult<Vec<Token>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    holder: Holder<'_>,
+    page: &Page,
+) -> StoreResult<Vec<Token>> {
     let mut query = Entity::find().order_by_asc(Column::Id);
     query = match holder {
         Holder::System => query.filter(Column::TenantId.is_null()),

@@ -108,12 +108,17 @@ pub async fn run_leased(job: impl Job, mut ctx: WorkerContext) {
 
 async fn claim(ctx: &WorkerContext, job: &impl Job) -> store::StoreResult<Vec<Lease>> {
     let tx = ctx.state.store.write().await?;
-    let claimed = store::leases::claim_due(&tx, job.kind(), &ctx.holder, job.lease_for(), BATCH).await?;
+    let claimed =
+        store::leases::claim_due(&tx, job.kind(), &ctx.holder, job.lease_for(), BATCH).await?;
     tx.commit().await?;
     Ok(claimed)
 }
 
-async fn settle(state: &AppState, lease: &Lease, outcome: anyhow::Result<Next>) -> store::StoreResult<()> {
+async fn settle(
+    state: &AppState,
+    lease: &Lease,
+    outcome: anyhow::Result<Next>,
+) -> store::StoreResult<()> {
     let tx = state.store.write().await?;
     match outcome {
         Ok(Next::Done) => store::leases::finish(&tx, lease, None).await?,

@@ -42,7 +42,11 @@ async fn main() -> std::io::Result<()> {
     };
     fake.allow_http_webhooks(args.allow_http);
     fake.refuse_hmac_sha256(args.refuse_hmac_sha256);
-    fake.set_rate_limit(Endpoint::DmEvents, args.dm_events_limit, Duration::from_secs(15 * 60));
+    fake.set_rate_limit(
+        Endpoint::DmEvents,
+        args.dm_events_limit,
+        Duration::from_secs(15 * 60),
+    );
     let app = fake.add_app(API_KEY, API_KEY_SECRET);
     fake.add_account(FakeAccount {
         user_id: "1000000000000000001".into(),
@@ -52,14 +56,25 @@ async fn main() -> std::io::Result<()> {
         access_token: ACCESS_TOKEN.into(),
         access_token_secret: ACCESS_TOKEN_SECRET.into(),
     });
-    fake.add_received_message("1000000000000000001", "2000000000000000002", "Hello, I need help with my order");
+    fake.add_received_message(
+        "1000000000000000001",
+        "2000000000000000002",
+        "Hello, I need help with my order",
+    );
     println!("fake X listening on {}", fake.base_url());
     println!("api key:             {API_KEY}");
     println!("api key secret:      {API_KEY_SECRET}");
     println!("access token:        {ACCESS_TOKEN}");
     println!("access token secret: {ACCESS_TOKEN_SECRET}");
     println!("bearer token:        {}", app.bearer_token);
-    println!("webhooks at http URLs: {}", if args.allow_http { "allowed" } else { "refused (https without port only)" });
+    println!(
+        "webhooks at http URLs: {}",
+        if args.allow_http {
+            "allowed"
+        } else {
+            "refused (https without port only)"
+        }
+    );
     if let Some(ca) = fake.ca_certificate_pem() {
         println!("CA certificate to trust (the X authentication certificate):\n{ca}");
     }

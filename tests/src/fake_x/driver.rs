@@ -20,7 +20,10 @@ pub struct WebhookDriver {
 /// `sha256=` + base64(HMAC-SHA256(secret, message)), computed here independently.
 pub fn sha256_signature(secret: &str, message: &[u8]) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    format!("sha256={}", base64::engine::general_purpose::STANDARD.encode(hmac::sign(&key, message)))
+    format!(
+        "sha256={}",
+        base64::engine::general_purpose::STANDARD.encode(hmac::sign(&key, message))
+    )
 }
 
 impl WebhookDriver {
@@ -47,7 +50,10 @@ impl WebhookDriver {
         if !status.is_success() {
             return Err(format!("CRC answered {status}"));
         }
-        let body: Value = response.json().await.map_err(|e| format!("CRC answer is not JSON: {e}"))?;
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| format!("CRC answer is not JSON: {e}"))?;
         let expected = sha256_signature(api_key_secret, crc_token.as_bytes());
         match body.get("response_token").and_then(Value::as_str) {
             Some(token) if token == expected => Ok(()),
@@ -57,7 +63,13 @@ impl WebhookDriver {
     }
 
     /// POSTs `body` signed with `api_key_secret`, `copies` times; the status of each attempt.
-    pub async fn deliver(&self, url: &str, api_key_secret: &str, body: &[u8], copies: usize) -> Vec<Result<u16, String>> {
+    pub async fn deliver(
+        &self,
+        url: &str,
+        api_key_secret: &str,
+        body: &[u8],
+        copies: usize,
+    ) -> Vec<Result<u16, String>> {
         let signature = sha256_signature(api_key_secret, body);
         let mut statuses = Vec::with_capacity(copies);
         for _ in 0..copies {
@@ -75,8 +87,16 @@ impl WebhookDriver {
     }
 
     /// POSTs `body` with whatever signature header the test wants (or none).
-    pub async fn deliver_with_signature(&self, url: &str, signature: Option<&str>, body: &[u8]) -> Result<u16, String> {
-        let mut request = self.http.post(url).header("content-type", "application/json; charset=utf-8");
+    pub async fn deliver_with_signature(
+        &self,
+        url: &str,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<u16, String> {
+        let mut request = self
+            .http
+            .post(url)
+            .header("content-type", "application/json; charset=utf-8");
         if let Some(signature) = signature {
             request = request.header("x-twitter-webhooks-signature", signature);
         }
@@ -127,6 +147,8 @@ pub fn direct_message_delivery(
 pub fn rand_token() -> String {
     use ring::rand::SecureRandom;
     let mut bytes = [0u8; 10];
-    ring::rand::SystemRandom::new().fill(&mut bytes).expect("system randomness");
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("system randomness");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -24,8 +24,10 @@ use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpServer};
 
 pub use driver::{direct_message_delivery, sha256_signature, WebhookDriver};
+pub use state::{
+    Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest,
+};
 pub use tls::unrelated_ca_certificate_pem;
-pub use state::{Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest};
 
 use routes::Shared;
 use state::{now_rfc3339, State};
@@ -91,7 +93,11 @@ impl FakeX {
         .shutdown_timeout(1);
         let (scheme, ca_certificate_pem, server) = match tls {
             None => ("http", None, server.listen(listener)?),
-            Some(tls) => ("https", Some(tls.ca_certificate_pem), server.listen_rustls_0_23(listener, tls.config)?),
+            Some(tls) => (
+                "https",
+                Some(tls.ca_certificate_pem),
+                server.listen_rustls_0_23(listener, tls.config)?,
+            ),
         };
         let server = server.run();
         let handle = server.handle();
@@ -156,25 +162,37 @@ impl FakeX {
             created_at: now_rfc3339(),
             dm_conversation_id: routes::conversation_id(sender_id, user_id),
         };
-        s.dm_events.entry(user_id.into()).or_default().insert(0, event);
+        s.dm_events
+            .entry(user_id.into())
+            .or_default()
+            .insert(0, event);
         id
     }
 
     /// Adds a fully specified event as the newest of `user_id`'s events.
     pub fn add_dm_event(&self, user_id: &str, event: FakeDmEvent) {
-        self.state().dm_events.entry(user_id.into()).or_default().insert(0, event);
+        self.state()
+            .dm_events
+            .entry(user_id.into())
+            .or_default()
+            .insert(0, event);
     }
 
     /// The events `GET /2/dm_events` would return for `user_id`, newest first.
     pub fn dm_events(&self, user_id: &str) -> Vec<FakeDmEvent> {
-        self.state().dm_events.get(user_id).cloned().unwrap_or_default()
+        self.state()
+            .dm_events
+            .get(user_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Limits `endpoint` to `limit` calls per `window` and per caller, with X's headers,
     /// instead of X's documented limit ([`Endpoint::x_default_rule`]).
     pub fn set_rate_limit(&self, endpoint: Endpoint, limit: u64, window: Duration) {
         let mut s = self.state();
-        s.rate_limits.insert(endpoint, RateLimitRule { limit, window });
+        s.rate_limits
+            .insert(endpoint, RateLimitRule { limit, window });
         s.windows.retain(|(e, _), _| *e != endpoint);
     }
 
@@ -211,12 +229,21 @@ impl FakeX {
     pub async fn run_crc(&self, webhook_id: &str) -> Result<(), String> {
         let (url, secret) = {
             let s = self.state();
-            let webhook = s.webhooks.iter().find(|w| w.id == webhook_id).ok_or("no such webhook")?;
+            let webhook = s
+                .webhooks
+                .iter()
+                .find(|w| w.id == webhook_id)
+                .ok_or("no such webhook")?;
             let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
             (webhook.url.clone(), app.api_key_secret.clone())
         };
         let outcome = self.driver.crc_check(&url, &secret).await;
-        if let Some(webhook) = self.state().webhooks.iter_mut().find(|w| w.id == webhook_id) {
+        if let Some(webhook) = self
+            .state()
+            .webhooks
+            .iter_mut()
+            .find(|w| w.id == webhook_id)
+        {
             webhook.valid = outcome.is_ok();
         }
         outcome
@@ -230,7 +257,13 @@ impl FakeX {
     /// Delivers a DM from `sender_id` to `user_id` through the valid webhook `user_id` is
     /// subscribed to, `copies` times (X may deliver more than once). The event is also added
     /// to `user_id`'s DM events, as X would list it.
-    pub async fn deliver_direct_message(&self, user_id: &str, sender_id: &str, text: &str, copies: usize) -> Result<Delivery, String> {
+    pub async fn deliver_direct_message(
+        &self,
+        user_id: &str,
+        sender_id: &str,
+        text: &str,
+        copies: usize,
+    ) -> Result<Delivery, String> {
         let (url, secret) = {
             let s = self.state();
             let webhook = s
@@ -242,12 +275,26 @@ impl FakeX {
             (webhook.url.clone(), app.api_key_secret.clone())
         };
         let event_id = self.add_received_message(user_id, sender_id, text);
-        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         let sender_name = format!("Customer {sender_id}");
         let sender_username = format!("customer{sender_id}");
-        let body = direct_message_delivery(user_id, &event_id, millis, (sender_id, &sender_name, &sender_username), user_id, text);
+        let body = direct_message_delivery(
+            user_id,
+            &event_id,
+            millis,
+            (sender_id, &sender_name, &sender_username),
+            user_id,
+            text,
+        );
         let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
         let statuses = self.driver.deliver(&url, &secret, &body, copies).await;
-        Ok(Delivery { event_id, webhook_url: url, statuses })
+        Ok(Delivery {
+            event_id,
+            webhook_url: url,
+            statuses,
+        })
     }
 }

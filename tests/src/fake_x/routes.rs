@@ -15,8 +15,13 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::driver::WebhookDriver;
-use super::oauth_check::{base_string, form_pairs, parse_authorization, verify_signature, OAuthRefusal};
-use super::state::{now_rfc3339, now_secs, Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest, State, Window};
+use super::oauth_check::{
+    base_string, form_pairs, parse_authorization, verify_signature, OAuthRefusal,
+};
+use super::state::{
+    now_rfc3339, now_secs, Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault,
+    RateLimitRule, ReceivedRequest, State, Window,
+};
 
 pub(crate) type Shared = Arc<Mutex<State>>;
 
@@ -24,11 +29,22 @@ pub(crate) type Shared = Arc<Mutex<State>>;
 const TIMESTAMP_TOLERANCE_SECS: u64 = 300;
 
 const DM_EVENTS_PARAMETERS: &[&str] = &[
-    "dm_event.fields", "event_types", "expansions", "max_results", "media.fields",
-    "pagination_token", "tweet.fields", "user.fields",
+    "dm_event.fields",
+    "event_types",
+    "expansions",
+    "max_results",
+    "media.fields",
+    "pagination_token",
+    "tweet.fields",
+    "user.fields",
 ];
 
-pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>, driver: web::Data<WebhookDriver>) -> HttpResponse {
+pub(crate) async fn dispatch(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<Shared>,
+    driver: web::Data<WebhookDriver>,
+) -> HttpResponse {
     let (fault, latency) = {
         let mut s = state.lock().unwrap();
         (s.faults.pop_front(), s.latency)
@@ -39,15 +55,28 @@ pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Dat
     let response = match fault {
         Some(Fault::ServerError(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            problem(status, status.canonical_reason().unwrap_or("Error"), "Injected by the fake X")
+            problem(
+                status,
+                status.canonical_reason().unwrap_or("Error"),
+                "Injected by the fake X",
+            )
         }
         Some(Fault::Hang(duration)) => {
             tokio::time::sleep(duration).await;
-            problem(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", "Answered after a hang")
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                "Answered after a hang",
+            )
         }
-        Some(Fault::MalformedBody) => HttpResponse::Ok().content_type("application/json").body("{\"data\": {\"id\": "),
+        Some(Fault::MalformedBody) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body("{\"data\": {\"id\": "),
         Some(Fault::TooManyRequestsResetOnly(ahead)) => HttpResponse::TooManyRequests()
-            .insert_header(("x-rate-limit-reset", (now_secs() + ahead.as_secs()).to_string()))
+            .insert_header((
+                "x-rate-limit-reset",
+                (now_secs() + ahead.as_secs()).to_string(),
+            ))
             .json(too_many_requests()),
         Some(Fault::Latency(duration)) => {
             tokio::time::sleep(duration).await;
@@ -68,13 +97,20 @@ pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Dat
 fn authentication_kind(req: &HttpRequest) -> Option<String> {
     let header = req.headers().get("authorization")?.to_str().ok()?;
     if header.starts_with("OAuth ") {
-        parse_authorization(header)?.get("oauth_signature_method").cloned()
+        parse_authorization(header)?
+            .get("oauth_signature_method")
+            .cloned()
     } else {
         header.split_once(' ').map(|(scheme, _)| scheme.to_owned())
     }
 }
 
-async fn route(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookDriver) -> HttpResponse {
+async fn route(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &Shared,
+    driver: &WebhookDriver,
+) -> HttpResponse {
     let segments: Vec<&str> = req.path().trim_matches('/').split('/').collect();
     match (req.method().as_str(), segments.as_slice()) {
         ("GET", ["2", "users", "me"]) => users_me(req, body, state),
@@ -84,21 +120,35 @@ async fn route(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookD
         ("GET", ["2", "webhooks"]) => list_webhooks(req, state).await,
         ("PUT", ["2", "webhooks", id]) => revalidate_webhook(req, state, driver, id).await,
         ("DELETE", ["2", "webhooks", id]) => delete_webhook(req, state, id).await,
-        ("POST", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => subscribe(req, body, state, id),
-        ("POST", ["2", "dm_conversations", "with", participant, "messages"]) => send_message(req, body, state, participant),
-        _ => problem(StatusCode::NOT_FOUND, "Not Found Error", "Sorry, that page does not exist."),
+        ("POST", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => {
+            subscribe(req, body, state, id)
+        }
+        ("POST", ["2", "dm_conversations", "with", participant, "messages"]) => {
+            send_message(req, body, state, participant)
+        }
+        _ => problem(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            "Sorry, that page does not exist.",
+        ),
     }
 }
 
 /// X's v2 problem document.
 pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
-    HttpResponseBuilder::new(status).content_type("application/json").json(json!({
-        "title": title, "detail": detail, "type": "about:blank", "status": status.as_u16()
-    }))
+    HttpResponseBuilder::new(status)
+        .content_type("application/json")
+        .json(json!({
+            "title": title, "detail": detail, "type": "about:blank", "status": status.as_u16()
+        }))
 }
 
 fn unauthorized(detail: impl std::fmt::Display) -> HttpResponse {
-    problem(StatusCode::UNAUTHORIZED, "Unauthorized", &format!("Unauthorized: {detail}"))
+    problem(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        &format!("Unauthorized: {detail}"),
+    )
 }
 
 fn invalid_request(detail: &str, errors: Value) -> HttpResponse {
@@ -134,11 +184,13 @@ fn rated(mut response: HttpResponse, rate: Rate) -> HttpResponse {
 
 /// Counts the call; a 429 with X's headers when the window is used up.
 fn rate_limit(state: &mut State, endpoint: Endpoint, caller: &str) -> Result<Rate, HttpResponse> {
-    state.take_rate_limit(endpoint, caller).map_err(|exhausted| {
-        let mut response = HttpResponse::TooManyRequests().json(too_many_requests());
-        insert_rate_limit(&mut response, exhausted);
-        response
-    })
+    state
+        .take_rate_limit(endpoint, caller)
+        .map_err(|exhausted| {
+            let mut response = HttpResponse::TooManyRequests().json(too_many_requests());
+            insert_rate_limit(&mut response, exhausted);
+            response
+        })
 }
 
 fn too_many_requests() -> Value {
@@ -165,14 +217,20 @@ fn as_user(
 
 /// An app-only endpoint: checks the bearer token, counts the call against the app's window,
 /// then runs `work` without the state locked, so it may await (a CRC) and lock when it needs.
-async fn as_app<Work, Answer>(req: &HttpRequest, state: &Shared, endpoint: Endpoint, work: Work) -> HttpResponse
+async fn as_app<Work, Answer>(
+    req: &HttpRequest,
+    state: &Shared,
+    endpoint: Endpoint,
+    work: Work,
+) -> HttpResponse
 where
     Work: FnOnce(FakeApp) -> Answer,
     Answer: Future<Output = HttpResponse>,
 {
     let authorized = {
         let mut s = state.lock().unwrap();
-        authenticate_bearer(req, &s).and_then(|app| Ok((rate_limit(&mut s, endpoint, &app.api_key)?, app)))
+        authenticate_bearer(req, &s)
+            .and_then(|app| Ok((rate_limit(&mut s, endpoint, &app.api_key)?, app)))
     };
     match authorized {
         Ok((rate, app)) => rated(work(app).await, rate),
@@ -181,23 +239,43 @@ where
 }
 
 /// Verifies an OAuth 1.0a user-context request with the fake X's own base-string code.
-fn authenticate_user(req: &HttpRequest, body: &[u8], state: &mut State) -> Result<FakeAccount, HttpResponse> {
-    let header = req.headers().get("authorization").and_then(|h| h.to_str().ok()).ok_or_else(|| unauthorized("no Authorization header"))?;
-    let oauth = parse_authorization(header).ok_or_else(|| unauthorized("not an OAuth 1.0a header"))?;
+fn authenticate_user(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &mut State,
+) -> Result<FakeAccount, HttpResponse> {
+    let header = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .ok_or_else(|| unauthorized("no Authorization header"))?;
+    let oauth =
+        parse_authorization(header).ok_or_else(|| unauthorized("not an OAuth 1.0a header"))?;
     let field = |name: &'static str| oauth.get(name).cloned().ok_or(OAuthRefusal::Missing(name));
     let checked = (|| {
         let consumer_key = field("oauth_consumer_key")?;
         let token = field("oauth_token")?;
-        let timestamp: u64 = field("oauth_timestamp")?.parse().map_err(|_| OAuthRefusal::StaleTimestamp)?;
+        let timestamp: u64 = field("oauth_timestamp")?
+            .parse()
+            .map_err(|_| OAuthRefusal::StaleTimestamp)?;
         let nonce = field("oauth_nonce")?;
         if now_secs().abs_diff(timestamp) > TIMESTAMP_TOLERANCE_SECS {
             return Err(OAuthRefusal::StaleTimestamp);
         }
-        if state.refuse_hmac_sha256 && oauth.get("oauth_signature_method").map(String::as_str) == Some("HMAC-SHA256") {
+        if state.refuse_hmac_sha256
+            && oauth.get("oauth_signature_method").map(String::as_str) == Some("HMAC-SHA256")
+        {
             return Err(OAuthRefusal::RefusedMethod);
         }
-        let app = state.apps.get(&consumer_key).cloned().ok_or(OAuthRefusal::BadSignature)?;
-        let account = state.account_by_token(&consumer_key, &token).cloned().ok_or(OAuthRefusal::BadSignature)?;
+        let app = state
+            .apps
+            .get(&consumer_key)
+            .cloned()
+            .ok_or(OAuthRefusal::BadSignature)?;
+        let account = state
+            .account_by_token(&consumer_key, &token)
+            .cloned()
+            .ok_or(OAuthRefusal::BadSignature)?;
         let mut params = form_pairs(req.query_string());
         let is_form = req
             .headers()
@@ -208,10 +286,23 @@ fn authenticate_user(req: &HttpRequest, body: &[u8], state: &mut State) -> Resul
             params.extend(form_pairs(&String::from_utf8_lossy(body)));
         }
         let connection = req.connection_info();
-        let base_uri = format!("{}://{}{}", connection.scheme(), connection.host(), req.path());
+        let base_uri = format!(
+            "{}://{}{}",
+            connection.scheme(),
+            connection.host(),
+            req.path()
+        );
         let base = base_string(req.method().as_str(), &base_uri, &params, &oauth);
-        verify_signature(&oauth, &base, &app.api_key_secret, &account.access_token_secret)?;
-        if !state.nonces.insert(format!("{consumer_key}:{timestamp}:{nonce}")) {
+        verify_signature(
+            &oauth,
+            &base,
+            &app.api_key_secret,
+            &account.access_token_secret,
+        )?;
+        if !state
+            .nonces
+            .insert(format!("{consumer_key}:{timestamp}:{nonce}"))
+        {
             return Err(OAuthRefusal::ReusedNonce);
         }
         Ok(account)
@@ -226,7 +317,10 @@ fn authenticate_bearer(req: &HttpRequest, state: &State) -> Result<FakeApp, Http
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .ok_or_else(|| unauthorized("no bearer token"))?;
-    state.app_by_bearer(token).cloned().ok_or_else(|| unauthorized("unknown bearer token"))
+    state
+        .app_by_bearer(token)
+        .cloned()
+        .ok_or_else(|| unauthorized("unknown bearer token"))
 }
 
 fn users_me(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
@@ -238,7 +332,9 @@ fn users_me(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
 }
 
 fn dm_events(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
-    as_user(req, body, state, Endpoint::DmEvents, |s, account| dm_events_page(req, s, account))
+    as_user(req, body, state, Endpoint::DmEvents, |s, account| {
+        dm_events_page(req, s, account)
+    })
 }
 
 fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> HttpResponse {
@@ -251,7 +347,12 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
             );
         }
     }
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let max_results = match param("max_results").map(str::parse::<usize>) {
         None => 100,
         Some(Ok(n)) if (1..=100).contains(&n) => n,
@@ -263,7 +364,10 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
             );
         }
     };
-    let offset = match param("pagination_token").map(|t| t.strip_prefix("page-").and_then(|n| n.parse::<usize>().ok())) {
+    let offset = match param("pagination_token").map(|t| {
+        t.strip_prefix("page-")
+            .and_then(|n| n.parse::<usize>().ok())
+    }) {
         None => 0,
         Some(Some(offset)) => offset,
         Some(None) => {
@@ -273,9 +377,16 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
             )
         }
     };
-    let fields: Vec<&str> = param("dm_event.fields").map(|f| f.split(',').collect()).unwrap_or_default();
-    let expand_senders = param("expansions").is_some_and(|e| e.split(',').any(|x| x == "sender_id"));
-    let all = s.dm_events.get(&account.user_id).cloned().unwrap_or_default();
+    let fields: Vec<&str> = param("dm_event.fields")
+        .map(|f| f.split(',').collect())
+        .unwrap_or_default();
+    let expand_senders =
+        param("expansions").is_some_and(|e| e.split(',').any(|x| x == "sender_id"));
+    let all = s
+        .dm_events
+        .get(&account.user_id)
+        .cloned()
+        .unwrap_or_default();
     let page: Vec<&FakeDmEvent> = all.iter().skip(offset).take(max_results).collect();
     let mut meta = json!({"result_count": page.len()});
     if offset + page.len() < all.len() {
@@ -286,7 +397,11 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
     }
     let mut answer = json!({"meta": meta});
     if !page.is_empty() {
-        answer["data"] = Value::Array(page.iter().map(|event| dm_event_json(event, &fields)).collect());
+        answer["data"] = Value::Array(
+            page.iter()
+                .map(|event| dm_event_json(event, &fields))
+                .collect(),
+        );
         if expand_senders {
             let mut senders: Vec<&str> = page.iter().map(|e| e.sender_id.as_str()).collect();
             senders.sort_unstable();
@@ -316,7 +431,9 @@ fn dm_event_json(event: &FakeDmEvent, fields: &[&str]) -> Value {
 fn user_json(state: &State, user_id: &str) -> Value {
     match state.accounts.iter().find(|a| a.user_id == user_id) {
         Some(a) => json!({"id": a.user_id, "name": a.name, "username": a.username}),
-        None => json!({"id": user_id, "name": format!("Customer {user_id}"), "username": format!("customer{user_id}")}),
+        None => {
+            json!({"id": user_id, "name": format!("Customer {user_id}"), "username": format!("customer{user_id}")})
+        }
     }
 }
 
@@ -340,16 +457,32 @@ fn token(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
     let Some((key, secret)) = pair.split_once(':') else {
         return refused();
     };
-    let decode = |v: &str| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned();
+    let decode = |v: &str| {
+        percent_encoding::percent_decode_str(v)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     let (key, secret) = (decode(key), decode(secret));
-    let Some(app) = s.apps.get(&key).filter(|a| a.api_key_secret == secret).cloned() else {
+    let Some(app) = s
+        .apps
+        .get(&key)
+        .filter(|a| a.api_key_secret == secret)
+        .cloned()
+    else {
         return refused();
     };
-    if !form_pairs(&String::from_utf8_lossy(body)).iter().any(|(k, v)| k == "grant_type" && v == "client_credentials") {
+    if !form_pairs(&String::from_utf8_lossy(body))
+        .iter()
+        .any(|(k, v)| k == "grant_type" && v == "client_credentials")
+    {
         return HttpResponse::Forbidden().json(json!({"errors": [{"code": 170, "message": "Missing required parameter: grant_type", "label": "forbidden_missing_parameter"}]}));
     }
     match rate_limit(&mut s, Endpoint::Token, &app.api_key) {
-        Ok(rate) => rated(HttpResponse::Ok().json(json!({"token_type": "bearer", "access_token": app.bearer_token})), rate),
+        Ok(rate) => rated(
+            HttpResponse::Ok()
+                .json(json!({"token_type": "bearer", "access_token": app.bearer_token})),
+            rate,
+        ),
         Err(response) => response,
     }
 }
@@ -360,7 +493,8 @@ fn webhook_url_refusal(url: &str, allow_http: bool) -> Option<String> {
         return Some(format!("{url} is not a URL"));
     };
     if allow_http {
-        return (!matches!(parsed.scheme(), "http" | "https")).then(|| "The URL must be http or https".into());
+        return (!matches!(parsed.scheme(), "http" | "https"))
+            .then(|| "The URL must be http or https".into());
     }
     if parsed.scheme() != "https" {
         return Some("The URL must use https".into());
@@ -373,7 +507,9 @@ fn webhook_url_refusal(url: &str, allow_http: bool) -> Option<String> {
 fn explicit_port(url: &str) -> Option<&str> {
     let (_, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let after_host = match host_port.strip_prefix('[') {
         Some(bracketed) => bracketed.split_once(']').map_or("", |(_, after)| after),
         None => host_port.find(':').map_or("", |at| &host_port[at..]),
@@ -381,17 +517,34 @@ fn explicit_port(url: &str) -> Option<&str> {
     after_host.strip_prefix(':')
 }
 
-async fn create_webhook(req: &HttpRequest, body: &[u8], state: &Shared, driver: &WebhookDriver) -> HttpResponse {
+async fn create_webhook(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &Shared,
+    driver: &WebhookDriver,
+) -> HttpResponse {
     as_app(req, state, Endpoint::Webhooks, |app| async move {
         let allow_http = state.lock().unwrap().allow_http_webhooks;
-        let Some(url) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["url"].as_str().map(str::to_owned)) else {
-            return invalid_request("The body must be JSON with a url", json!([{"message": "url is required"}]));
+        let Some(url) = serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v["url"].as_str().map(str::to_owned))
+        else {
+            return invalid_request(
+                "The body must be JSON with a url",
+                json!([{"message": "url is required"}]),
+            );
         };
         if let Some(reason) = webhook_url_refusal(&url, allow_http) {
-            return invalid_request(&reason, json!([{"parameters": {"url": [url]}, "message": reason}]));
+            return invalid_request(
+                &reason,
+                json!([{"parameters": {"url": [url]}, "message": reason}]),
+            );
         }
         if let Err(reason) = driver.crc_check(&url, &app.api_key_secret).await {
-            return invalid_request(&format!("CRC validation failed: {reason}"), json!([{"message": "CrcValidationFailed"}]));
+            return invalid_request(
+                &format!("CRC validation failed: {reason}"),
+                json!([{"message": "CrcValidationFailed"}]),
+            );
         }
         let mut s = state.lock().unwrap();
         let webhook = FakeWebhook {
@@ -415,7 +568,12 @@ fn webhook_json(webhook: &FakeWebhook) -> Value {
 async fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
     as_app(req, state, Endpoint::Webhooks, |app| async move {
         let s = state.lock().unwrap();
-        let mine: Vec<Value> = s.webhooks.iter().filter(|w| w.api_key == app.api_key).map(webhook_json).collect();
+        let mine: Vec<Value> = s
+            .webhooks
+            .iter()
+            .filter(|w| w.api_key == app.api_key)
+            .map(webhook_json)
+            .collect();
         let mut answer = json!({"meta": {"result_count": mine.len()}});
         if !mine.is_empty() {
             answer["data"] = Value::Array(mine);
@@ -426,17 +584,38 @@ async fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
 }
 
 fn webhook_not_found(id: &str) -> HttpResponse {
-    problem(StatusCode::NOT_FOUND, "Not Found Error", &format!("Could not find webhook with id: [{id}]"))
+    problem(
+        StatusCode::NOT_FOUND,
+        "Not Found Error",
+        &format!("Could not find webhook with id: [{id}]"),
+    )
 }
 
-async fn revalidate_webhook(req: &HttpRequest, state: &Shared, driver: &WebhookDriver, id: &str) -> HttpResponse {
+async fn revalidate_webhook(
+    req: &HttpRequest,
+    state: &Shared,
+    driver: &WebhookDriver,
+    id: &str,
+) -> HttpResponse {
     as_app(req, state, Endpoint::Webhooks, |app| async move {
-        let url = match state.lock().unwrap().webhooks.iter().find(|w| w.id == id && w.api_key == app.api_key) {
+        let url = match state
+            .lock()
+            .unwrap()
+            .webhooks
+            .iter()
+            .find(|w| w.id == id && w.api_key == app.api_key)
+        {
             Some(webhook) => webhook.url.clone(),
             None => return webhook_not_found(id),
         };
         let valid = driver.crc_check(&url, &app.api_key_secret).await.is_ok();
-        if let Some(webhook) = state.lock().unwrap().webhooks.iter_mut().find(|w| w.id == id) {
+        if let Some(webhook) = state
+            .lock()
+            .unwrap()
+            .webhooks
+            .iter_mut()
+            .find(|w| w.id == id)
+        {
             webhook.valid = valid;
         }
         HttpResponse::Ok().json(json!({"data": {"valid": valid}}))
@@ -448,7 +627,8 @@ async fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResp
     as_app(req, state, Endpoint::Webhooks, |app| async move {
         let mut s = state.lock().unwrap();
         let before = s.webhooks.len();
-        s.webhooks.retain(|w| !(w.id == id && w.api_key == app.api_key));
+        s.webhooks
+            .retain(|w| !(w.id == id && w.api_key == app.api_key));
         if s.webhooks.len() == before {
             return webhook_not_found(id);
         }
@@ -459,7 +639,11 @@ async fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResp
 
 fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpResponse {
     as_user(req, body, state, Endpoint::Subscriptions, |s, account| {
-        let Some(webhook) = s.webhooks.iter_mut().find(|w| w.id == id && w.api_key == account.api_key) else {
+        let Some(webhook) = s
+            .webhooks
+            .iter_mut()
+            .find(|w| w.id == id && w.api_key == account.api_key)
+        else {
             return webhook_not_found(id);
         };
         if !webhook.subscribed_user_ids.contains(&account.user_id) {
@@ -472,10 +656,20 @@ fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpRe
 fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &str) -> HttpResponse {
     as_user(req, body, state, Endpoint::SendMessage, |s, account| {
         if participant.is_empty() || !participant.bytes().all(|b| b.is_ascii_digit()) {
-            return invalid_request("participant_id must be an X id", json!([{"message": "participant_id is invalid"}]));
+            return invalid_request(
+                "participant_id must be an X id",
+                json!([{"message": "participant_id is invalid"}]),
+            );
         }
-        let Some(text) = serde_json::from_slice::<Value>(body).ok().and_then(|v| v["text"].as_str().map(str::to_owned)).filter(|t| !t.is_empty()) else {
-            return invalid_request("One or more parameters to your request was invalid.", json!([{"message": "text is required"}]));
+        let Some(text) = serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v["text"].as_str().map(str::to_owned))
+            .filter(|t| !t.is_empty())
+        else {
+            return invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"message": "text is required"}]),
+            );
         };
         let id = s.new_id();
         let conversation = conversation_id(&account.user_id, participant);
@@ -487,15 +681,26 @@ fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &st
             created_at: now_rfc3339(),
             dm_conversation_id: conversation.clone(),
         };
-        s.dm_events.entry(account.user_id.clone()).or_default().insert(0, event);
-        HttpResponse::Created().json(json!({"data": {"dm_conversation_id": conversation, "dm_event_id": id}}))
+        s.dm_events
+            .entry(account.user_id.clone())
+            .or_default()
+            .insert(0, event);
+        HttpResponse::Created()
+            .json(json!({"data": {"dm_conversation_id": conversation, "dm_event_id": id}}))
     })
 }
 
 /// X names a one-to-one conversation by both ids, smaller first.
 pub(crate) fn conversation_id(a: &str, b: &str) -> String {
-    let (a_num, b_num) = (a.parse::<u128>().unwrap_or(0), b.parse::<u128>().unwrap_or(0));
-    if a_num <= b_num { format!("{a}-{b}") } else { format!("{b}-{a}") }
+    let (a_num, b_num) = (
+        a.parse::<u128>().unwrap_or(0),
+        b.parse::<u128>().unwrap_or(0),
+    );
+    if a_num <= b_num {
+        format!("{a}-{b}")
+    } else {
+        format!("{b}-{a}")
+    }
 }
 
 #[cfg(test)]

@@ -96,7 +96,10 @@ impl Endpoint {
             // X documents no figure for POST /oauth2/token; a generous one of the fake's own.
             Endpoint::Token => 300,
         };
-        RateLimitRule { limit, window: FIFTEEN_MINUTES }
+        RateLimitRule {
+            limit,
+            window: FIFTEEN_MINUTES,
+        }
     }
 }
 
@@ -161,15 +164,29 @@ impl State {
     }
 
     /// Counts one call against `endpoint` for `caller`; `Err` carries the window when exhausted.
-    pub fn take_rate_limit(&mut self, endpoint: Endpoint, caller: &str) -> Result<(RateLimitRule, Window), (RateLimitRule, Window)> {
-        let rule = self.rate_limits.get(&endpoint).copied().unwrap_or_else(|| endpoint.x_default_rule());
+    pub fn take_rate_limit(
+        &mut self,
+        endpoint: Endpoint,
+        caller: &str,
+    ) -> Result<(RateLimitRule, Window), (RateLimitRule, Window)> {
+        let rule = self
+            .rate_limits
+            .get(&endpoint)
+            .copied()
+            .unwrap_or_else(|| endpoint.x_default_rule());
         let now = now_secs();
         let window = self
             .windows
             .entry((endpoint, caller.to_owned()))
-            .or_insert(Window { reset: now + rule.window.as_secs(), used: 0 });
+            .or_insert(Window {
+                reset: now + rule.window.as_secs(),
+                used: 0,
+            });
         if window.reset <= now {
-            *window = Window { reset: now + rule.window.as_secs(), used: 0 };
+            *window = Window {
+                reset: now + rule.window.as_secs(),
+                used: 0,
+            };
         }
         if window.used >= rule.limit {
             return Err((rule, *window));
@@ -180,7 +197,10 @@ impl State {
 }
 
 pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Current time as RFC 3339 with milliseconds, the way X writes `created_at`.
@@ -188,7 +208,12 @@ pub fn now_rfc3339() -> String {
     let secs = now_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 to a calendar date (H. Hinnant's algorithm).

@@ -6,7 +6,8 @@ use std::io;
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::ServerConfig;
@@ -19,7 +20,9 @@ pub(super) struct ServerTls {
 
 /// A fresh CA certificate in PEM that no fake X serves under: what a wrong upload looks like.
 pub fn unrelated_ca_certificate_pem() -> String {
-    new_ca("unrelated test CA").map(|(pem, _)| pem).expect("rcgen makes a CA certificate")
+    new_ca("unrelated test CA")
+        .map(|(pem, _)| pem)
+        .expect("rcgen makes a CA certificate")
 }
 
 pub(super) fn server_tls() -> io::Result<ServerTls> {
@@ -34,20 +37,31 @@ pub(super) fn server_tls() -> io::Result<ServerTls> {
         .with_no_client_auth()
         .with_single_cert(vec![server_certificate.der().clone()], server_key)
         .map_err(io::Error::other)?;
-    Ok(ServerTls { ca_certificate_pem, config })
+    Ok(ServerTls {
+        ca_certificate_pem,
+        config,
+    })
 }
 
 fn new_ca(common_name: &str) -> Result<(String, Issuer<'static, KeyPair>), rcgen::Error> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let key = KeyPair::generate()?;
     let pem = params.self_signed(&key)?.pem();
     Ok((pem, Issuer::new(params, key)))
 }
 
-fn new_server_certificate(ca: &Issuer<'static, KeyPair>) -> Result<(rcgen::Certificate, PrivateKeyDer<'static>), rcgen::Error> {
+fn new_server_certificate(
+    ca: &Issuer<'static, KeyPair>,
+) -> Result<(rcgen::Certificate, PrivateKeyDer<'static>), rcgen::Error> {
     let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])?;
     params.distinguished_name.push(DnType::CommonName, "fake X");
     params.use_authority_key_identifier_extension = true;

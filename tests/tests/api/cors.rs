@@ -8,15 +8,25 @@ use crate::helpers::{spawn_app, spawn_app_with, SpawnOptions, TestApp};
 const DESK: &str = "https://desk.example.com";
 
 async fn with_desk_allowed() -> TestApp {
-    spawn_app_with(SpawnOptions { cors_allowed_origins: Some(vec![DESK.into()]), ..SpawnOptions::default() }).await
+    spawn_app_with(SpawnOptions {
+        cors_allowed_origins: Some(vec![DESK.into()]),
+        ..SpawnOptions::default()
+    })
+    .await
 }
 
 async fn preflight(app: &TestApp, origin: &str, method: &str) -> reqwest::Response {
     app.client
-        .request(Method::OPTIONS, format!("{}/api/v1/channels/some-id", app.base))
+        .request(
+            Method::OPTIONS,
+            format!("{}/api/v1/channels/some-id", app.base),
+        )
         .header("origin", origin)
         .header("access-control-request-method", method)
-        .header("access-control-request-headers", "authorization, content-type, if-match")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, if-match",
+        )
         .send()
         .await
         .unwrap()
@@ -29,12 +39,27 @@ async fn an_allowed_origin_passes_the_preflight_of_a_patch_and_may_cache_it() {
     assert!(answer.status().is_success(), "{}", answer.status());
     let headers = answer.headers();
     assert_eq!(headers["access-control-allow-origin"], DESK);
-    let methods = headers["access-control-allow-methods"].to_str().unwrap().to_owned();
-    assert!(methods.contains("PATCH") && methods.contains("DELETE"), "{methods}");
-    let allowed = headers["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
-    assert!(allowed.contains("if-match") && allowed.contains("authorization"), "{allowed}");
+    let methods = headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        methods.contains("PATCH") && methods.contains("DELETE"),
+        "{methods}"
+    );
+    let allowed = headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("if-match") && allowed.contains("authorization"),
+        "{allowed}"
+    );
     assert_eq!(headers["access-control-max-age"], "3600");
-    assert!(headers.get("access-control-allow-credentials").is_none(), "never credentials");
+    assert!(
+        headers.get("access-control-allow-credentials").is_none(),
+        "never credentials"
+    );
 }
 
 #[actix_web::test]
@@ -52,7 +77,10 @@ async fn a_script_on_an_allowed_origin_can_read_the_etag_and_location_it_needs()
         .unwrap();
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["access-control-allow-origin"], DESK);
-    let exposed = answer.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    let exposed = answer.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
     for name in ["etag", "location", "retry-after", "x-request-id"] {
         assert!(exposed.contains(name), "{name} exposed: {exposed}");
     }
@@ -62,12 +90,18 @@ async fn a_script_on_an_allowed_origin_can_read_the_etag_and_location_it_needs()
 async fn another_origin_gets_no_cors_permission() {
     let app = with_desk_allowed().await;
     let answer = preflight(&app, "https://evil.example.net", "GET").await;
-    assert!(answer.headers().get("access-control-allow-origin").is_none());
+    assert!(answer
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }
 
 #[actix_web::test]
 async fn without_allowed_origins_no_origin_gets_cors_permission() {
     let app = spawn_app().await;
     let answer = preflight(&app, DESK, "GET").await;
-    assert!(answer.headers().get("access-control-allow-origin").is_none());
+    assert!(answer
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }

@@ -10,7 +10,11 @@ use xchannel::{
 };
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 /// An embedded run (SQLite, generated master key) in `data_dir`, whatever the test backend.
@@ -22,18 +26,23 @@ async fn start_embedded(data_dir: &Path) -> actix_web::dev::ServerHandle {
         ..Options::default()
     })
     .unwrap();
-    let app = Application::build(settings).await.expect("the service starts");
+    let app = Application::build(settings)
+        .await
+        .expect("the service starts");
     let handle = app.handle();
     let port = app.port();
     actix_web::rt::spawn(app.run_until_stopped());
     // A write, so that SQLite has its -wal and -shm files.
-    let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     handle
 }
 
 fn fresh_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("xchannel-files-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("xchannel-files-{}", uuid::Uuid::new_v4().simple()));
     dir.join("data")
 }
 
@@ -42,7 +51,12 @@ async fn the_data_directory_is_private_and_its_files_are_owner_only() {
     let data_dir = fresh_dir();
     let handle = start_embedded(&data_dir).await;
     assert_eq!(mode(&data_dir), 0o700);
-    for file in ["xchannel.db", "xchannel.db-wal", "xchannel.db-shm", "master.key"] {
+    for file in [
+        "xchannel.db",
+        "xchannel.db-wal",
+        "xchannel.db-shm",
+        "master.key",
+    ] {
         assert_eq!(mode(&data_dir.join(file)), 0o600, "{file}");
     }
     handle.stop(true).await;
@@ -55,13 +69,18 @@ async fn a_looser_data_directory_and_database_are_tightened_at_start() {
     let first = start_embedded(&data_dir).await;
     first.stop(true).await;
     std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(data_dir.join("xchannel.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        data_dir.join("xchannel.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     let again = start_embedded(&data_dir).await;
     assert_eq!(mode(&data_dir), 0o700);
     assert_eq!(mode(&data_dir.join("xchannel.db")), 0o600);
     let logs = crate::helpers::captured_logs();
     assert!(
-        logs.lines().any(|l| l.contains("tightened") && l.contains(&*data_dir.to_string_lossy())),
+        logs.lines()
+            .any(|l| l.contains("tightened") && l.contains(&*data_dir.to_string_lossy())),
         "a log line says so"
     );
     again.stop(true).await;

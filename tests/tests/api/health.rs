@@ -19,7 +19,12 @@ async fn liveness_and_readiness_answer_ok_without_a_token() {
 #[actix_web::test]
 async fn an_unknown_path_is_a_404_problem() {
     let app = spawn_app().await;
-    for path in ["/nope", "/api/v1/nope", "/api/v2/tenants", "/api/v1/tenants/x/y"] {
+    for path in [
+        "/nope",
+        "/api/v1/nope",
+        "/api/v2/tenants",
+        "/api/v1/tenants/x/y",
+    ] {
         let answer = app.get(path, &app.system_token).await;
         assert_eq!(answer.status, 404, "{path}: {}", answer.text);
         assert_eq!(answer.problem_code(), "not_found", "{path}");
@@ -30,14 +35,30 @@ async fn an_unknown_path_is_a_404_problem() {
 #[actix_web::test]
 async fn a_method_a_path_does_not_have_is_a_problem() {
     let app = spawn_app().await;
-    let answer = app.call(Method::PUT, "/api/v1/tenants", &app.system_token, Some(&json!({}))).await;
+    let answer = app
+        .call(
+            Method::PUT,
+            "/api/v1/tenants",
+            &app.system_token,
+            Some(&json!({})),
+        )
+        .await;
     assert_eq!(answer.status, 405);
     assert_eq!(answer.problem_code(), "method_not_allowed");
     assert_eq!(answer.headers["allow"], "GET, HEAD, POST");
-    let item = app.call(Method::POST, "/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1", &app.system_token, None).await;
+    let item = app
+        .call(
+            Method::POST,
+            "/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1",
+            &app.system_token,
+            None,
+        )
+        .await;
     assert_eq!(item.status, 405);
     assert_eq!(item.headers["allow"], "GET, HEAD, PUT, DELETE, PATCH");
-    let unknown = app.call(Method::PUT, "/api/v1/nothing-here", &app.system_token, None).await;
+    let unknown = app
+        .call(Method::PUT, "/api/v1/nothing-here", &app.system_token, None)
+        .await;
     assert_eq!(unknown.status, 404);
 }
 
@@ -56,7 +77,9 @@ async fn a_malformed_query_is_a_400_problem() {
         assert_eq!(answer.status, 400, "{path}: {}", answer.text);
         assert_eq!(answer.problem_code(), "invalid_query", "{path}");
     }
-    let answer = app.get("/api/v1/called-routes?limit=abc", &tenant.admin_token).await;
+    let answer = app
+        .get("/api/v1/called-routes?limit=abc", &tenant.admin_token)
+        .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
     let answer = app.get("/api/v1/tenants?limit=0", &app.system_token).await;
     assert_eq!(answer.pointers(), vec!["/query/limit"]);
@@ -75,7 +98,10 @@ async fn a_body_that_is_not_json_is_refused_with_a_problem() {
         .await
         .unwrap();
     assert_eq!(malformed.status(), 400);
-    assert_eq!(malformed.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        malformed.headers()["content-type"],
+        "application/problem+json"
+    );
 
     let text = app
         .client
@@ -89,9 +115,14 @@ async fn a_body_that_is_not_json_is_refused_with_a_problem() {
     assert_eq!(text.status(), 415);
     assert_eq!(text.headers()["content-type"], "application/problem+json");
 
-    let not_an_object = app.post("/api/v1/tenants", &app.system_token, &json!(["Acme"])).await;
+    let not_an_object = app
+        .post("/api/v1/tenants", &app.system_token, &json!(["Acme"]))
+        .await;
     assert_eq!(not_an_object.status, 422, "{}", not_an_object.text);
-    assert_eq!(app.get("/api/v1/tenants", &app.system_token).await.body["items"], json!([]));
+    assert_eq!(
+        app.get("/api/v1/tenants", &app.system_token).await.body["items"],
+        json!([])
+    );
 }
 
 #[actix_web::test]
@@ -99,7 +130,15 @@ async fn every_answer_carries_a_request_id() {
     let app = spawn_app().await;
     let ok = app.get("/healthz", "").await;
     assert!(!ok.headers["x-request-id"].is_empty());
-    let echoed = app.call_with(Method::GET, "/api/v1/nope", "", None, &[("x-request-id", "trace-42")]).await;
+    let echoed = app
+        .call_with(
+            Method::GET,
+            "/api/v1/nope",
+            "",
+            None,
+            &[("x-request-id", "trace-42")],
+        )
+        .await;
     assert_eq!(echoed.headers["x-request-id"], "trace-42");
 }
 
@@ -107,7 +146,11 @@ async fn every_answer_carries_a_request_id() {
 async fn metrics_count_requests_by_route_pattern_and_status() {
     let app = spawn_app().await;
     let tenant = app.tenant().await;
-    app.get("/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1", &tenant.admin_token).await;
+    app.get(
+        "/api/v1/channels/01a21053-6562-75ac-bb31-e6fd42cf79b1",
+        &tenant.admin_token,
+    )
+    .await;
     let metrics = app.get("/metrics", "").await;
     assert_eq!(metrics.status, 200);
     let text = metrics.text;
@@ -115,7 +158,10 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
         text.contains(r#"xchannel_http_requests_total{method="GET",route="/api/v1/channels/{id}",status="404"} 1"#),
         "{text}"
     );
-    assert!(text.contains(r#"route="/api/v1/ous",status="201""#), "{text}");
+    assert!(
+        text.contains(r#"route="/api/v1/ous",status="201""#),
+        "{text}"
+    );
     assert!(!text.contains(&tenant.admin_token));
 }
 
@@ -125,7 +171,9 @@ async fn head_answers_like_get_without_a_body() {
     let tenant = app.tenant().await;
     let probe = app.call(Method::HEAD, "/healthz", "", None).await;
     assert_eq!(probe.status, 200);
-    let list = app.call(Method::HEAD, "/api/v1/channels", &tenant.admin_token, None).await;
+    let list = app
+        .call(Method::HEAD, "/api/v1/channels", &tenant.admin_token, None)
+        .await;
     assert_eq!(list.status, 200);
     assert_eq!(list.headers["content-type"], "application/json");
     assert!(list.text.is_empty());
@@ -167,7 +215,11 @@ async fn only_application_json_with_an_optional_utf8_charset_is_read_as_json() {
         assert_eq!(problem["code"], "unsupported_media_type", "{refused}");
     }
     let listed = app.get("/api/v1/tenants", &app.system_token).await;
-    assert_eq!(listed.body["items"].as_array().unwrap().len(), 4, "only the accepted ones were stored");
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        4,
+        "only the accepted ones were stored"
+    );
 }
 
 #[actix_web::test]
@@ -176,24 +228,44 @@ async fn a_malformed_http_request_is_counted_not_logged_as_an_error() {
     let app = spawn_app().await;
     let before = malformed_count(&app).await;
     let address = app.base.trim_start_matches("http://").to_owned();
-    for garbage in ["GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n", "\x01\x02 not http\r\n\r\n"] {
+    for garbage in [
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n",
+        "\x01\x02 not http\r\n\r\n",
+    ] {
         // The server runs on its own threads, so a blocking socket here is fine.
         let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
         stream.write_all(garbage.as_bytes()).unwrap();
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
-        assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 400"), "{:?}", String::from_utf8_lossy(&answer));
+        assert!(
+            String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 400"),
+            "{:?}",
+            String::from_utf8_lossy(&answer)
+        );
     }
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let logs = crate::helpers::captured_logs();
-    let errors: Vec<_> = logs.lines().filter(|l| l.contains("ERROR") && l.contains("actix_http")).collect();
+    let errors: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("ERROR") && l.contains("actix_http"))
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     assert!(malformed_count(&app).await >= before + 2);
 }
 
 async fn malformed_count(app: &crate::helpers::TestApp) -> u64 {
-    let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix("xchannel_http_connection_errors_total "))
         .and_then(|n| n.trim().parse().ok())

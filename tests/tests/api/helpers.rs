@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 use xchannel::{
     auth::Role,
     config::{DatabaseSettings, LogFormat, Options, Region, Secret, Settings, SqliteSynchronous},
-    store::Store,
     routes::tokens,
     startup::Application,
+    store::Store,
 };
 
 pub const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -167,14 +167,19 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
 
 pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
     let settings = fresh_settings(options).await;
-    let app = Application::build(settings.clone()).await.expect("the service starts");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the service starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let app_store = app.state().store.clone();
     actix_web::rt::spawn(app.run_until_stopped());
 
     let store = app_store.clone();
     let tx = store.write().await.unwrap();
-    let system_token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None).await.unwrap().token;
+    let system_token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
+        .await
+        .unwrap()
+        .token;
     tx.commit().await.unwrap();
 
     TestApp {
@@ -205,7 +210,9 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let mut request = self.client.request(method.clone(), format!("{}{path}", self.base));
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.base));
         if !token.is_empty() {
             request = request.bearer_auth(token);
         }
@@ -252,10 +259,16 @@ impl TestApp {
 
     /// Another system administrator token, minted as the CLI does.
     pub async fn mint_system_token(&self) -> String {
-        let settings = DatabaseSettings { url: self.database_url.clone(), sqlite_synchronous: SqliteSynchronous::Full };
+        let settings = DatabaseSettings {
+            url: self.database_url.clone(),
+            sqlite_synchronous: SqliteSynchronous::Full,
+        };
         let store = Store::open_existing(&settings).await.unwrap();
         let tx = store.write().await.unwrap();
-        let token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None).await.unwrap().token;
+        let token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
+            .await
+            .unwrap()
+            .token;
         tx.commit().await.unwrap();
         store.close().await;
         token

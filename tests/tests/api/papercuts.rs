@@ -1,13 +1,16 @@
 //! What a new user trips over: the root page, misspelt query parameters, a stale write
 //! that does not say what is current, requests missing from the logs.
 
-use reqwest::Method;
 use crate::helpers::{captured_logs, spawn_app};
+use reqwest::Method;
 
 #[actix_web::test]
 async fn the_root_page_leads_to_the_documentation() {
     let app = spawn_app().await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let answer = client.get(format!("{}/", app.base)).send().await.unwrap();
     assert!(answer.status().is_redirection(), "{}", answer.status());
     assert_eq!(answer.headers()["location"], "/docs/");
@@ -18,11 +21,15 @@ async fn a_misspelt_query_parameter_is_refused_by_name() {
     let app = spawn_app().await;
     let tenant = app.tenant().await;
     tenant.create_channel(&app, "x_listed").await;
-    let answer = app.get("/api/v1/channels?nmePrefix=x", &tenant.admin_token).await;
+    let answer = app
+        .get("/api/v1/channels?nmePrefix=x", &tenant.admin_token)
+        .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
     assert_eq!(answer.pointers(), vec!["/query/nmePrefix".to_owned()]);
     assert_eq!(answer.body["errors"][0]["code"], "unknown_parameter");
-    let known = app.get("/api/v1/channels?namePrefix=x&limit=5", &tenant.admin_token).await;
+    let known = app
+        .get("/api/v1/channels?namePrefix=x&limit=5", &tenant.admin_token)
+        .await;
     assert_eq!(known.status, 200, "{}", known.text);
 }
 
@@ -33,23 +40,50 @@ async fn a_stale_write_answers_with_the_current_etag() {
     let (created, credentials) = tenant.create_channel(&app, "x_stale").await;
     let body = tenant.channel_body("x_stale", &credentials);
     let path = format!("/api/v1/channels/{}", created.id());
-    let stale = app.call_with(Method::PUT, &path, &tenant.admin_token, Some(&body), &[("if-match", "\"7\"")]).await;
+    let stale = app
+        .call_with(
+            Method::PUT,
+            &path,
+            &tenant.admin_token,
+            Some(&body),
+            &[("if-match", "\"7\"")],
+        )
+        .await;
     assert_eq!(stale.status, 412, "{}", stale.text);
     assert_eq!(stale.etag(), "\"1\"", "the 412 names the current version");
-    let retried = app.call_with(Method::PUT, &path, &tenant.admin_token, Some(&body), &[("if-match", &stale.etag())]).await;
+    let retried = app
+        .call_with(
+            Method::PUT,
+            &path,
+            &tenant.admin_token,
+            Some(&body),
+            &[("if-match", &stale.etag())],
+        )
+        .await;
     assert_eq!(retried.status, 200, "{}", retried.text);
 }
 
 #[actix_web::test]
 async fn every_request_is_logged_at_info_with_its_route_status_and_id() {
     let app = spawn_app().await;
-    let answer = app.call_with(Method::GET, "/api/v1/tenants", &app.system_token, None, &[("x-request-id", "trace-me-42")]).await;
+    let answer = app
+        .call_with(
+            Method::GET,
+            "/api/v1/tenants",
+            &app.system_token,
+            None,
+            &[("x-request-id", "trace-me-42")],
+        )
+        .await;
     assert_eq!(answer.status, 200);
     let logs = captured_logs();
     let line = logs
         .lines()
         .find(|l| l.contains("trace-me-42") && l.contains(" INFO ") && l.contains("request"))
         .unwrap_or_else(|| panic!("an info line for the request: {logs}"));
-    assert!(line.contains("status=200") && line.contains("route=/api/v1/tenants"), "{line}");
+    assert!(
+        line.contains("status=200") && line.contains("route=/api/v1/tenants"),
+        "{line}"
+    );
     assert!(line.contains("elapsed_us="), "{line}");
 }

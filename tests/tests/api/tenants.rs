@@ -9,7 +9,10 @@ use crate::helpers::{spawn_app, TestApp};
 pub async fn tenant_id_of(app: &TestApp, admin_token: &str) -> String {
     let tokens = app.get("/api/v1/tokens", admin_token).await;
     assert_eq!(tokens.status, 200, "{}", tokens.text);
-    tokens.body["items"][0]["tenantId"].as_str().expect("a tenant id").to_owned()
+    tokens.body["items"][0]["tenantId"]
+        .as_str()
+        .expect("a tenant id")
+        .to_owned()
 }
 
 /// A new tenant created with `body`, and a tenant administrator token for it.
@@ -17,24 +20,42 @@ pub async fn tenant_with(app: &TestApp, body: serde_json::Value) -> (String, Str
     let tenant = app.post("/api/v1/tenants", &app.system_token, &body).await;
     assert_eq!(tenant.status, 201, "{}", tenant.text);
     let admin = app
-        .post("/api/v1/tokens", &app.system_token, &json!({"tenantId": tenant.id(), "role": "tenant-admin"}))
+        .post(
+            "/api/v1/tokens",
+            &app.system_token,
+            &json!({"tenantId": tenant.id(), "role": "tenant-admin"}),
+        )
         .await;
     assert_eq!(admin.status, 201, "{}", admin.text);
-    (tenant.id(), admin.body["token"].as_str().unwrap().to_owned())
+    (
+        tenant.id(),
+        admin.body["token"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[actix_web::test]
 async fn a_system_admin_creates_a_tenant_with_utc_and_no_isolation_by_default() {
     // R-TENANT-1: isolation off and UTC unless told otherwise.
     let app = spawn_app().await;
-    let created = app.post("/api/v1/tenants", &app.system_token, &json!({"name": "Acme"})).await;
+    let created = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Acme"}),
+        )
+        .await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.body["name"], "Acme");
     assert_eq!(created.body["timeZone"], "UTC");
     assert_eq!(created.body["ouIsolation"], false);
     assert!(created.body["createdAt"].is_string() && created.body["updatedAt"].is_string());
 
-    let read = app.get(&format!("/api/v1/tenants/{}", created.id()), &app.system_token).await;
+    let read = app
+        .get(
+            &format!("/api/v1/tenants/{}", created.id()),
+            &app.system_token,
+        )
+        .await;
     assert_eq!(read.status, 200);
     assert_eq!(read.body, created.body);
 }
@@ -50,7 +71,12 @@ async fn a_tenant_keeps_the_time_zone_and_isolation_it_was_created_with() {
         )
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
-    let read = app.get(&format!("/api/v1/tenants/{}", created.id()), &app.system_token).await;
+    let read = app
+        .get(
+            &format!("/api/v1/tenants/{}", created.id()),
+            &app.system_token,
+        )
+        .await;
     assert_eq!(read.body["timeZone"], "Europe/Paris");
     assert_eq!(read.body["ouIsolation"], true);
 }
@@ -60,14 +86,22 @@ async fn a_time_zone_that_is_not_an_iana_name_is_refused() {
     let app = spawn_app().await;
     for zone in ["Mars/Olympus_Mons", "+02:00", "CEST"] {
         let answer = app
-            .post("/api/v1/tenants", &app.system_token, &json!({"name": "Acme", "timeZone": zone}))
+            .post(
+                "/api/v1/tenants",
+                &app.system_token,
+                &json!({"name": "Acme", "timeZone": zone}),
+            )
             .await;
         assert_eq!(answer.status, 422, "{zone}: {}", answer.text);
         assert_eq!(answer.problem_code(), "validation_failed");
         assert_eq!(answer.pointers(), vec!["/timeZone"], "{zone}");
     }
     let list = app.get("/api/v1/tenants", &app.system_token).await;
-    assert_eq!(list.body["items"], json!([]), "a refused create stores nothing");
+    assert_eq!(
+        list.body["items"],
+        json!([]),
+        "a refused create stores nothing"
+    );
 }
 
 #[actix_web::test]
@@ -75,13 +109,22 @@ async fn unknown_and_missing_fields_are_named_at_once() {
     // R-API-2: every failing field in one answer.
     let app = spawn_app().await;
     let answer = app
-        .post("/api/v1/tenants", &app.system_token, &json!({"timezone": "UTC", "ouIsolation": "yes"}))
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"timezone": "UTC", "ouIsolation": "yes"}),
+        )
         .await;
     assert_eq!(answer.status, 422, "{}", answer.text);
     let mut pointers = answer.pointers();
     pointers.sort();
     assert_eq!(pointers, vec!["/name", "/ouIsolation", "/timezone"]);
-    let unknown = answer.body["errors"].as_array().unwrap().iter().find(|e| e["pointer"] == "/timezone").unwrap();
+    let unknown = answer.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["pointer"] == "/timezone")
+        .unwrap();
     assert_eq!(unknown["code"], "unknown_property");
 }
 
@@ -90,13 +133,25 @@ async fn a_system_admin_lists_tenants_page_by_page() {
     let app = spawn_app().await;
     let mut ids = Vec::new();
     for name in ["One", "Two", "Three"] {
-        ids.push(app.post("/api/v1/tenants", &app.system_token, &json!({"name": name})).await.id());
+        ids.push(
+            app.post("/api/v1/tenants", &app.system_token, &json!({"name": name}))
+                .await
+                .id(),
+        );
     }
     let first = app.get("/api/v1/tenants?limit=2", &app.system_token).await;
     assert_eq!(first.status, 200, "{}", first.text);
     assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
-    let cursor = first.body["nextCursor"].as_str().expect("a next page").to_owned();
-    let second = app.get(&format!("/api/v1/tenants?limit=2&cursor={cursor}"), &app.system_token).await;
+    let cursor = first.body["nextCursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let second = app
+        .get(
+            &format!("/api/v1/tenants?limit=2&cursor={cursor}"),
+            &app.system_token,
+        )
+        .await;
     assert_eq!(second.status, 200, "{}", second.text);
     assert!(second.body["nextCursor"].is_null());
     let seen: Vec<_> = first.body["items"]
@@ -112,17 +167,35 @@ async fn a_system_admin_lists_tenants_page_by_page() {
 #[actix_web::test]
 async fn patching_a_tenant_changes_only_the_fields_sent() {
     let app = spawn_app().await;
-    let created = app.post("/api/v1/tenants", &app.system_token, &json!({"name": "Acme"})).await;
+    let created = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Acme"}),
+        )
+        .await;
     let path = format!("/api/v1/tenants/{}", created.id());
     let patched = app
-        .call(Method::PATCH, &path, &app.system_token, Some(&json!({"timeZone": "Asia/Tokyo", "ouIsolation": true})))
+        .call(
+            Method::PATCH,
+            &path,
+            &app.system_token,
+            Some(&json!({"timeZone": "Asia/Tokyo", "ouIsolation": true})),
+        )
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(patched.body["name"], "Acme");
     assert_eq!(patched.body["timeZone"], "Asia/Tokyo");
     assert_eq!(patched.body["ouIsolation"], true);
 
-    let renamed = app.call(Method::PATCH, &path, &app.system_token, Some(&json!({"name": "Acme Corp"}))).await;
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &path,
+            &app.system_token,
+            Some(&json!({"name": "Acme Corp"})),
+        )
+        .await;
     assert_eq!(renamed.status, 200, "{}", renamed.text);
     let read = app.get(&path, &app.system_token).await;
     assert_eq!(read.body["name"], "Acme Corp");
@@ -133,14 +206,32 @@ async fn patching_a_tenant_changes_only_the_fields_sent() {
 #[actix_web::test]
 async fn a_refused_patch_changes_nothing() {
     let app = spawn_app().await;
-    let created = app.post("/api/v1/tenants", &app.system_token, &json!({"name": "Acme"})).await;
+    let created = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Acme"}),
+        )
+        .await;
     let path = format!("/api/v1/tenants/{}", created.id());
     let answer = app
-        .call(Method::PATCH, &path, &app.system_token, Some(&json!({"name": "New", "timeZone": "Nowhere/Town"})))
+        .call(
+            Method::PATCH,
+            &path,
+            &app.system_token,
+            Some(&json!({"name": "New", "timeZone": "Nowhere/Town"})),
+        )
         .await;
     assert_eq!(answer.status, 422);
     assert_eq!(answer.pointers(), vec!["/timeZone"]);
-    let unknown = app.call(Method::PATCH, &path, &app.system_token, Some(&json!({"name": "New", "id": "x"}))).await;
+    let unknown = app
+        .call(
+            Method::PATCH,
+            &path,
+            &app.system_token,
+            Some(&json!({"name": "New", "id": "x"})),
+        )
+        .await;
     assert_eq!(unknown.status, 422);
     assert_eq!(unknown.body["errors"][0]["code"], "unknown_property");
     assert_eq!(app.get(&path, &app.system_token).await.body["name"], "Acme");
@@ -150,15 +241,33 @@ async fn a_refused_patch_changes_nothing() {
 async fn a_change_refuses_fields_sent_as_null() {
     // Leaving a field out keeps it; null is no name, no time zone, no setting (issue 12 item 9).
     let app = spawn_app().await;
-    let created = app.post("/api/v1/tenants", &app.system_token, &json!({"name": "Acme"})).await;
+    let created = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Acme"}),
+        )
+        .await;
     let path = format!("/api/v1/tenants/{}", created.id());
     let body = json!({"name": null, "timeZone": null, "ouIsolation": null});
-    let answer = app.call(Method::PATCH, &path, &app.system_token, Some(&body)).await;
+    let answer = app
+        .call(Method::PATCH, &path, &app.system_token, Some(&body))
+        .await;
     assert_eq!(answer.status, 422, "{}", answer.text);
-    assert_eq!(answer.pointers(), vec!["/name", "/timeZone", "/ouIsolation"]);
-    assert!(answer.body["errors"].as_array().unwrap().iter().all(|e| e["code"] == "invalid_type"));
+    assert_eq!(
+        answer.pointers(),
+        vec!["/name", "/timeZone", "/ouIsolation"]
+    );
+    assert!(answer.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["code"] == "invalid_type"));
     let read = app.get(&path, &app.system_token).await;
-    assert_eq!((read.body["name"].as_str(), read.body["timeZone"].as_str()), (Some("Acme"), Some("UTC")));
+    assert_eq!(
+        (read.body["name"].as_str(), read.body["timeZone"].as_str()),
+        (Some("Acme"), Some("UTC"))
+    );
 }
 
 #[actix_web::test]
@@ -168,16 +277,37 @@ async fn any_cursor_of_the_documented_form_is_a_place_in_the_list() {
     let app = spawn_app().await;
     let mut ids = Vec::new();
     for name in ["One", "Two", "Three"] {
-        ids.push(app.post("/api/v1/tenants", &app.system_token, &json!({"name": name})).await.id());
+        ids.push(
+            app.post("/api/v1/tenants", &app.system_token, &json!({"name": name}))
+                .await
+                .id(),
+        );
     }
-    let after_first = app.get(&format!("/api/v1/tenants?cursor={}", ids[0]), &app.system_token).await;
+    let after_first = app
+        .get(
+            &format!("/api/v1/tenants?cursor={}", ids[0]),
+            &app.system_token,
+        )
+        .await;
     assert_eq!(after_first.status, 200, "{}", after_first.text);
-    let listed: Vec<_> = after_first.body["items"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
+    let listed: Vec<_> = after_first.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
     assert_eq!(listed, vec![json!(ids[1]), json!(ids[2])]);
-    let past_the_end = app.get("/api/v1/tenants?cursor=zzzz", &app.system_token).await;
-    assert_eq!((past_the_end.status.as_u16(), &past_the_end.body["items"]), (200, &json!([])));
+    let past_the_end = app
+        .get("/api/v1/tenants?cursor=zzzz", &app.system_token)
+        .await;
+    assert_eq!(
+        (past_the_end.status.as_u16(), &past_the_end.body["items"]),
+        (200, &json!([]))
+    );
     for bad in ["a%20b", "", "%C3%A9t%C3%A9"] {
-        let answer = app.get(&format!("/api/v1/tenants?cursor={bad}"), &app.system_token).await;
+        let answer = app
+            .get(&format!("/api/v1/tenants?cursor={bad}"), &app.system_token)
+            .await;
         assert_eq!(answer.status, 400, "{bad}: {}", answer.text);
         assert_eq!(answer.pointers(), vec!["/query/cursor"]);
     }
@@ -208,10 +338,25 @@ async fn a_system_admin_token_is_forbidden_inside_a_tenant() {
 async fn an_unknown_tenant_is_not_found() {
     let app = spawn_app().await;
     let missing = "0193a1d2-7b8c-7d00-8000-000000000001";
-    assert_eq!(app.get(&format!("/api/v1/tenants/{missing}"), &app.system_token).await.status, 404);
-    assert_eq!(app.get("/api/v1/tenants/not-an-id", &app.system_token).await.status, 404);
+    assert_eq!(
+        app.get(&format!("/api/v1/tenants/{missing}"), &app.system_token)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get("/api/v1/tenants/not-an-id", &app.system_token)
+            .await
+            .status,
+        404
+    );
     let patch = app
-        .call(Method::PATCH, &format!("/api/v1/tenants/{missing}"), &app.system_token, Some(&json!({"name": "X"})))
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tenants/{missing}"),
+            &app.system_token,
+            Some(&json!({"name": "X"})),
+        )
         .await;
     assert_eq!(patch.status, 404);
 }
@@ -221,16 +366,39 @@ async fn a_tenant_admin_cannot_create_list_or_patch_tenants() {
     let app = spawn_app().await;
     let tenant = app.tenant().await;
     let tenant_id = tenant_id_of(&app, &tenant.admin_token).await;
-    let create = app.post("/api/v1/tenants", &tenant.admin_token, &json!({"name": "Mine"})).await;
+    let create = app
+        .post(
+            "/api/v1/tenants",
+            &tenant.admin_token,
+            &json!({"name": "Mine"}),
+        )
+        .await;
     assert_eq!(create.status, 403);
     assert_eq!(create.problem_code(), "forbidden");
-    assert_eq!(app.get("/api/v1/tenants", &tenant.admin_token).await.status, 403);
+    assert_eq!(
+        app.get("/api/v1/tenants", &tenant.admin_token).await.status,
+        403
+    );
     let own = format!("/api/v1/tenants/{tenant_id}");
-    let patch = app.call(Method::PATCH, &own, &tenant.admin_token, Some(&json!({"ouIsolation": true}))).await;
+    let patch = app
+        .call(
+            Method::PATCH,
+            &own,
+            &tenant.admin_token,
+            Some(&json!({"ouIsolation": true})),
+        )
+        .await;
     assert_eq!(patch.status, 403);
-    assert_eq!(app.get(&own, &tenant.admin_token).await.body["ouIsolation"], false);
+    assert_eq!(
+        app.get(&own, &tenant.admin_token).await.body["ouIsolation"],
+        false
+    );
     let list = app.get("/api/v1/tenants", &app.system_token).await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 1, "nothing was created");
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        1,
+        "nothing was created"
+    );
 }
 
 #[actix_web::test]
@@ -238,11 +406,18 @@ async fn a_tenant_token_reads_its_own_tenant_and_not_another() {
     let app = spawn_app().await;
     let acme = app.tenant().await;
     let other = app.tenant().await;
-    let (acme_id, other_id) = (tenant_id_of(&app, &acme.admin_token).await, tenant_id_of(&app, &other.admin_token).await);
-    let own = app.get(&format!("/api/v1/tenants/{acme_id}"), &acme.admin_token).await;
+    let (acme_id, other_id) = (
+        tenant_id_of(&app, &acme.admin_token).await,
+        tenant_id_of(&app, &other.admin_token).await,
+    );
+    let own = app
+        .get(&format!("/api/v1/tenants/{acme_id}"), &acme.admin_token)
+        .await;
     assert_eq!(own.status, 200, "{}", own.text);
     assert_eq!(own.body["id"], acme_id.as_str());
-    let foreign = app.get(&format!("/api/v1/tenants/{other_id}"), &acme.admin_token).await;
+    let foreign = app
+        .get(&format!("/api/v1/tenants/{other_id}"), &acme.admin_token)
+        .await;
     assert_eq!(foreign.status, 404);
     assert_eq!(foreign.problem_code(), "not_found");
 }
@@ -255,5 +430,8 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
     assert_eq!(none.problem_code(), "unauthenticated");
     assert_eq!(none.headers["www-authenticate"], "Bearer");
     assert_eq!(app.get("/api/v1/tenants", "xch_made_up").await.status, 401);
-    assert_eq!(app.get("/api/v1/tenants", "not-even-ours").await.status, 401);
+    assert_eq!(
+        app.get("/api/v1/tenants", "not-even-ours").await.status,
+        401
+    );
 }

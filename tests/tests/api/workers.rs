@@ -27,14 +27,18 @@ async fn store() -> (Store, Settings) {
 async fn schedule(store: &Store, items: impl IntoIterator<Item = String>) {
     let tx = store.write().await.unwrap();
     for item in items {
-        leases::schedule(&tx, KIND, &item, xchannel::store::now()).await.unwrap();
+        leases::schedule(&tx, KIND, &item, xchannel::store::now())
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }
 
 async fn claim(store: &Store, holder: &str, lease_for: Duration, limit: u32) -> Vec<leases::Lease> {
     let tx = store.write().await.unwrap();
-    let claimed = leases::claim_due(&tx, KIND, holder, lease_for, limit).await.unwrap();
+    let claimed = leases::claim_due(&tx, KIND, holder, lease_for, limit)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     claimed
 }
@@ -57,10 +61,21 @@ async fn two_claimers_never_take_the_same_item() {
     };
     let (a, b) = tokio::join!(claim_all(store.clone(), "a"), claim_all(other, "b"));
     let all: HashSet<_> = a.iter().chain(&b).cloned().collect();
-    assert_eq!(a.len() + b.len(), 60, "each item claimed exactly once: {} + {}", a.len(), b.len());
+    assert_eq!(
+        a.len() + b.len(),
+        60,
+        "each item claimed exactly once: {} + {}",
+        a.len(),
+        b.len()
+    );
     assert_eq!(all.len(), 60);
     if on_postgres() {
-        assert!(!a.is_empty() && !b.is_empty(), "both instances got work: {} / {}", a.len(), b.len());
+        assert!(
+            !a.is_empty() && !b.is_empty(),
+            "both instances got work: {} / {}",
+            a.len(),
+            b.len()
+        );
     }
 }
 
@@ -70,34 +85,57 @@ async fn a_held_item_is_not_claimed_again_until_its_lease_expires() {
     schedule(&store, ["pull-1".to_owned()]).await;
     let first = claim(&store, "a", Duration::from_millis(300), 10).await;
     assert_eq!(first.len(), 1);
-    assert!(claim(&store, "b", Duration::from_secs(60), 10).await.is_empty(), "held by a");
+    assert!(
+        claim(&store, "b", Duration::from_secs(60), 10)
+            .await
+            .is_empty(),
+        "held by a"
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let second = claim(&store, "b", Duration::from_secs(60), 10).await;
     assert_eq!(second.len(), 1, "the expired lease freed the item");
     assert_eq!(second[0].attempts, 2);
     // The instance that lost its lease can no longer settle the item.
     let tx = store.write().await.unwrap();
-    assert!(matches!(leases::finish(&tx, &first[0], None).await, Err(StoreError::Stale)));
+    assert!(matches!(
+        leases::finish(&tx, &first[0], None).await,
+        Err(StoreError::Stale)
+    ));
     leases::finish(&tx, &second[0], None).await.unwrap();
     tx.commit().await.unwrap();
     tokio::time::sleep(Duration::from_millis(10)).await;
-    assert!(claim(&store, "c", Duration::from_secs(60), 10).await.is_empty(), "a finished item is gone");
+    assert!(
+        claim(&store, "c", Duration::from_secs(60), 10)
+            .await
+            .is_empty(),
+        "a finished item is gone"
+    );
 }
 
 #[actix_web::test]
 async fn a_rescheduled_item_waits_for_its_next_time() {
     let (store, _) = store().await;
     schedule(&store, ["pull-1".to_owned()]).await;
-    let lease = claim(&store, "a", Duration::from_secs(60), 1).await.remove(0);
+    let lease = claim(&store, "a", Duration::from_secs(60), 1)
+        .await
+        .remove(0);
     let tx = store.write().await.unwrap();
     let next = xchannel::store::now() + Duration::from_millis(300);
     leases::finish(&tx, &lease, Some(next)).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(claim(&store, "a", Duration::from_secs(60), 1).await.is_empty(), "not due yet");
+    assert!(
+        claim(&store, "a", Duration::from_secs(60), 1)
+            .await
+            .is_empty(),
+        "not due yet"
+    );
     tokio::time::sleep(Duration::from_millis(350)).await;
     let again = claim(&store, "b", Duration::from_secs(60), 1).await;
     assert_eq!(again.len(), 1);
-    assert_eq!(again[0].attempts, 1, "attempts count afresh after a success");
+    assert_eq!(
+        again[0].attempts, 1,
+        "attempts count afresh after a success"
+    );
 }
 
 /// Records each item it works; each item takes `takes`.
@@ -126,11 +164,21 @@ impl Job for Recorder {
     }
 }
 
-fn recorder(app: &mut Application, takes: Duration) -> (Arc<Mutex<Vec<String>>>, Arc<tokio::sync::Notify>) {
+fn recorder(
+    app: &mut Application,
+    takes: Duration,
+) -> (Arc<Mutex<Vec<String>>>, Arc<tokio::sync::Notify>) {
     let done = Arc::new(Mutex::new(Vec::new()));
     let started = Arc::new(tokio::sync::Notify::new());
-    let job = Recorder { done: done.clone(), started: started.clone(), takes };
-    app.add_worker("recorder", Box::new(move |ctx| Box::pin(run_leased(job, ctx))));
+    let job = Recorder {
+        done: done.clone(),
+        started: started.clone(),
+        takes,
+    };
+    app.add_worker(
+        "recorder",
+        Box::new(move |ctx| Box::pin(run_leased(job, ctx))),
+    );
     (done, started)
 }
 
@@ -146,8 +194,17 @@ async fn stopping_the_service_lets_a_worker_finish_the_item_in_hand() {
     started.notified().await;
     handle.stop(true).await;
     running.await.unwrap().unwrap();
-    assert_eq!(*done.lock().unwrap(), vec!["slow".to_owned()], "the item in hand was finished");
-    assert!(claim(&store, "after", Duration::from_secs(1), 10).await.is_empty(), "and settled");
+    assert_eq!(
+        *done.lock().unwrap(),
+        vec!["slow".to_owned()],
+        "the item in hand was finished"
+    );
+    assert!(
+        claim(&store, "after", Duration::from_secs(1), 10)
+            .await
+            .is_empty(),
+        "and settled"
+    );
 }
 
 #[actix_web::test]
@@ -164,7 +221,13 @@ async fn an_instance_with_workers_off_claims_nothing() {
     handle.stop(true).await;
     running.await.unwrap().unwrap();
     assert!(done.lock().unwrap().is_empty());
-    assert_eq!(claim(&store, "other", Duration::from_secs(1), 10).await.len(), 1, "still due for another instance");
+    assert_eq!(
+        claim(&store, "other", Duration::from_secs(1), 10)
+            .await
+            .len(),
+        1,
+        "still due for another instance"
+    );
 }
 
 #[actix_web::test]
@@ -183,9 +246,17 @@ async fn instances_on_one_database_share_the_work_and_do_each_item_once() {
     }
     let store = apps[0].state().store.clone();
     let handles: Vec<_> = apps.iter().map(Application::handle).collect();
-    let running: Vec<_> = apps.into_iter().map(|app| actix_web::rt::spawn(app.run_until_stopped())).collect();
+    let running: Vec<_> = apps
+        .into_iter()
+        .map(|app| actix_web::rt::spawn(app.run_until_stopped()))
+        .collect();
     schedule(&store, (0..40).map(|i| format!("item-{i}"))).await;
-    let total = || records.iter().map(|r| r.lock().unwrap().len()).sum::<usize>();
+    let total = || {
+        records
+            .iter()
+            .map(|r| r.lock().unwrap().len())
+            .sum::<usize>()
+    };
     for _ in 0..200 {
         if total() >= 40 {
             break;
@@ -198,7 +269,10 @@ async fn instances_on_one_database_share_the_work_and_do_each_item_once() {
     for run in running {
         run.await.unwrap().unwrap();
     }
-    let all: Vec<String> = records.iter().flat_map(|r| r.lock().unwrap().clone()).collect();
+    let all: Vec<String> = records
+        .iter()
+        .flat_map(|r| r.lock().unwrap().clone())
+        .collect();
     let distinct: HashSet<_> = all.iter().collect();
     assert_eq!(all.len(), 40, "each item worked once: {all:?}");
     assert_eq!(distinct.len(), 40);
