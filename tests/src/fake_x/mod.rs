@@ -10,6 +10,7 @@
 //! [`FakeX::start`] serves plain http; [`FakeX::start_tls`] serves the same endpoints over https
 //! with a certificate from a CA made at start, whose PEM [`FakeX::ca_certificate_pem`] gives.
 
+mod admin;
 mod driver;
 mod oauth_check;
 mod routes;
@@ -23,14 +24,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpServer};
 
-pub use driver::{direct_message_delivery, sha256_signature, WebhookDriver};
+pub use driver::{crc_token, direct_message_delivery, sha256_signature, WebhookDriver};
 pub use state::{
-    Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest,
+    Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeSettings, FakeWebhook, Fault, RateLimitBody,
+    RateLimitRule, ReceivedRequest,
 };
 pub use tls::unrelated_ca_certificate_pem;
 
 use routes::Shared;
-use state::{now_rfc3339, State};
+use state::State;
 
 /// A running fake X. It serves until [`FakeX::stop`] or the end of the tokio runtime.
 pub struct FakeX {
@@ -40,6 +42,7 @@ pub struct FakeX {
     state: Shared,
     driver: WebhookDriver,
     handle: ServerHandle,
+    crc_timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// The outcome of [`FakeX::deliver_direct_message`].
@@ -109,6 +112,7 @@ impl FakeX {
             state,
             driver,
             handle,
+            crc_timer: Mutex::new(None),
         })
     }
 
@@ -127,6 +131,9 @@ impl FakeX {
     }
 
     pub async fn stop(self) {
+        if let Some(timer) = self.crc_timer.lock().unwrap().take() {
+            timer.abort();
+        }
         self.handle.stop(false).await;
     }
 
@@ -135,14 +142,9 @@ impl FakeX {
     }
 
     /// Registers an app; returns it with the bearer token `POST /oauth2/token` will issue.
+    /// The token holds `%2B` and `%3D`, as X's do, and is compared as sent.
     pub fn add_app(&self, api_key: &str, api_key_secret: &str) -> FakeApp {
-        let app = FakeApp {
-            api_key: api_key.into(),
-            api_key_secret: api_key_secret.into(),
-            bearer_token: format!("AAAAAAAAAAAAAAAAAAAAA{}", driver::rand_token()),
-        };
-        self.state().apps.insert(app.api_key.clone(), app.clone());
-        app
+        self.state().add_app(api_key, api_key_secret)
     }
 
     /// Registers an account whose access token belongs to the app `account.api_key`.
@@ -152,20 +154,26 @@ impl FakeX {
 
     /// Adds a DM received by `user_id` from `sender_id`, newest of all; returns its event id.
     pub fn add_received_message(&self, user_id: &str, sender_id: &str, text: &str) -> String {
+        self.state().add_received_message(user_id, sender_id, text)
+    }
+
+    /// Adds a `ParticipantsJoin` (or, `joined` false, `ParticipantsLeave`) event of
+    /// `participant_id` in `user_id`'s conversation with it, newest of all; returns its id.
+    /// Such events have no text; `event_types` filters them in or out.
+    pub fn add_participant_event(
+        &self,
+        user_id: &str,
+        participant_id: &str,
+        joined: bool,
+    ) -> String {
         let mut s = self.state();
-        let id = s.new_id();
-        let event = FakeDmEvent {
-            id: id.clone(),
-            text: text.into(),
-            sender_id: sender_id.into(),
-            participant_ids: vec![sender_id.into(), user_id.into()],
-            created_at: now_rfc3339(),
-            dm_conversation_id: routes::conversation_id(sender_id, user_id),
+        let id = s.add_received_message(user_id, participant_id, "");
+        let kind = if joined {
+            "ParticipantsJoin"
+        } else {
+            "ParticipantsLeave"
         };
-        s.dm_events
-            .entry(user_id.into())
-            .or_default()
-            .insert(0, event);
+        s.event_types.insert(id.clone(), kind);
         id
     }
 
@@ -201,6 +209,56 @@ impl FakeX {
         self.state().faults.push_back(fault);
     }
 
+    /// Answers the next request to `endpoint` with `fault`, whatever other requests come
+    /// first (a service calls `users/me` and `oauth2/token` before `POST /2/webhooks`).
+    /// Faults queued with [`FakeX::inject`] go first.
+    pub fn inject_at(&self, endpoint: Endpoint, fault: Fault) {
+        self.state()
+            .endpoint_faults
+            .entry(endpoint)
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// The fake's switches as they stand.
+    pub fn settings(&self) -> FakeSettings {
+        self.state().settings.clone()
+    }
+
+    /// Replaces every switch at once.
+    pub fn set_settings(&self, settings: FakeSettings) {
+        self.state().settings = settings;
+    }
+
+    /// How many webhooks one app may register before `WebhookLimitExceeded` (X: 1).
+    pub fn set_webhook_limit(&self, limit: usize) {
+        self.state().settings.webhook_limit = limit;
+    }
+
+    /// Serves webhook answers in `{"data": ...}` (the default, X's v2 reference) or bare.
+    pub fn wrap_webhook_answers(&self, wrap: bool) {
+        self.state().settings.wrap_webhook_answers = wrap;
+    }
+
+    /// Makes every CRC fail (at registration, on `PUT` and when scheduled) while still
+    /// sending the CRC request.
+    pub fn fail_crc(&self, fail: bool) {
+        self.state().settings.fail_crc = fail;
+    }
+
+    /// Makes `POST /2/webhooks` refuse `url` with 400 `UrlValidationFailed`.
+    pub fn refuse_webhook_url(&self, url: &str) {
+        self.state()
+            .settings
+            .refused_webhook_urls
+            .push(url.to_owned());
+    }
+
+    /// The body of 429 answers: X's v2 problem (default) or the older code 88.
+    pub fn set_rate_limit_body(&self, body: RateLimitBody) {
+        self.state().settings.rate_limit_body = body;
+    }
+
     /// Delays every answer by `latency` (zero to stop).
     pub fn set_latency(&self, latency: Duration) {
         self.state().latency = latency;
@@ -208,12 +266,12 @@ impl FakeX {
 
     /// Test-only: lets webhooks be registered at `http` URLs and with a port, which X refuses.
     pub fn allow_http_webhooks(&self, allow: bool) {
-        self.state().allow_http_webhooks = allow;
+        self.state().settings.allow_http_webhooks = allow;
     }
 
     /// Makes the fake refuse HMAC-SHA256 signatures with 401, as X may.
     pub fn refuse_hmac_sha256(&self, refuse: bool) {
-        self.state().refuse_hmac_sha256 = refuse;
+        self.state().settings.refuse_hmac_sha256 = refuse;
     }
 
     pub fn webhooks(&self) -> Vec<FakeWebhook> {
@@ -227,26 +285,29 @@ impl FakeX {
 
     /// Runs X's scheduled CRC on a registered webhook and marks it valid or invalid.
     pub async fn run_crc(&self, webhook_id: &str) -> Result<(), String> {
-        let (url, secret) = {
-            let s = self.state();
-            let webhook = s
-                .webhooks
-                .iter()
-                .find(|w| w.id == webhook_id)
-                .ok_or("no such webhook")?;
-            let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
-            (webhook.url.clone(), app.api_key_secret.clone())
-        };
-        let outcome = self.driver.crc_check(&url, &secret).await;
-        if let Some(webhook) = self
-            .state()
-            .webhooks
-            .iter_mut()
-            .find(|w| w.id == webhook_id)
-        {
-            webhook.valid = outcome.is_ok();
+        routes::crc_webhook(&self.state, &self.driver, webhook_id).await
+    }
+
+    /// Runs X's scheduled CRC (hourly at X) on every registered webhook, as the timer does;
+    /// each webhook's id with the outcome.
+    pub async fn run_scheduled_crc(&self) -> Vec<(String, Result<(), String>)> {
+        scheduled_crc(&self.state, &self.driver).await
+    }
+
+    /// Runs [`FakeX::run_scheduled_crc`] every `interval` until [`FakeX::stop`] (X: hourly).
+    pub fn start_crc_timer(&self, interval: Duration) {
+        let (state, driver) = (self.state.clone(), self.driver.clone());
+        let timer = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                scheduled_crc(&state, &driver).await;
+            }
+        });
+        if let Some(previous) = self.crc_timer.lock().unwrap().replace(timer) {
+            previous.abort();
         }
-        outcome
     }
 
     /// The driver, for CRC checks and deliveries against any URL with any secret.
@@ -264,37 +325,71 @@ impl FakeX {
         text: &str,
         copies: usize,
     ) -> Result<Delivery, String> {
-        let (url, secret) = {
-            let s = self.state();
-            let webhook = s
-                .webhooks
-                .iter()
-                .find(|w| w.valid && w.subscribed_user_ids.iter().any(|u| u == user_id))
-                .ok_or_else(|| format!("no valid webhook subscribed for {user_id}"))?;
-            let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
-            (webhook.url.clone(), app.api_key_secret.clone())
-        };
-        let event_id = self.add_received_message(user_id, sender_id, text);
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        let sender_name = format!("Customer {sender_id}");
-        let sender_username = format!("customer{sender_id}");
-        let body = direct_message_delivery(
-            user_id,
-            &event_id,
-            millis,
-            (sender_id, &sender_name, &sender_username),
-            user_id,
-            text,
-        );
-        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
-        let statuses = self.driver.deliver(&url, &secret, &body, copies).await;
-        Ok(Delivery {
-            event_id,
-            webhook_url: url,
-            statuses,
-        })
+        deliver_direct_message(&self.state, &self.driver, user_id, sender_id, text, copies).await
     }
+}
+
+async fn scheduled_crc(
+    state: &Shared,
+    driver: &WebhookDriver,
+) -> Vec<(String, Result<(), String>)> {
+    let ids: Vec<String> = state
+        .lock()
+        .unwrap()
+        .webhooks
+        .iter()
+        .map(|w| w.id.clone())
+        .collect();
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for id in ids {
+        let outcome = routes::crc_webhook(state, driver, &id).await;
+        outcomes.push((id, outcome));
+    }
+    outcomes
+}
+
+pub(crate) async fn deliver_direct_message(
+    state: &Shared,
+    driver: &WebhookDriver,
+    user_id: &str,
+    sender_id: &str,
+    text: &str,
+    copies: usize,
+) -> Result<Delivery, String> {
+    let (url, secret, event_id) = {
+        let mut s = state.lock().unwrap();
+        let webhook = s
+            .webhooks
+            .iter()
+            .find(|w| w.valid && w.subscribed_user_ids.iter().any(|u| u == user_id))
+            .ok_or_else(|| format!("no valid webhook subscribed for {user_id}"))?;
+        let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
+        let (url, secret) = (webhook.url.clone(), app.api_key_secret.clone());
+        (
+            url,
+            secret,
+            s.add_received_message(user_id, sender_id, text),
+        )
+    };
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let sender_name = format!("Customer {sender_id}");
+    let sender_username = format!("customer{sender_id}");
+    let body = direct_message_delivery(
+        user_id,
+        &event_id,
+        millis,
+        (sender_id, &sender_name, &sender_username),
+        user_id,
+        text,
+    );
+    let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+    let statuses = driver.deliver(&url, &secret, &body, copies).await;
+    Ok(Delivery {
+        event_id,
+        webhook_url: url,
+        statuses,
+    })
 }

@@ -16,11 +16,12 @@ use serde_json::{json, Value};
 
 use super::driver::WebhookDriver;
 use super::oauth_check::{
-    base_string, form_pairs, parse_authorization, verify_signature, OAuthRefusal,
+    base_string, base_uri, form_pairs, parse_authorization, parse_authorization_strict,
+    verify_signature, OAuthRefusal,
 };
 use super::state::{
     now_rfc3339, now_secs, Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault,
-    RateLimitRule, ReceivedRequest, State, Window,
+    RateLimitBody, RateLimitRule, ReceivedRequest, State, Window,
 };
 
 pub(crate) type Shared = Arc<Mutex<State>>;
@@ -28,16 +29,84 @@ pub(crate) type Shared = Arc<Mutex<State>>;
 /// X accepts an OAuth timestamp within a few minutes of its clock.
 const TIMESTAMP_TOLERANCE_SECS: u64 = 300;
 
-const DM_EVENTS_PARAMETERS: &[&str] = &[
-    "dm_event.fields",
-    "event_types",
-    "expansions",
-    "max_results",
-    "media.fields",
-    "pagination_token",
-    "tweet.fields",
-    "user.fields",
+/// X's longest direct message.
+const DM_TEXT_MAX_CHARS: usize = 10_000;
+
+/// A query parameter an endpoint knows, with the values it takes when X lists them (a
+/// comma-separated list of those); `None` takes any value.
+type Parameter = (&'static str, Option<&'static [&'static str]>);
+
+const DM_EVENT_FIELDS: &[&str] = &[
+    "attachments",
+    "created_at",
+    "dm_conversation_id",
+    "entities",
+    "event_type",
+    "id",
+    "participant_ids",
+    "referenced_tweets",
+    "sender_id",
+    "text",
 ];
+const DM_EVENT_EXPANSIONS: &[&str] = &[
+    "attachments.media_keys",
+    "participant_ids",
+    "referenced_tweets.id",
+    "sender_id",
+];
+const EVENT_TYPES: &[&str] = &["MessageCreate", "ParticipantsJoin", "ParticipantsLeave"];
+const USER_FIELDS: &[&str] = &[
+    "affiliation",
+    "connection_status",
+    "created_at",
+    "description",
+    "entities",
+    "id",
+    "is_identity_verified",
+    "location",
+    "most_recent_tweet_id",
+    "name",
+    "parody",
+    "pinned_tweet_id",
+    "profile_banner_url",
+    "profile_image_url",
+    "protected",
+    "public_metrics",
+    "receives_your_dm",
+    "subscription",
+    "subscription_type",
+    "url",
+    "username",
+    "verified",
+    "verified_followers_count",
+    "verified_type",
+    "withheld",
+];
+const USER_EXPANSIONS: &[&str] = &[
+    "affiliation.user_id",
+    "most_recent_tweet_id",
+    "pinned_tweet_id",
+];
+const WEBHOOK_FIELDS: &[&str] = &["created_at", "id", "url", "valid"];
+
+const DM_EVENTS_PARAMETERS: &[Parameter] = &[
+    ("dm_event.fields", Some(DM_EVENT_FIELDS)),
+    ("event_types", Some(EVENT_TYPES)),
+    ("expansions", Some(DM_EVENT_EXPANSIONS)),
+    ("max_results", None),
+    ("media.fields", None),
+    ("pagination_token", None),
+    ("tweet.fields", None),
+    ("user.fields", Some(USER_FIELDS)),
+];
+const USERS_ME_PARAMETERS: &[Parameter] = &[
+    ("expansions", Some(USER_EXPANSIONS)),
+    ("tweet.fields", None),
+    ("user.fields", Some(USER_FIELDS)),
+];
+const LIST_WEBHOOKS_PARAMETERS: &[Parameter] = &[("webhook_config.fields", Some(WEBHOOK_FIELDS))];
+const TOKEN_PARAMETERS: &[Parameter] = &[("grant_type", None)];
+const NO_PARAMETERS: &[Parameter] = &[];
 
 pub(crate) async fn dispatch(
     req: HttpRequest,
@@ -45,9 +114,19 @@ pub(crate) async fn dispatch(
     state: web::Data<Shared>,
     driver: web::Data<WebhookDriver>,
 ) -> HttpResponse {
+    if req.path() == "/_fake" || req.path().starts_with("/_fake/") {
+        return super::admin::handle(&req, &body, &state, &driver).await;
+    }
+    let endpoint = endpoint_of(req.method().as_str(), req.path());
     let (fault, latency) = {
         let mut s = state.lock().unwrap();
-        (s.faults.pop_front(), s.latency)
+        let fault = match s.faults.pop_front() {
+            Some(fault) => Some(fault),
+            None => endpoint
+                .and_then(|e| s.endpoint_faults.get_mut(&e))
+                .and_then(|queue| queue.pop_front()),
+        };
+        (fault, s.latency)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -72,12 +151,30 @@ pub(crate) async fn dispatch(
         Some(Fault::MalformedBody) => HttpResponse::Ok()
             .content_type("application/json")
             .body("{\"data\": {\"id\": "),
-        Some(Fault::TooManyRequestsResetOnly(ahead)) => HttpResponse::TooManyRequests()
-            .insert_header((
-                "x-rate-limit-reset",
-                (now_secs() + ahead.as_secs()).to_string(),
-            ))
-            .json(too_many_requests()),
+        Some(Fault::TooManyRequestsResetOnly(ahead)) => {
+            let body = too_many_requests(state.lock().unwrap().settings.rate_limit_body);
+            HttpResponse::TooManyRequests()
+                .insert_header((
+                    "x-rate-limit-reset",
+                    (now_secs() + ahead.as_secs()).to_string(),
+                ))
+                .json(body)
+        }
+        Some(Fault::TooManyRequests(ahead)) => {
+            let body = too_many_requests(state.lock().unwrap().settings.rate_limit_body);
+            let rule = endpoint.map_or(
+                RateLimitRule {
+                    limit: 0,
+                    window: ahead,
+                },
+                Endpoint::x_default_rule,
+            );
+            let window = Window {
+                reset: now_secs() + ahead.as_secs(),
+                used: rule.limit,
+            };
+            rated(HttpResponse::TooManyRequests().json(body), (rule, window))
+        }
         Some(Fault::Latency(duration)) => {
             tokio::time::sleep(duration).await;
             route(&req, &body, &state, &driver).await
@@ -103,6 +200,24 @@ fn authentication_kind(req: &HttpRequest) -> Option<String> {
     } else {
         header.split_once(' ').map(|(scheme, _)| scheme.to_owned())
     }
+}
+
+/// The endpoint a request is counted against (and an endpoint fault aimed at).
+fn endpoint_of(method: &str, path: &str) -> Option<Endpoint> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    Some(match (method, segments.as_slice()) {
+        ("GET", ["2", "users", "me"]) => Endpoint::UsersMe,
+        ("GET", ["2", "dm_events"]) => Endpoint::DmEvents,
+        ("POST", ["oauth2", "token"]) => Endpoint::Token,
+        ("POST" | "GET", ["2", "webhooks"]) | ("PUT" | "DELETE", ["2", "webhooks", _]) => {
+            Endpoint::Webhooks
+        }
+        ("POST", ["2", "account_activity", "webhooks", _, "subscriptions", "all"]) => {
+            Endpoint::Subscriptions
+        }
+        ("POST", ["2", "dm_conversations", "with", _, "messages"]) => Endpoint::SendMessage,
+        _ => return None,
+    })
 }
 
 async fn route(
@@ -151,6 +266,39 @@ fn unauthorized(detail: impl std::fmt::Display) -> HttpResponse {
     )
 }
 
+/// X's 403 to a request authenticated in a way the endpoint does not take: app-only bearer on a
+/// user-context endpoint, OAuth 1.0a on an app-only one. Not a refusal of the credentials.
+fn unsupported_authentication(used: &str, supported: &str) -> HttpResponse {
+    HttpResponse::Forbidden().json(json!({
+        "title": "Unsupported Authentication",
+        "detail": format!("Authenticating with {used} is forbidden for this endpoint.  Supported authentication types are [{supported}]."),
+        "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+        "status": 403
+    }))
+}
+
+/// Checks the query against the parameters an endpoint knows and the values X lists for
+/// them: X answers 400 to anything else, naming the parameter.
+fn check_query(req: &HttpRequest, known: &[Parameter]) -> Result<(), HttpResponse> {
+    for (name, value) in form_pairs(req.query_string()) {
+        let Some((_, values)) = known.iter().find(|(k, _)| *k == name) else {
+            let names: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
+            return Err(invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"parameters": {&name: [&value]}, "message": format!("The query parameter [{name}] is not one of [{}]", names.join(","))}]),
+            ));
+        };
+        let Some(values) = values else { continue };
+        if let Some(bad) = value.split(',').find(|v| !values.contains(v)) {
+            return Err(invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"parameters": {&name: [&value]}, "message": format!("The `{name}` query parameter value [{bad}] is not one of [{}]", values.join(","))}]),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn invalid_request(detail: &str, errors: Value) -> HttpResponse {
     HttpResponse::BadRequest().json(json!({
         "errors": errors,
@@ -187,14 +335,22 @@ fn rate_limit(state: &mut State, endpoint: Endpoint, caller: &str) -> Result<Rat
     state
         .take_rate_limit(endpoint, caller)
         .map_err(|exhausted| {
-            let mut response = HttpResponse::TooManyRequests().json(too_many_requests());
+            let body = too_many_requests(state.settings.rate_limit_body);
+            let mut response = HttpResponse::TooManyRequests().json(body);
             insert_rate_limit(&mut response, exhausted);
             response
         })
 }
 
-fn too_many_requests() -> Value {
-    json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
+fn too_many_requests(shape: RateLimitBody) -> Value {
+    match shape {
+        RateLimitBody::V2Problem => {
+            json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
+        }
+        RateLimitBody::V1Code88 => {
+            json!({"errors": [{"code": 88, "message": "Rate limit exceeded"}]})
+        }
+    }
 }
 
 /// A user-context endpoint: verifies the OAuth 1.0a signature, counts the call against the
@@ -249,10 +405,16 @@ fn authenticate_user(
         .get("authorization")
         .and_then(|h| h.to_str().ok())
         .ok_or_else(|| unauthorized("no Authorization header"))?;
-    let oauth =
-        parse_authorization(header).ok_or_else(|| unauthorized("not an OAuth 1.0a header"))?;
-    let field = |name: &'static str| oauth.get(name).cloned().ok_or(OAuthRefusal::Missing(name));
+    if header.starts_with("Bearer ") {
+        return Err(unsupported_authentication(
+            "OAuth 2.0 Application-Only",
+            "OAuth 1.0a User Context, OAuth 2.0 User Context",
+        ));
+    }
     let checked = (|| {
+        let oauth = parse_authorization_strict(header)?;
+        let field =
+            |name: &'static str| oauth.get(name).cloned().ok_or(OAuthRefusal::Missing(name));
         let consumer_key = field("oauth_consumer_key")?;
         let token = field("oauth_token")?;
         let timestamp: u64 = field("oauth_timestamp")?
@@ -262,7 +424,22 @@ fn authenticate_user(
         if now_secs().abs_diff(timestamp) > TIMESTAMP_TOLERANCE_SECS {
             return Err(OAuthRefusal::StaleTimestamp);
         }
-        if state.refuse_hmac_sha256
+        let mut params = form_pairs(req.query_string());
+        let is_form = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if is_form {
+            params.extend(form_pairs(&String::from_utf8_lossy(body)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, _) in params.iter().filter(|(k, _)| k.starts_with("oauth_")) {
+            if oauth.contains_key(name) || !seen.insert(name) {
+                return Err(OAuthRefusal::Repeated(name.clone()));
+            }
+        }
+        if state.settings.refuse_hmac_sha256
             && oauth.get("oauth_signature_method").map(String::as_str) == Some("HMAC-SHA256")
         {
             return Err(OAuthRefusal::RefusedMethod);
@@ -276,23 +453,9 @@ fn authenticate_user(
             .account_by_token(&consumer_key, &token)
             .cloned()
             .ok_or(OAuthRefusal::BadSignature)?;
-        let mut params = form_pairs(req.query_string());
-        let is_form = req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if is_form {
-            params.extend(form_pairs(&String::from_utf8_lossy(body)));
-        }
-        let connection = req.connection_info();
-        let base_uri = format!(
-            "{}://{}{}",
-            connection.scheme(),
-            connection.host(),
-            req.path()
-        );
-        let base = base_string(req.method().as_str(), &base_uri, &params, &oauth);
+        let config = req.app_config();
+        let uri = base_uri(config.secure(), config.local_addr(), req.path());
+        let base = base_string(req.method().as_str(), &uri, &params, &oauth);
         verify_signature(
             &oauth,
             &base,
@@ -311,11 +474,20 @@ fn authenticate_user(
 }
 
 fn authenticate_bearer(req: &HttpRequest, state: &State) -> Result<FakeApp, HttpResponse> {
-    let token = req
+    let header = req
         .headers()
         .get("authorization")
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or_else(|| unauthorized("no bearer token"))?;
+    if header.starts_with("OAuth ") {
+        return Err(unsupported_authentication(
+            "OAuth 1.0a User Context",
+            "OAuth 2.0 Application-Only",
+        ));
+    }
+    // Compared as sent: X's bearer tokens hold `%2B` and `%3D`, which a client must not decode.
+    let token = header
+        .strip_prefix("Bearer ")
         .ok_or_else(|| unauthorized("no bearer token"))?;
     state
         .app_by_bearer(token)
@@ -325,6 +497,9 @@ fn authenticate_bearer(req: &HttpRequest, state: &State) -> Result<FakeApp, Http
 
 fn users_me(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
     as_user(req, body, state, Endpoint::UsersMe, |_, account| {
+        if let Err(refusal) = check_query(req, USERS_ME_PARAMETERS) {
+            return refusal;
+        }
         HttpResponse::Ok().json(json!({
             "data": {"id": account.user_id, "name": account.name, "username": account.username}
         }))
@@ -338,15 +513,10 @@ fn dm_events(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
 }
 
 fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> HttpResponse {
-    let params = form_pairs(req.query_string());
-    for (name, value) in &params {
-        if !DM_EVENTS_PARAMETERS.contains(&name.as_str()) {
-            return invalid_request(
-                "One or more parameters to your request was invalid.",
-                json!([{"parameters": {name: [value]}, "message": format!("The query parameter [{name}] is not one of [{}]", DM_EVENTS_PARAMETERS.join(","))}]),
-            );
-        }
+    if let Err(refusal) = check_query(req, DM_EVENTS_PARAMETERS) {
+        return refusal;
     }
+    let params = form_pairs(req.query_string());
     let param = |name: &str| {
         params
             .iter()
@@ -382,12 +552,20 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
         .unwrap_or_default();
     let expand_senders =
         param("expansions").is_some_and(|e| e.split(',').any(|x| x == "sender_id"));
-    let all = s
+    let event_types: Option<Vec<&str>> = param("event_types").map(|t| t.split(',').collect());
+    let all: Vec<(FakeDmEvent, &str)> = s
         .dm_events
         .get(&account.user_id)
         .cloned()
-        .unwrap_or_default();
-    let page: Vec<&FakeDmEvent> = all.iter().skip(offset).take(max_results).collect();
+        .unwrap_or_default()
+        .into_iter()
+        .map(|event| {
+            let event_type = s.event_type(&event.id);
+            (event, event_type)
+        })
+        .filter(|(_, event_type)| event_types.as_ref().is_none_or(|t| t.contains(event_type)))
+        .collect();
+    let page: Vec<&(FakeDmEvent, &str)> = all.iter().skip(offset).take(max_results).collect();
     let mut meta = json!({"result_count": page.len()});
     if offset + page.len() < all.len() {
         meta["next_token"] = json!(format!("page-{}", offset + page.len()));
@@ -399,11 +577,11 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
     if !page.is_empty() {
         answer["data"] = Value::Array(
             page.iter()
-                .map(|event| dm_event_json(event, &fields))
+                .map(|(event, event_type)| dm_event_json(event, event_type, &fields))
                 .collect(),
         );
         if expand_senders {
-            let mut senders: Vec<&str> = page.iter().map(|e| e.sender_id.as_str()).collect();
+            let mut senders: Vec<&str> = page.iter().map(|(e, _)| e.sender_id.as_str()).collect();
             senders.sort_unstable();
             senders.dedup();
             let users: Vec<Value> = senders.iter().map(|id| user_json(s, id)).collect();
@@ -413,9 +591,13 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
     HttpResponse::Ok().json(answer)
 }
 
-/// X returns `id`, `event_type` and `text` unless more fields are asked for (R-INGEST-6).
-fn dm_event_json(event: &FakeDmEvent, fields: &[&str]) -> Value {
-    let mut value = json!({"id": event.id, "event_type": "MessageCreate", "text": event.text});
+/// X returns `id`, `event_type` and `text` unless more fields are asked for (R-INGEST-6); a
+/// join or leave event has no text.
+fn dm_event_json(event: &FakeDmEvent, event_type: &str, fields: &[&str]) -> Value {
+    let mut value = json!({"id": event.id, "event_type": event_type});
+    if event_type == "MessageCreate" {
+        value["text"] = json!(event.text);
+    }
     for field in fields {
         match *field {
             "sender_id" => value["sender_id"] = json!(event.sender_id),
@@ -463,6 +645,9 @@ fn token(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
             .into_owned()
     };
     let (key, secret) = (decode(key), decode(secret));
+    if let Err(refusal) = check_query(req, TOKEN_PARAMETERS) {
+        return refusal;
+    }
     let Some(app) = s
         .apps
         .get(&key)
@@ -524,7 +709,10 @@ async fn create_webhook(
     driver: &WebhookDriver,
 ) -> HttpResponse {
     as_app(req, state, Endpoint::Webhooks, |app| async move {
-        let allow_http = state.lock().unwrap().allow_http_webhooks;
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
+        let settings = state.lock().unwrap().settings.clone();
         let Some(url) = serde_json::from_slice::<Value>(body)
             .ok()
             .and_then(|v| v["url"].as_str().map(str::to_owned))
@@ -534,19 +722,32 @@ async fn create_webhook(
                 json!([{"message": "url is required"}]),
             );
         };
-        if let Some(reason) = webhook_url_refusal(&url, allow_http) {
+        if let Some(reason) = webhook_url_refusal(&url, settings.allow_http_webhooks) {
             return invalid_request(
                 &reason,
                 json!([{"parameters": {"url": [url]}, "message": reason}]),
             );
         }
-        if let Err(reason) = driver.crc_check(&url, &app.api_key_secret).await {
+        if settings.refused_webhook_urls.contains(&url) {
             return invalid_request(
-                &format!("CRC validation failed: {reason}"),
+                &format!("UrlValidationFailed: X refuses to register {url}"),
+                json!([{"parameters": {"url": [url]}, "message": "UrlValidationFailed"}]),
+            );
+        }
+        if let Err(refusal) = webhook_room(&state.lock().unwrap(), &app, &url) {
+            return refusal;
+        }
+        if let Err(reason) = crc(state, driver, &url, &app.api_key_secret).await {
+            return invalid_request(
+                &format!("CrcValidationFailed: {reason}"),
                 json!([{"message": "CrcValidationFailed"}]),
             );
         }
         let mut s = state.lock().unwrap();
+        // Checked again: another registration may have finished during the CRC.
+        if let Err(refusal) = webhook_room(&s, &app, &url) {
+            return refusal;
+        }
         let webhook = FakeWebhook {
             id: s.new_id(),
             url,
@@ -556,9 +757,86 @@ async fn create_webhook(
             subscribed_user_ids: Vec::new(),
         };
         s.webhooks.push(webhook.clone());
-        HttpResponse::Ok().json(json!({"data": webhook_json(&webhook)}))
+        webhook_answer(&s, webhook_json(&webhook))
     })
     .await
+}
+
+/// X refuses a URL the app already registered, and a webhook past the app's limit.
+fn webhook_room(s: &State, app: &FakeApp, url: &str) -> Result<(), HttpResponse> {
+    let mine: Vec<&FakeWebhook> = s
+        .webhooks
+        .iter()
+        .filter(|w| w.api_key == app.api_key)
+        .collect();
+    if mine.iter().any(|w| w.url == url) {
+        return Err(invalid_request(
+            &format!("DuplicateUrlFailed: a webhook of this app is already registered at {url}"),
+            json!([{"parameters": {"url": [url]}, "message": "DuplicateUrlFailed"}]),
+        ));
+    }
+    if mine.len() >= s.settings.webhook_limit {
+        return Err(invalid_request(
+            &format!(
+                "WebhookLimitExceeded: this app may register {} webhook(s)",
+                s.settings.webhook_limit
+            ),
+            json!([{"message": "WebhookLimitExceeded"}]),
+        ));
+    }
+    Ok(())
+}
+
+/// A webhook endpoint's answer, inside `data` or bare as the fake is set.
+fn webhook_answer(s: &State, value: Value) -> HttpResponse {
+    if s.settings.wrap_webhook_answers {
+        HttpResponse::Ok().json(json!({ "data": value }))
+    } else {
+        HttpResponse::Ok().json(value)
+    }
+}
+
+/// X's CRC against `url`, failed regardless of the answer when the fake is set to.
+pub(crate) async fn crc(
+    state: &Shared,
+    driver: &WebhookDriver,
+    url: &str,
+    api_key_secret: &str,
+) -> Result<(), String> {
+    let outcome = driver.crc_check(url, api_key_secret).await;
+    if state.lock().unwrap().settings.fail_crc {
+        return Err("the fake X is set to fail every CRC".into());
+    }
+    outcome
+}
+
+/// Runs the CRC on one registered webhook, as X does hourly, and records whether it passed.
+pub(crate) async fn crc_webhook(
+    state: &Shared,
+    driver: &WebhookDriver,
+    webhook_id: &str,
+) -> Result<(), String> {
+    let (url, secret) = {
+        let s = state.lock().unwrap();
+        let webhook = s
+            .webhooks
+            .iter()
+            .find(|w| w.id == webhook_id)
+            .ok_or("no such webhook")?;
+        let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
+        (webhook.url.clone(), app.api_key_secret.clone())
+    };
+    let outcome = crc(state, driver, &url, &secret).await;
+    if let Some(webhook) = state
+        .lock()
+        .unwrap()
+        .webhooks
+        .iter_mut()
+        .find(|w| w.id == webhook_id)
+    {
+        webhook.valid = outcome.is_ok();
+    }
+    outcome
 }
 
 fn webhook_json(webhook: &FakeWebhook) -> Value {
@@ -567,6 +845,9 @@ fn webhook_json(webhook: &FakeWebhook) -> Value {
 
 async fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
     as_app(req, state, Endpoint::Webhooks, |app| async move {
+        if let Err(refusal) = check_query(req, LIST_WEBHOOKS_PARAMETERS) {
+            return refusal;
+        }
         let s = state.lock().unwrap();
         let mine: Vec<Value> = s
             .webhooks
@@ -574,6 +855,9 @@ async fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
             .filter(|w| w.api_key == app.api_key)
             .map(webhook_json)
             .collect();
+        if !s.settings.wrap_webhook_answers {
+            return HttpResponse::Ok().json(mine);
+        }
         let mut answer = json!({"meta": {"result_count": mine.len()}});
         if !mine.is_empty() {
             answer["data"] = Value::Array(mine);
@@ -598,33 +882,29 @@ async fn revalidate_webhook(
     id: &str,
 ) -> HttpResponse {
     as_app(req, state, Endpoint::Webhooks, |app| async move {
-        let url = match state
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
+        let known = state
             .lock()
             .unwrap()
             .webhooks
             .iter()
-            .find(|w| w.id == id && w.api_key == app.api_key)
-        {
-            Some(webhook) => webhook.url.clone(),
-            None => return webhook_not_found(id),
-        };
-        let valid = driver.crc_check(&url, &app.api_key_secret).await.is_ok();
-        if let Some(webhook) = state
-            .lock()
-            .unwrap()
-            .webhooks
-            .iter_mut()
-            .find(|w| w.id == id)
-        {
-            webhook.valid = valid;
+            .any(|w| w.id == id && w.api_key == app.api_key);
+        if !known {
+            return webhook_not_found(id);
         }
-        HttpResponse::Ok().json(json!({"data": {"valid": valid}}))
+        let valid = crc_webhook(state, driver, id).await.is_ok();
+        webhook_answer(&state.lock().unwrap(), json!({ "valid": valid }))
     })
     .await
 }
 
 async fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResponse {
     as_app(req, state, Endpoint::Webhooks, |app| async move {
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
         let mut s = state.lock().unwrap();
         let before = s.webhooks.len();
         s.webhooks
@@ -632,13 +912,16 @@ async fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResp
         if s.webhooks.len() == before {
             return webhook_not_found(id);
         }
-        HttpResponse::Ok().json(json!({"data": {"deleted": true}}))
+        webhook_answer(&s, json!({ "deleted": true }))
     })
     .await
 }
 
 fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpResponse {
     as_user(req, body, state, Endpoint::Subscriptions, |s, account| {
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
         let Some(webhook) = s
             .webhooks
             .iter_mut()
@@ -655,6 +938,9 @@ fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpRe
 
 fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &str) -> HttpResponse {
     as_user(req, body, state, Endpoint::SendMessage, |s, account| {
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
         if participant.is_empty() || !participant.bytes().all(|b| b.is_ascii_digit()) {
             return invalid_request(
                 "participant_id must be an X id",
@@ -671,6 +957,13 @@ fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &st
                 json!([{"message": "text is required"}]),
             );
         };
+        let length = text.chars().count();
+        if length > DM_TEXT_MAX_CHARS {
+            return invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"parameters": {"text": [format!("{length} characters")]}, "message": format!("text must be at most {DM_TEXT_MAX_CHARS} characters, not {length}")}]),
+            );
+        }
         let id = s.new_id();
         let conversation = conversation_id(&account.user_id, participant);
         let event = FakeDmEvent {
