@@ -175,6 +175,11 @@ pub(crate) async fn dispatch(
             };
             rated(HttpResponse::TooManyRequests().json(body), (rule, window))
         }
+        Some(Fault::Respond { status, body }) => {
+            HttpResponseBuilder::new(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+                .content_type("application/json")
+                .body(body)
+        }
         Some(Fault::Latency(duration)) => {
             tokio::time::sleep(duration).await;
             route(&req, &body, &state, &driver).await

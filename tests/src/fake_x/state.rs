@@ -61,6 +61,8 @@ pub enum Fault {
     TooManyRequestsResetOnly(Duration),
     /// Answer 429 with all three rate-limit headers, the reset this far ahead.
     TooManyRequests(Duration),
+    /// Answer this status with this JSON body, as X answered it elsewhere.
+    Respond { status: u16, body: String },
 }
 
 /// The body of X's 429 answers: X API v2 sends a problem document, the older v1.1 endpoints
