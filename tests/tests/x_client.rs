@@ -1821,3 +1821,87 @@ async fn the_control_endpoints_register_apps_and_accounts_deliver_and_run_the_cr
     assert_eq!(overview["base_url"], fake.base_url());
     assert_eq!(overview["accounts"][0]["user_id"], USER_ID);
 }
+
+/// The `fake-x` binary a person starts by hand: the apps and accounts its flags name are
+/// registered, and what it prints is enough to call it.
+#[tokio::test]
+async fn the_fake_x_binary_registers_the_apps_and_accounts_of_its_flags_and_prints_them() {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fake-x"))
+        .args([
+            "--port",
+            "0",
+            "--allow-http",
+            "--crc-interval",
+            "0",
+            "--app",
+            "second-api-key:second-secret",
+            "--account",
+            "second-api-key:1700000000000000007:second_cc",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("fake-x starts");
+    let stdout = child.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let done = line.contains("/_fake/settings");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    });
+    let printed = tokio::time::timeout(Duration::from_secs(20), printed).await;
+    let outcome = async {
+        let printed = printed.expect("fake-x prints within 20 s").unwrap();
+        let value_after = |label: &str, from: usize| {
+            printed[from..]
+                .iter()
+                .find_map(|l| l.trim().strip_prefix(label))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_else(|| panic!("{label} not printed: {printed:#?}"))
+        };
+        let base_url = value_after("fake X listening on", 0);
+        assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+        let second = printed
+            .iter()
+            .position(|l| l.contains("second-api-key"))
+            .expect("the second app is printed");
+        assert_eq!(value_after("api key secret:", second), "second-secret");
+        assert!(printed
+            .iter()
+            .any(|l| l.contains("@second_cc (user id 1700000000000000007)")));
+        assert!(
+            printed.iter().any(|l| l.contains("@demo_cc")),
+            "{printed:#?}"
+        );
+        let credentials = UserCredentials::new(
+            "second-api-key",
+            "second-secret",
+            value_after("access token:", second),
+            value_after("access token secret:", second),
+        );
+        let mut config = XClientConfig::new(base_url.parse().unwrap());
+        config.timeout = Duration::from_secs(5);
+        let me = XClient::new(config)
+            .unwrap()
+            .users_me(&credentials, SignatureMethod::HmacSha1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (me.value.id.as_str(), me.value.username.as_str()),
+            ("1700000000000000007", "second_cc")
+        );
+    };
+    let outcome =
+        futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(outcome)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -152,6 +152,39 @@ impl FakeX {
         self.state().accounts.push(account);
     }
 
+    /// Registers an account of the app `api_key` with an access token and secret made up here
+    /// (the token starts with the user id, as X's do); returns it.
+    pub fn add_account_with_new_tokens(
+        &self,
+        api_key: &str,
+        user_id: &str,
+        name: &str,
+        username: &str,
+    ) -> FakeAccount {
+        let account = FakeAccount {
+            user_id: user_id.into(),
+            name: name.into(),
+            username: username.into(),
+            api_key: api_key.into(),
+            access_token: format!("{user_id}-{}", driver::rand_token()),
+            access_token_secret: format!("{}{}", driver::rand_token(), driver::rand_token()),
+        };
+        self.add_account(account.clone());
+        account
+    }
+
+    /// The registered apps, by API key.
+    pub fn apps(&self) -> Vec<FakeApp> {
+        let mut apps: Vec<FakeApp> = self.state().apps.values().cloned().collect();
+        apps.sort_by(|a, b| a.api_key.cmp(&b.api_key));
+        apps
+    }
+
+    /// The registered accounts, in the order they were added.
+    pub fn accounts(&self) -> Vec<FakeAccount> {
+        self.state().accounts.clone()
+    }
+
     /// Adds a DM received by `user_id` from `sender_id`, newest of all; returns its event id.
     pub fn add_received_message(&self, user_id: &str, sender_id: &str, text: &str) -> String {
         self.state().add_received_message(user_id, sender_id, text)
