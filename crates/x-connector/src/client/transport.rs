@@ -277,6 +277,43 @@ mod tests {
     }
 
     #[test]
+    fn the_detail_quotes_the_error_messages_x_gives_beside_it() {
+        let problem: XProblem = serde_json::from_str(
+            r#"{"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+                "errors": [{"message": "DuplicateUrlFailed"}, {"message": "One or more parameters to your request was invalid."}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            problem.title_and_detail(),
+            (
+                Some("Invalid Request".to_owned()),
+                Some(
+                    "One or more parameters to your request was invalid. (DuplicateUrlFailed)"
+                        .to_owned()
+                )
+            )
+        );
+    }
+
+    #[test]
+    fn unsupported_authentication_is_known_by_its_problem_type_or_title() {
+        for json in [
+            r#"{"type": "https://api.twitter.com/2/problems/unsupported-authentication"}"#,
+            r#"{"title": "Unsupported Authentication"}"#,
+        ] {
+            assert!(serde_json::from_str::<XProblem>(json)
+                .unwrap()
+                .is_unsupported_authentication());
+        }
+        assert!(
+            !serde_json::from_str::<XProblem>(r#"{"title": "Forbidden"}"#)
+                .unwrap()
+                .is_unsupported_authentication()
+        );
+    }
+
+    #[test]
     fn a_json_body_is_not_signed() {
         let query = query();
         let body = Body::Json(json!({ "status": STATUS }));

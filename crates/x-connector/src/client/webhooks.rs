@@ -164,3 +164,47 @@ impl XClient {
         Ok(answer.map(|d| d.data.subscribed))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn webhooks(json: &str) -> Vec<Webhook> {
+        match serde_json::from_str::<List>(json).unwrap() {
+            List::Bare(webhooks) | List::Data { data: webhooks } => webhooks,
+        }
+    }
+
+    const ONE: &str = r#"{"id": "1", "url": "https://example.com/x", "valid": true}"#;
+
+    #[test]
+    fn a_webhook_list_is_read_wrapped_bare_or_empty_without_data() {
+        assert_eq!(
+            webhooks(&format!(
+                r#"{{"data": [{ONE}], "meta": {{"result_count": 1}}}}"#
+            ))
+            .len(),
+            1
+        );
+        assert_eq!(webhooks(&format!("[{ONE}]")).len(), 1);
+        assert!(webhooks(r#"{"meta": {"result_count": 0}}"#).is_empty());
+        assert!(webhooks("[]").is_empty());
+    }
+
+    #[test]
+    fn a_webhook_answer_is_read_wrapped_or_bare() {
+        for json in [format!(r#"{{"data": {ONE}}}"#), ONE.to_owned()] {
+            let webhook = serde_json::from_str::<Wrapped<Webhook>>(&json)
+                .unwrap()
+                .into_inner();
+            assert_eq!(webhook.id, "1", "{json}");
+        }
+        for json in [r#"{"data": {"valid": false}}"#, r#"{"valid": false}"#] {
+            let valid = serde_json::from_str::<Wrapped<Valid>>(json)
+                .unwrap()
+                .into_inner();
+            assert!(!valid.valid, "{json}");
+        }
+        assert!(serde_json::from_str::<Wrapped<Valid>>(r#"{"data": {}}"#).is_err());
+    }
+}
