@@ -1905,3 +1905,74 @@ async fn the_fake_x_binary_registers_the_apps_and_accounts_of_its_flags_and_prin
         std::panic::resume_unwind(panic);
     }
 }
+
+/// Deleting a channel removes its subscription at X: checked in user context, removed with
+/// the app's bearer token (OAuth 1.0a there is 403, as on every app-only endpoint).
+#[tokio::test]
+async fn a_subscription_is_checked_in_user_context_and_removed_with_the_bearer_token() {
+    let fake = fake_x().await;
+    fake.allow_http_webhooks(true);
+    let receiver = start_receiver(API_KEY_SECRET).await;
+    let x = client(&fake);
+    let bearer = x.app_bearer_token(&app()).await.unwrap().value;
+    let webhook = x
+        .create_webhook(&bearer, &receiver.url)
+        .await
+        .unwrap()
+        .value;
+    let method = SignatureMethod::HmacSha1;
+    assert!(
+        !x.account_subscribed(&credentials(), method, &webhook.id)
+            .await
+            .unwrap()
+            .value
+    );
+    x.subscribe_account(&credentials(), method, &webhook.id)
+        .await
+        .unwrap();
+    assert!(
+        x.account_subscribed(&credentials(), method, &webhook.id)
+            .await
+            .unwrap()
+            .value
+    );
+
+    let url = format!(
+        "{}/2/account_activity/webhooks/{}/subscriptions/{USER_ID}/all",
+        fake.base_url(),
+        webhook.id
+    );
+    let header = credentials().authorization(method, "DELETE", &url, &[]);
+    let (status, body) = raw(reqwest::Client::new()
+        .delete(&url)
+        .header("authorization", header))
+    .await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (403, Some(UNSUPPORTED_AUTHENTICATION))
+    );
+
+    assert!(
+        x.unsubscribe_account(&bearer, &webhook.id, USER_ID)
+            .await
+            .unwrap()
+            .value
+    );
+    assert!(
+        !x.account_subscribed(&credentials(), method, &webhook.id)
+            .await
+            .unwrap()
+            .value
+    );
+    assert!(
+        !x.unsubscribe_account(&bearer, &webhook.id, USER_ID)
+            .await
+            .unwrap()
+            .value
+    );
+    let error = fake
+        .deliver_direct_message(USER_ID, CUSTOMER_ID, "after the delete", 1)
+        .await
+        .unwrap_err();
+    assert!(error.contains("no valid webhook subscribed"), "{error}");
+}

@@ -217,7 +217,8 @@ fn endpoint_of(method: &str, path: &str) -> Option<Endpoint> {
         ("POST" | "GET", ["2", "webhooks"]) | ("PUT" | "DELETE", ["2", "webhooks", _]) => {
             Endpoint::Webhooks
         }
-        ("POST", ["2", "account_activity", "webhooks", _, "subscriptions", "all"]) => {
+        ("POST" | "GET", ["2", "account_activity", "webhooks", _, "subscriptions", "all"])
+        | ("DELETE", ["2", "account_activity", "webhooks", _, "subscriptions", _, "all"]) => {
             Endpoint::Subscriptions
         }
         ("POST", ["2", "dm_conversations", "with", _, "messages"]) => Endpoint::SendMessage,
@@ -242,6 +243,12 @@ async fn route(
         ("DELETE", ["2", "webhooks", id]) => delete_webhook(req, state, id).await,
         ("POST", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => {
             subscribe(req, body, state, id)
+        }
+        ("GET", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => {
+            subscription(req, body, state, id)
+        }
+        ("DELETE", ["2", "account_activity", "webhooks", id, "subscriptions", user_id, "all"]) => {
+            unsubscribe(req, state, id, user_id).await
         }
         ("POST", ["2", "dm_conversations", "with", participant, "messages"]) => {
             send_message(req, body, state, participant)
@@ -939,6 +946,46 @@ fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpRe
         }
         HttpResponse::Ok().json(json!({"data": {"subscribed": true}}))
     })
+}
+
+/// `GET .../subscriptions/all` in user context: whether the account is subscribed.
+fn subscription(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpResponse {
+    as_user(req, body, state, Endpoint::Subscriptions, |s, account| {
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
+        let Some(webhook) = s
+            .webhooks
+            .iter()
+            .find(|w| w.id == id && w.api_key == account.api_key)
+        else {
+            return webhook_not_found(id);
+        };
+        let subscribed = webhook.subscribed_user_ids.contains(&account.user_id);
+        HttpResponse::Ok().json(json!({"data": {"subscribed": subscribed}}))
+    })
+}
+
+/// `DELETE .../subscriptions/{user_id}/all` with the app-only bearer token.
+async fn unsubscribe(req: &HttpRequest, state: &Shared, id: &str, user_id: &str) -> HttpResponse {
+    as_app(req, state, Endpoint::Subscriptions, |app| async move {
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
+        let mut s = state.lock().unwrap();
+        let Some(webhook) = s
+            .webhooks
+            .iter_mut()
+            .find(|w| w.id == id && w.api_key == app.api_key)
+        else {
+            return webhook_not_found(id);
+        };
+        let before = webhook.subscribed_user_ids.len();
+        webhook.subscribed_user_ids.retain(|u| u != user_id);
+        let deleted = webhook.subscribed_user_ids.len() < before;
+        HttpResponse::Ok().json(json!({"data": {"deleted": deleted}}))
+    })
+    .await
 }
 
 fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &str) -> HttpResponse {

@@ -163,6 +163,56 @@ impl XClient {
             .await?;
         Ok(answer.map(|d| d.data.subscribed))
     }
+
+    /// `GET /2/account_activity/webhooks/{id}/subscriptions/all` in the account's user
+    /// context: whether the account's events go to this webhook.
+    pub async fn account_subscribed(
+        &self,
+        credentials: &UserCredentials,
+        method: SignatureMethod,
+        webhook_id: &str,
+    ) -> Result<XResponse<bool>, XError> {
+        let path = format!(
+            "/2/account_activity/webhooks/{}/subscriptions/all",
+            path_segment(webhook_id)?
+        );
+        let answer: XResponse<Data<Subscribed>> = self
+            .call(
+                Method::GET,
+                &path,
+                &[],
+                Body::Empty,
+                Credential::User(credentials, method),
+            )
+            .await?;
+        Ok(answer.map(|d| d.data.subscribed))
+    }
+
+    /// `DELETE /2/account_activity/webhooks/{id}/subscriptions/{user_id}/all` with the
+    /// app-only bearer token: stops routing the account's events to the webhook; answers
+    /// whether a subscription was removed.
+    pub async fn unsubscribe_account(
+        &self,
+        bearer: &BearerToken,
+        webhook_id: &str,
+        user_id: &str,
+    ) -> Result<XResponse<bool>, XError> {
+        let path = format!(
+            "/2/account_activity/webhooks/{}/subscriptions/{}/all",
+            path_segment(webhook_id)?,
+            path_segment(user_id)?
+        );
+        let answer: XResponse<Wrapped<Deleted>> = self
+            .call(
+                Method::DELETE,
+                &path,
+                &[],
+                Body::Empty,
+                Credential::Bearer(bearer),
+            )
+            .await?;
+        Ok(answer.map(|d| d.into_inner().deleted))
+    }
 }
 
 #[cfg(test)]
