@@ -12,8 +12,9 @@ use serde_json::{json, Value};
 
 use super::driver::{rand_token, WebhookDriver};
 use super::oauth_check::base_uri;
-use super::routes::{crc_webhook, Shared};
+use super::routes::Shared;
 use super::state::{FakeAccount, FakeApp, FakeSettings, FakeWebhook};
+use super::webhooks::crc_webhook;
 
 fn refused(status: StatusCode, message: impl Into<String>) -> HttpResponse {
     HttpResponseBuilder::new(status).json(json!({ "error": message.into() }))

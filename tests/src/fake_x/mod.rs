@@ -2,20 +2,31 @@
 //! documented shapes and headers, verifies every OAuth 1.0a signature (HMAC-SHA1 and
 //! HMAC-SHA256) with its own code, enforces X's documented rate limits (or a test's) with the
 //! three `x-rate-limit-*` headers on every counted answer, injects faults, and drives the
-//! webhook side (CRC checks, signed deliveries).
+//! webhook side (CRC checks at registration, on `PUT` and on a schedule; signed deliveries).
+//!
+//! It is as strict as X where a lenient fake would let a bug through: the wrong kind of
+//! authentication is 403 "Unsupported Authentication", unknown query parameters and values are
+//! 400, a webhook URL is registered once and only up to the app's limit, OAuth headers with an
+//! empty nonce, another version or a repeated parameter are 401, and signatures are checked
+//! against the address the fake is bound to. [`FakeSettings`] holds the switches that differ
+//! between X's documented behaviours (or that a test turns to make X fail).
 //!
 //! Webhooks are registered only at `https` URLs without a port, as X does, unless
 //! [`FakeX::allow_http_webhooks`] is switched on for tests that run the service on plain http.
 //!
 //! [`FakeX::start`] serves plain http; [`FakeX::start_tls`] serves the same endpoints over https
 //! with a certificate from a CA made at start, whose PEM [`FakeX::ca_certificate_pem`] gives.
+//! Under `/_fake/`, a path X does not use, control endpoints do by HTTP what the methods of
+//! [`FakeX`] do, for demos by hand (the `fake-x` binary).
 
 mod admin;
 mod driver;
 mod oauth_check;
+mod parameters;
 mod routes;
 mod state;
 mod tls;
+mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -318,7 +329,7 @@ impl FakeX {
 
     /// Runs X's scheduled CRC on a registered webhook and marks it valid or invalid.
     pub async fn run_crc(&self, webhook_id: &str) -> Result<(), String> {
-        routes::crc_webhook(&self.state, &self.driver, webhook_id).await
+        webhooks::crc_webhook(&self.state, &self.driver, webhook_id).await
     }
 
     /// Runs X's scheduled CRC (hourly at X) on every registered webhook, as the timer does;
@@ -375,7 +386,7 @@ async fn scheduled_crc(
         .collect();
     let mut outcomes = Vec::with_capacity(ids.len());
     for id in ids {
-        let outcome = routes::crc_webhook(state, driver, &id).await;
+        let outcome = webhooks::crc_webhook(state, driver, &id).await;
         outcomes.push((id, outcome));
     }
     outcomes
