@@ -37,7 +37,7 @@ impl WebhookDriver {
 
     /// Performs a CRC like X: `GET url?crc_token=...`, expecting the right `response_token`.
     pub async fn crc_check(&self, url: &str, api_key_secret: &str) -> Result<(), String> {
-        let crc_token = format!("crc-{}", rand_token());
+        let crc_token = crc_token();
         let separator = if url.contains('?') { '&' } else { '?' };
         let response = self
             .http
@@ -141,6 +141,21 @@ pub fn direct_message_delivery(
             sender_id: {"id": sender_id, "name": sender_name, "screen_name": sender_username, "protected": false, "verified": false}
         }
     })
+}
+
+/// A CRC token like X's: base64 of 32 random bytes, so `+`, `/` and the `=` padding appear
+/// (here always, so every CRC tests a receiver's decoding of them); sent percent-encoded.
+pub fn crc_token() -> String {
+    use ring::rand::SecureRandom;
+    let random = ring::rand::SystemRandom::new();
+    loop {
+        let mut bytes = [0u8; 32];
+        random.fill(&mut bytes).expect("system randomness");
+        let token = base64::engine::general_purpose::STANDARD.encode(bytes);
+        if token.contains('+') && token.contains('/') {
+            return token;
+        }
+    }
 }
 
 /// 20 random hex characters, for tokens and CRC challenges.

@@ -2,19 +2,31 @@
 //! documented shapes and headers, verifies every OAuth 1.0a signature (HMAC-SHA1 and
 //! HMAC-SHA256) with its own code, enforces X's documented rate limits (or a test's) with the
 //! three `x-rate-limit-*` headers on every counted answer, injects faults, and drives the
-//! webhook side (CRC checks, signed deliveries).
+//! webhook side (CRC checks at registration, on `PUT` and on a schedule; signed deliveries).
+//!
+//! It is as strict as X where a lenient fake would let a bug through: the wrong kind of
+//! authentication is 403 "Unsupported Authentication", unknown query parameters and values are
+//! 400, a webhook URL is registered once and only up to the app's limit, OAuth headers with an
+//! empty nonce, another version or a repeated parameter are 401, and signatures are checked
+//! against the address the fake is bound to. [`FakeSettings`] holds the switches that differ
+//! between X's documented behaviours (or that a test turns to make X fail).
 //!
 //! Webhooks are registered only at `https` URLs without a port, as X does, unless
 //! [`FakeX::allow_http_webhooks`] is switched on for tests that run the service on plain http.
 //!
 //! [`FakeX::start`] serves plain http; [`FakeX::start_tls`] serves the same endpoints over https
 //! with a certificate from a CA made at start, whose PEM [`FakeX::ca_certificate_pem`] gives.
+//! Under `/_fake/`, a path X does not use, control endpoints do by HTTP what the methods of
+//! [`FakeX`] do, for demos by hand (the `fake-x` binary).
 
+mod admin;
 mod driver;
 mod oauth_check;
+mod parameters;
 mod routes;
 mod state;
 mod tls;
+mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -23,14 +35,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpServer};
 
-pub use driver::{direct_message_delivery, sha256_signature, WebhookDriver};
+pub use driver::{crc_token, direct_message_delivery, sha256_signature, WebhookDriver};
 pub use state::{
-    Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault, RateLimitRule, ReceivedRequest,
+    Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeSettings, FakeWebhook, Fault, RateLimitBody,
+    RateLimitRule, ReceivedRequest,
 };
 pub use tls::unrelated_ca_certificate_pem;
 
 use routes::Shared;
-use state::{now_rfc3339, State};
+use state::State;
 
 /// A running fake X. It serves until [`FakeX::stop`] or the end of the tokio runtime.
 pub struct FakeX {
@@ -40,6 +53,7 @@ pub struct FakeX {
     state: Shared,
     driver: WebhookDriver,
     handle: ServerHandle,
+    crc_timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// The outcome of [`FakeX::deliver_direct_message`].
@@ -109,6 +123,7 @@ impl FakeX {
             state,
             driver,
             handle,
+            crc_timer: Mutex::new(None),
         })
     }
 
@@ -127,6 +142,9 @@ impl FakeX {
     }
 
     pub async fn stop(self) {
+        if let Some(timer) = self.crc_timer.lock().unwrap().take() {
+            timer.abort();
+        }
         self.handle.stop(false).await;
     }
 
@@ -135,14 +153,9 @@ impl FakeX {
     }
 
     /// Registers an app; returns it with the bearer token `POST /oauth2/token` will issue.
+    /// The token holds `%2B` and `%3D`, as X's do, and is compared as sent.
     pub fn add_app(&self, api_key: &str, api_key_secret: &str) -> FakeApp {
-        let app = FakeApp {
-            api_key: api_key.into(),
-            api_key_secret: api_key_secret.into(),
-            bearer_token: format!("AAAAAAAAAAAAAAAAAAAAA{}", driver::rand_token()),
-        };
-        self.state().apps.insert(app.api_key.clone(), app.clone());
-        app
+        self.state().add_app(api_key, api_key_secret)
     }
 
     /// Registers an account whose access token belongs to the app `account.api_key`.
@@ -150,22 +163,61 @@ impl FakeX {
         self.state().accounts.push(account);
     }
 
+    /// Registers an account of the app `api_key` with an access token and secret made up here
+    /// (the token starts with the user id, as X's do); returns it.
+    pub fn add_account_with_new_tokens(
+        &self,
+        api_key: &str,
+        user_id: &str,
+        name: &str,
+        username: &str,
+    ) -> FakeAccount {
+        let account = FakeAccount {
+            user_id: user_id.into(),
+            name: name.into(),
+            username: username.into(),
+            api_key: api_key.into(),
+            access_token: format!("{user_id}-{}", driver::rand_token()),
+            access_token_secret: format!("{}{}", driver::rand_token(), driver::rand_token()),
+        };
+        self.add_account(account.clone());
+        account
+    }
+
+    /// The registered apps, by API key.
+    pub fn apps(&self) -> Vec<FakeApp> {
+        let mut apps: Vec<FakeApp> = self.state().apps.values().cloned().collect();
+        apps.sort_by(|a, b| a.api_key.cmp(&b.api_key));
+        apps
+    }
+
+    /// The registered accounts, in the order they were added.
+    pub fn accounts(&self) -> Vec<FakeAccount> {
+        self.state().accounts.clone()
+    }
+
     /// Adds a DM received by `user_id` from `sender_id`, newest of all; returns its event id.
     pub fn add_received_message(&self, user_id: &str, sender_id: &str, text: &str) -> String {
+        self.state().add_received_message(user_id, sender_id, text)
+    }
+
+    /// Adds a `ParticipantsJoin` (or, `joined` false, `ParticipantsLeave`) event of
+    /// `participant_id` in `user_id`'s conversation with it, newest of all; returns its id.
+    /// Such events have no text; `event_types` filters them in or out.
+    pub fn add_participant_event(
+        &self,
+        user_id: &str,
+        participant_id: &str,
+        joined: bool,
+    ) -> String {
         let mut s = self.state();
-        let id = s.new_id();
-        let event = FakeDmEvent {
-            id: id.clone(),
-            text: text.into(),
-            sender_id: sender_id.into(),
-            participant_ids: vec![sender_id.into(), user_id.into()],
-            created_at: now_rfc3339(),
-            dm_conversation_id: routes::conversation_id(sender_id, user_id),
+        let id = s.add_received_message(user_id, participant_id, "");
+        let kind = if joined {
+            "ParticipantsJoin"
+        } else {
+            "ParticipantsLeave"
         };
-        s.dm_events
-            .entry(user_id.into())
-            .or_default()
-            .insert(0, event);
+        s.event_types.insert(id.clone(), kind);
         id
     }
 
@@ -201,6 +253,56 @@ impl FakeX {
         self.state().faults.push_back(fault);
     }
 
+    /// Answers the next request to `endpoint` with `fault`, whatever other requests come
+    /// first (a service calls `users/me` and `oauth2/token` before `POST /2/webhooks`).
+    /// Faults queued with [`FakeX::inject`] go first.
+    pub fn inject_at(&self, endpoint: Endpoint, fault: Fault) {
+        self.state()
+            .endpoint_faults
+            .entry(endpoint)
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// The fake's switches as they stand.
+    pub fn settings(&self) -> FakeSettings {
+        self.state().settings.clone()
+    }
+
+    /// Replaces every switch at once.
+    pub fn set_settings(&self, settings: FakeSettings) {
+        self.state().settings = settings;
+    }
+
+    /// How many webhooks one app may register before `WebhookLimitExceeded` (X: 1).
+    pub fn set_webhook_limit(&self, limit: usize) {
+        self.state().settings.webhook_limit = limit;
+    }
+
+    /// Serves webhook answers in `{"data": ...}` (the default, X's v2 reference) or bare.
+    pub fn wrap_webhook_answers(&self, wrap: bool) {
+        self.state().settings.wrap_webhook_answers = wrap;
+    }
+
+    /// Makes every CRC fail (at registration, on `PUT` and when scheduled) while still
+    /// sending the CRC request.
+    pub fn fail_crc(&self, fail: bool) {
+        self.state().settings.fail_crc = fail;
+    }
+
+    /// Makes `POST /2/webhooks` refuse `url` with 400 `UrlValidationFailed`.
+    pub fn refuse_webhook_url(&self, url: &str) {
+        self.state()
+            .settings
+            .refused_webhook_urls
+            .push(url.to_owned());
+    }
+
+    /// The body of 429 answers: X's v2 problem (default) or the older code 88.
+    pub fn set_rate_limit_body(&self, body: RateLimitBody) {
+        self.state().settings.rate_limit_body = body;
+    }
+
     /// Delays every answer by `latency` (zero to stop).
     pub fn set_latency(&self, latency: Duration) {
         self.state().latency = latency;
@@ -208,12 +310,12 @@ impl FakeX {
 
     /// Test-only: lets webhooks be registered at `http` URLs and with a port, which X refuses.
     pub fn allow_http_webhooks(&self, allow: bool) {
-        self.state().allow_http_webhooks = allow;
+        self.state().settings.allow_http_webhooks = allow;
     }
 
     /// Makes the fake refuse HMAC-SHA256 signatures with 401, as X may.
     pub fn refuse_hmac_sha256(&self, refuse: bool) {
-        self.state().refuse_hmac_sha256 = refuse;
+        self.state().settings.refuse_hmac_sha256 = refuse;
     }
 
     pub fn webhooks(&self) -> Vec<FakeWebhook> {
@@ -227,26 +329,29 @@ impl FakeX {
 
     /// Runs X's scheduled CRC on a registered webhook and marks it valid or invalid.
     pub async fn run_crc(&self, webhook_id: &str) -> Result<(), String> {
-        let (url, secret) = {
-            let s = self.state();
-            let webhook = s
-                .webhooks
-                .iter()
-                .find(|w| w.id == webhook_id)
-                .ok_or("no such webhook")?;
-            let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
-            (webhook.url.clone(), app.api_key_secret.clone())
-        };
-        let outcome = self.driver.crc_check(&url, &secret).await;
-        if let Some(webhook) = self
-            .state()
-            .webhooks
-            .iter_mut()
-            .find(|w| w.id == webhook_id)
-        {
-            webhook.valid = outcome.is_ok();
+        webhooks::crc_webhook(&self.state, &self.driver, webhook_id).await
+    }
+
+    /// Runs X's scheduled CRC (hourly at X) on every registered webhook, as the timer does;
+    /// each webhook's id with the outcome.
+    pub async fn run_scheduled_crc(&self) -> Vec<(String, Result<(), String>)> {
+        scheduled_crc(&self.state, &self.driver).await
+    }
+
+    /// Runs [`FakeX::run_scheduled_crc`] every `interval` until [`FakeX::stop`] (X: hourly).
+    pub fn start_crc_timer(&self, interval: Duration) {
+        let (state, driver) = (self.state.clone(), self.driver.clone());
+        let timer = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                scheduled_crc(&state, &driver).await;
+            }
+        });
+        if let Some(previous) = self.crc_timer.lock().unwrap().replace(timer) {
+            previous.abort();
         }
-        outcome
     }
 
     /// The driver, for CRC checks and deliveries against any URL with any secret.
@@ -264,37 +369,71 @@ impl FakeX {
         text: &str,
         copies: usize,
     ) -> Result<Delivery, String> {
-        let (url, secret) = {
-            let s = self.state();
-            let webhook = s
-                .webhooks
-                .iter()
-                .find(|w| w.valid && w.subscribed_user_ids.iter().any(|u| u == user_id))
-                .ok_or_else(|| format!("no valid webhook subscribed for {user_id}"))?;
-            let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
-            (webhook.url.clone(), app.api_key_secret.clone())
-        };
-        let event_id = self.add_received_message(user_id, sender_id, text);
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        let sender_name = format!("Customer {sender_id}");
-        let sender_username = format!("customer{sender_id}");
-        let body = direct_message_delivery(
-            user_id,
-            &event_id,
-            millis,
-            (sender_id, &sender_name, &sender_username),
-            user_id,
-            text,
-        );
-        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
-        let statuses = self.driver.deliver(&url, &secret, &body, copies).await;
-        Ok(Delivery {
-            event_id,
-            webhook_url: url,
-            statuses,
-        })
+        deliver_direct_message(&self.state, &self.driver, user_id, sender_id, text, copies).await
     }
+}
+
+async fn scheduled_crc(
+    state: &Shared,
+    driver: &WebhookDriver,
+) -> Vec<(String, Result<(), String>)> {
+    let ids: Vec<String> = state
+        .lock()
+        .unwrap()
+        .webhooks
+        .iter()
+        .map(|w| w.id.clone())
+        .collect();
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for id in ids {
+        let outcome = webhooks::crc_webhook(state, driver, &id).await;
+        outcomes.push((id, outcome));
+    }
+    outcomes
+}
+
+pub(crate) async fn deliver_direct_message(
+    state: &Shared,
+    driver: &WebhookDriver,
+    user_id: &str,
+    sender_id: &str,
+    text: &str,
+    copies: usize,
+) -> Result<Delivery, String> {
+    let (url, secret, event_id) = {
+        let mut s = state.lock().unwrap();
+        let webhook = s
+            .webhooks
+            .iter()
+            .find(|w| w.valid && w.subscribed_user_ids.iter().any(|u| u == user_id))
+            .ok_or_else(|| format!("no valid webhook subscribed for {user_id}"))?;
+        let app = s.apps.get(&webhook.api_key).ok_or("webhook without app")?;
+        let (url, secret) = (webhook.url.clone(), app.api_key_secret.clone());
+        (
+            url,
+            secret,
+            s.add_received_message(user_id, sender_id, text),
+        )
+    };
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let sender_name = format!("Customer {sender_id}");
+    let sender_username = format!("customer{sender_id}");
+    let body = direct_message_delivery(
+        user_id,
+        &event_id,
+        millis,
+        (sender_id, &sender_name, &sender_username),
+        user_id,
+        text,
+    );
+    let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+    let statuses = driver.deliver(&url, &secret, &body, copies).await;
+    Ok(Delivery {
+        event_id,
+        webhook_url: url,
+        statuses,
+    })
 }

@@ -47,6 +47,49 @@ pub fn parse_authorization(header: &str) -> Option<BTreeMap<String, String>> {
     Some(params)
 }
 
+/// The `oauth_*` parameters of an `Authorization: OAuth ...` header, refusing what X refuses:
+/// a parameter given twice, an empty `oauth_nonce`, an `oauth_version` other than `1.0`.
+pub fn parse_authorization_strict(header: &str) -> Result<BTreeMap<String, String>, OAuthRefusal> {
+    let rest = header
+        .strip_prefix("OAuth ")
+        .ok_or(OAuthRefusal::NotOAuth)?;
+    let mut params = BTreeMap::new();
+    for part in rest.split(',') {
+        let (key, value) = part.trim().split_once('=').ok_or(OAuthRefusal::NotOAuth)?;
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .ok_or(OAuthRefusal::NotOAuth)?;
+        if params.insert(key.to_owned(), decode(value)).is_some() {
+            return Err(OAuthRefusal::Repeated(key.to_owned()));
+        }
+    }
+    if params.get("oauth_nonce").is_some_and(|n| n.is_empty()) {
+        return Err(OAuthRefusal::EmptyNonce);
+    }
+    if let Some(version) = params.get("oauth_version").filter(|v| v.as_str() != "1.0") {
+        return Err(OAuthRefusal::BadVersion(version.clone()));
+    }
+    Ok(params)
+}
+
+/// RFC 5849 section 3.4.1.2: the base string URI of a request the fake received, built from
+/// the address the fake is bound to (never from `Host`, `Forwarded` or `X-Forwarded-*`,
+/// which a client or proxy chooses), with the scheme's default port left out.
+pub fn base_uri(secure: bool, bound: std::net::SocketAddr, path: &str) -> String {
+    let scheme = if secure { "https" } else { "http" };
+    let host = match bound.ip() {
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    let default_port = if secure { 443 } else { 80 };
+    if bound.port() == default_port {
+        format!("{scheme}://{host}{path}")
+    } else {
+        format!("{scheme}://{host}:{}{path}", bound.port())
+    }
+}
+
 /// RFC 5849 section 3.4.1: method, base URI and the sorted, encoded parameters.
 pub fn base_string(
     method: &str,
@@ -81,6 +124,10 @@ pub fn base_string(
 /// Why the fake X refused an OAuth 1.0a request; shown in the 401 detail.
 #[derive(Debug, PartialEq, Eq)]
 pub enum OAuthRefusal {
+    NotOAuth,
+    Repeated(String),
+    EmptyNonce,
+    BadVersion(String),
     Missing(&'static str),
     UnsupportedMethod(String),
     RefusedMethod,
@@ -92,6 +139,10 @@ pub enum OAuthRefusal {
 impl std::fmt::Display for OAuthRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            OAuthRefusal::NotOAuth => f.write_str("not an OAuth 1.0a header"),
+            OAuthRefusal::Repeated(name) => write!(f, "{name} is given more than once"),
+            OAuthRefusal::EmptyNonce => f.write_str("oauth_nonce is empty"),
+            OAuthRefusal::BadVersion(v) => write!(f, "oauth_version {v:?} is not 1.0"),
             OAuthRefusal::Missing(what) => write!(f, "missing {what}"),
             OAuthRefusal::UnsupportedMethod(m) => {
                 write!(f, "unsupported oauth_signature_method {m}")
@@ -135,6 +186,56 @@ pub fn verify_signature(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_base_uri_leaves_out_the_default_port_of_its_scheme_only() {
+        let at = |addr: &str| addr.parse::<std::net::SocketAddr>().unwrap();
+        assert_eq!(
+            base_uri(true, at("127.0.0.1:443"), "/2/users/me"),
+            "https://127.0.0.1/2/users/me"
+        );
+        assert_eq!(
+            base_uri(false, at("127.0.0.1:80"), "/2/users/me"),
+            "http://127.0.0.1/2/users/me"
+        );
+        assert_eq!(
+            base_uri(false, at("127.0.0.1:443"), "/2/users/me"),
+            "http://127.0.0.1:443/2/users/me"
+        );
+        assert_eq!(
+            base_uri(true, at("127.0.0.1:80"), "/2/dm_events"),
+            "https://127.0.0.1:80/2/dm_events"
+        );
+        assert_eq!(
+            base_uri(false, at("127.0.0.1:8089"), "/2/dm_events"),
+            "http://127.0.0.1:8089/2/dm_events"
+        );
+        assert_eq!(
+            base_uri(true, at("[::1]:443"), "/2/users/me"),
+            "https://[::1]/2/users/me"
+        );
+    }
+
+    #[test]
+    fn a_strict_header_refuses_a_repeat_an_empty_nonce_and_another_version() {
+        let ok = r#"OAuth oauth_consumer_key="k", oauth_nonce="n", oauth_version="1.0""#;
+        assert!(parse_authorization_strict(ok).is_ok());
+        assert!(parse_authorization_strict(r#"OAuth oauth_consumer_key="k""#).is_ok());
+        for (header, refusal) in [
+            (
+                r#"OAuth oauth_nonce="a", oauth_nonce="b""#,
+                OAuthRefusal::Repeated("oauth_nonce".into()),
+            ),
+            (r#"OAuth oauth_nonce="""#, OAuthRefusal::EmptyNonce),
+            (
+                r#"OAuth oauth_nonce="n", oauth_version="2.0""#,
+                OAuthRefusal::BadVersion("2.0".into()),
+            ),
+            (r#"Bearer abc"#, OAuthRefusal::NotOAuth),
+        ] {
+            assert_eq!(parse_authorization_strict(header), Err(refusal), "{header}");
+        }
+    }
 
     #[test]
     fn reproduces_x_documentation_signature_independently() {

@@ -16,11 +16,19 @@ use serde_json::{json, Value};
 
 use super::driver::WebhookDriver;
 use super::oauth_check::{
-    base_string, form_pairs, parse_authorization, verify_signature, OAuthRefusal,
+    base_string, base_uri, form_pairs, parse_authorization, parse_authorization_strict,
+    verify_signature, OAuthRefusal,
+};
+use super::parameters::{
+    check_query, DM_EVENTS_PARAMETERS, NO_PARAMETERS, TOKEN_PARAMETERS, USERS_ME_PARAMETERS,
 };
 use super::state::{
-    now_rfc3339, now_secs, Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeWebhook, Fault,
+    now_rfc3339, now_secs, Endpoint, FakeAccount, FakeApp, FakeDmEvent, Fault, RateLimitBody,
     RateLimitRule, ReceivedRequest, State, Window,
+};
+use super::webhooks::{
+    create_webhook, delete_webhook, list_webhooks, revalidate_webhook, subscribe, subscription,
+    unsubscribe,
 };
 
 pub(crate) type Shared = Arc<Mutex<State>>;
@@ -28,16 +36,8 @@ pub(crate) type Shared = Arc<Mutex<State>>;
 /// X accepts an OAuth timestamp within a few minutes of its clock.
 const TIMESTAMP_TOLERANCE_SECS: u64 = 300;
 
-const DM_EVENTS_PARAMETERS: &[&str] = &[
-    "dm_event.fields",
-    "event_types",
-    "expansions",
-    "max_results",
-    "media.fields",
-    "pagination_token",
-    "tweet.fields",
-    "user.fields",
-];
+/// X's longest direct message.
+const DM_TEXT_MAX_CHARS: usize = 10_000;
 
 pub(crate) async fn dispatch(
     req: HttpRequest,
@@ -45,9 +45,19 @@ pub(crate) async fn dispatch(
     state: web::Data<Shared>,
     driver: web::Data<WebhookDriver>,
 ) -> HttpResponse {
+    if req.path() == "/_fake" || req.path().starts_with("/_fake/") {
+        return super::admin::handle(&req, &body, &state, &driver).await;
+    }
+    let endpoint = endpoint_of(req.method().as_str(), req.path());
     let (fault, latency) = {
         let mut s = state.lock().unwrap();
-        (s.faults.pop_front(), s.latency)
+        let fault = match s.faults.pop_front() {
+            Some(fault) => Some(fault),
+            None => endpoint
+                .and_then(|e| s.endpoint_faults.get_mut(&e))
+                .and_then(|queue| queue.pop_front()),
+        };
+        (fault, s.latency)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -72,12 +82,35 @@ pub(crate) async fn dispatch(
         Some(Fault::MalformedBody) => HttpResponse::Ok()
             .content_type("application/json")
             .body("{\"data\": {\"id\": "),
-        Some(Fault::TooManyRequestsResetOnly(ahead)) => HttpResponse::TooManyRequests()
-            .insert_header((
-                "x-rate-limit-reset",
-                (now_secs() + ahead.as_secs()).to_string(),
-            ))
-            .json(too_many_requests()),
+        Some(Fault::TooManyRequestsResetOnly(ahead)) => {
+            let body = too_many_requests(state.lock().unwrap().settings.rate_limit_body);
+            HttpResponse::TooManyRequests()
+                .insert_header((
+                    "x-rate-limit-reset",
+                    (now_secs() + ahead.as_secs()).to_string(),
+                ))
+                .json(body)
+        }
+        Some(Fault::TooManyRequests(ahead)) => {
+            let body = too_many_requests(state.lock().unwrap().settings.rate_limit_body);
+            let rule = endpoint.map_or(
+                RateLimitRule {
+                    limit: 0,
+                    window: ahead,
+                },
+                Endpoint::x_default_rule,
+            );
+            let window = Window {
+                reset: now_secs() + ahead.as_secs(),
+                used: rule.limit,
+            };
+            rated(HttpResponse::TooManyRequests().json(body), (rule, window))
+        }
+        Some(Fault::Respond { status, body }) => {
+            HttpResponseBuilder::new(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+                .content_type("application/json")
+                .body(body)
+        }
         Some(Fault::Latency(duration)) => {
             tokio::time::sleep(duration).await;
             route(&req, &body, &state, &driver).await
@@ -105,6 +138,25 @@ fn authentication_kind(req: &HttpRequest) -> Option<String> {
     }
 }
 
+/// The endpoint a request is counted against (and an endpoint fault aimed at).
+fn endpoint_of(method: &str, path: &str) -> Option<Endpoint> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    Some(match (method, segments.as_slice()) {
+        ("GET", ["2", "users", "me"]) => Endpoint::UsersMe,
+        ("GET", ["2", "dm_events"]) => Endpoint::DmEvents,
+        ("POST", ["oauth2", "token"]) => Endpoint::Token,
+        ("POST" | "GET", ["2", "webhooks"]) | ("PUT" | "DELETE", ["2", "webhooks", _]) => {
+            Endpoint::Webhooks
+        }
+        ("POST" | "GET", ["2", "account_activity", "webhooks", _, "subscriptions", "all"])
+        | ("DELETE", ["2", "account_activity", "webhooks", _, "subscriptions", _, "all"]) => {
+            Endpoint::Subscriptions
+        }
+        ("POST", ["2", "dm_conversations", "with", _, "messages"]) => Endpoint::SendMessage,
+        _ => return None,
+    })
+}
+
 async fn route(
     req: &HttpRequest,
     body: &[u8],
@@ -122,6 +174,12 @@ async fn route(
         ("DELETE", ["2", "webhooks", id]) => delete_webhook(req, state, id).await,
         ("POST", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => {
             subscribe(req, body, state, id)
+        }
+        ("GET", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => {
+            subscription(req, body, state, id)
+        }
+        ("DELETE", ["2", "account_activity", "webhooks", id, "subscriptions", user_id, "all"]) => {
+            unsubscribe(req, state, id, user_id).await
         }
         ("POST", ["2", "dm_conversations", "with", participant, "messages"]) => {
             send_message(req, body, state, participant)
@@ -143,7 +201,7 @@ pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> HttpResp
         }))
 }
 
-fn unauthorized(detail: impl std::fmt::Display) -> HttpResponse {
+pub(crate) fn unauthorized(detail: impl std::fmt::Display) -> HttpResponse {
     problem(
         StatusCode::UNAUTHORIZED,
         "Unauthorized",
@@ -151,7 +209,18 @@ fn unauthorized(detail: impl std::fmt::Display) -> HttpResponse {
     )
 }
 
-fn invalid_request(detail: &str, errors: Value) -> HttpResponse {
+/// X's 403 to a request authenticated in a way the endpoint does not take: app-only bearer on a
+/// user-context endpoint, OAuth 1.0a on an app-only one. Not a refusal of the credentials.
+fn unsupported_authentication(used: &str, supported: &str) -> HttpResponse {
+    HttpResponse::Forbidden().json(json!({
+        "title": "Unsupported Authentication",
+        "detail": format!("Authenticating with {used} is forbidden for this endpoint.  Supported authentication types are [{supported}]."),
+        "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+        "status": 403
+    }))
+}
+
+pub(crate) fn invalid_request(detail: &str, errors: Value) -> HttpResponse {
     HttpResponse::BadRequest().json(json!({
         "errors": errors,
         "title": "Invalid Request",
@@ -187,19 +256,27 @@ fn rate_limit(state: &mut State, endpoint: Endpoint, caller: &str) -> Result<Rat
     state
         .take_rate_limit(endpoint, caller)
         .map_err(|exhausted| {
-            let mut response = HttpResponse::TooManyRequests().json(too_many_requests());
+            let body = too_many_requests(state.settings.rate_limit_body);
+            let mut response = HttpResponse::TooManyRequests().json(body);
             insert_rate_limit(&mut response, exhausted);
             response
         })
 }
 
-fn too_many_requests() -> Value {
-    json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
+fn too_many_requests(shape: RateLimitBody) -> Value {
+    match shape {
+        RateLimitBody::V2Problem => {
+            json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
+        }
+        RateLimitBody::V1Code88 => {
+            json!({"errors": [{"code": 88, "message": "Rate limit exceeded"}]})
+        }
+    }
 }
 
 /// A user-context endpoint: verifies the OAuth 1.0a signature, counts the call against the
 /// account's window, then runs `work` with the state still locked. A refusal is X's answer.
-fn as_user(
+pub(crate) fn as_user(
     req: &HttpRequest,
     body: &[u8],
     state: &Shared,
@@ -217,7 +294,7 @@ fn as_user(
 
 /// An app-only endpoint: checks the bearer token, counts the call against the app's window,
 /// then runs `work` without the state locked, so it may await (a CRC) and lock when it needs.
-async fn as_app<Work, Answer>(
+pub(crate) async fn as_app<Work, Answer>(
     req: &HttpRequest,
     state: &Shared,
     endpoint: Endpoint,
@@ -249,10 +326,16 @@ fn authenticate_user(
         .get("authorization")
         .and_then(|h| h.to_str().ok())
         .ok_or_else(|| unauthorized("no Authorization header"))?;
-    let oauth =
-        parse_authorization(header).ok_or_else(|| unauthorized("not an OAuth 1.0a header"))?;
-    let field = |name: &'static str| oauth.get(name).cloned().ok_or(OAuthRefusal::Missing(name));
+    if header.starts_with("Bearer ") {
+        return Err(unsupported_authentication(
+            "OAuth 2.0 Application-Only",
+            "OAuth 1.0a User Context, OAuth 2.0 User Context",
+        ));
+    }
     let checked = (|| {
+        let oauth = parse_authorization_strict(header)?;
+        let field =
+            |name: &'static str| oauth.get(name).cloned().ok_or(OAuthRefusal::Missing(name));
         let consumer_key = field("oauth_consumer_key")?;
         let token = field("oauth_token")?;
         let timestamp: u64 = field("oauth_timestamp")?
@@ -262,7 +345,22 @@ fn authenticate_user(
         if now_secs().abs_diff(timestamp) > TIMESTAMP_TOLERANCE_SECS {
             return Err(OAuthRefusal::StaleTimestamp);
         }
-        if state.refuse_hmac_sha256
+        let mut params = form_pairs(req.query_string());
+        let is_form = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if is_form {
+            params.extend(form_pairs(&String::from_utf8_lossy(body)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, _) in params.iter().filter(|(k, _)| k.starts_with("oauth_")) {
+            if oauth.contains_key(name) || !seen.insert(name) {
+                return Err(OAuthRefusal::Repeated(name.clone()));
+            }
+        }
+        if state.settings.refuse_hmac_sha256
             && oauth.get("oauth_signature_method").map(String::as_str) == Some("HMAC-SHA256")
         {
             return Err(OAuthRefusal::RefusedMethod);
@@ -276,23 +374,9 @@ fn authenticate_user(
             .account_by_token(&consumer_key, &token)
             .cloned()
             .ok_or(OAuthRefusal::BadSignature)?;
-        let mut params = form_pairs(req.query_string());
-        let is_form = req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if is_form {
-            params.extend(form_pairs(&String::from_utf8_lossy(body)));
-        }
-        let connection = req.connection_info();
-        let base_uri = format!(
-            "{}://{}{}",
-            connection.scheme(),
-            connection.host(),
-            req.path()
-        );
-        let base = base_string(req.method().as_str(), &base_uri, &params, &oauth);
+        let config = req.app_config();
+        let uri = base_uri(config.secure(), config.local_addr(), req.path());
+        let base = base_string(req.method().as_str(), &uri, &params, &oauth);
         verify_signature(
             &oauth,
             &base,
@@ -311,11 +395,20 @@ fn authenticate_user(
 }
 
 fn authenticate_bearer(req: &HttpRequest, state: &State) -> Result<FakeApp, HttpResponse> {
-    let token = req
+    let header = req
         .headers()
         .get("authorization")
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or_else(|| unauthorized("no bearer token"))?;
+    if header.starts_with("OAuth ") {
+        return Err(unsupported_authentication(
+            "OAuth 1.0a User Context",
+            "OAuth 2.0 Application-Only",
+        ));
+    }
+    // Compared as sent: X's bearer tokens hold `%2B` and `%3D`, which a client must not decode.
+    let token = header
+        .strip_prefix("Bearer ")
         .ok_or_else(|| unauthorized("no bearer token"))?;
     state
         .app_by_bearer(token)
@@ -325,6 +418,9 @@ fn authenticate_bearer(req: &HttpRequest, state: &State) -> Result<FakeApp, Http
 
 fn users_me(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
     as_user(req, body, state, Endpoint::UsersMe, |_, account| {
+        if let Err(refusal) = check_query(req, USERS_ME_PARAMETERS) {
+            return refusal;
+        }
         HttpResponse::Ok().json(json!({
             "data": {"id": account.user_id, "name": account.name, "username": account.username}
         }))
@@ -338,15 +434,10 @@ fn dm_events(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
 }
 
 fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> HttpResponse {
-    let params = form_pairs(req.query_string());
-    for (name, value) in &params {
-        if !DM_EVENTS_PARAMETERS.contains(&name.as_str()) {
-            return invalid_request(
-                "One or more parameters to your request was invalid.",
-                json!([{"parameters": {name: [value]}, "message": format!("The query parameter [{name}] is not one of [{}]", DM_EVENTS_PARAMETERS.join(","))}]),
-            );
-        }
+    if let Err(refusal) = check_query(req, DM_EVENTS_PARAMETERS) {
+        return refusal;
     }
+    let params = form_pairs(req.query_string());
     let param = |name: &str| {
         params
             .iter()
@@ -382,12 +473,20 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
         .unwrap_or_default();
     let expand_senders =
         param("expansions").is_some_and(|e| e.split(',').any(|x| x == "sender_id"));
-    let all = s
+    let event_types: Option<Vec<&str>> = param("event_types").map(|t| t.split(',').collect());
+    let all: Vec<(FakeDmEvent, &str)> = s
         .dm_events
         .get(&account.user_id)
         .cloned()
-        .unwrap_or_default();
-    let page: Vec<&FakeDmEvent> = all.iter().skip(offset).take(max_results).collect();
+        .unwrap_or_default()
+        .into_iter()
+        .map(|event| {
+            let event_type = s.event_type(&event.id);
+            (event, event_type)
+        })
+        .filter(|(_, event_type)| event_types.as_ref().is_none_or(|t| t.contains(event_type)))
+        .collect();
+    let page: Vec<&(FakeDmEvent, &str)> = all.iter().skip(offset).take(max_results).collect();
     let mut meta = json!({"result_count": page.len()});
     if offset + page.len() < all.len() {
         meta["next_token"] = json!(format!("page-{}", offset + page.len()));
@@ -399,11 +498,11 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
     if !page.is_empty() {
         answer["data"] = Value::Array(
             page.iter()
-                .map(|event| dm_event_json(event, &fields))
+                .map(|(event, event_type)| dm_event_json(event, event_type, &fields))
                 .collect(),
         );
         if expand_senders {
-            let mut senders: Vec<&str> = page.iter().map(|e| e.sender_id.as_str()).collect();
+            let mut senders: Vec<&str> = page.iter().map(|(e, _)| e.sender_id.as_str()).collect();
             senders.sort_unstable();
             senders.dedup();
             let users: Vec<Value> = senders.iter().map(|id| user_json(s, id)).collect();
@@ -413,9 +512,13 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
     HttpResponse::Ok().json(answer)
 }
 
-/// X returns `id`, `event_type` and `text` unless more fields are asked for (R-INGEST-6).
-fn dm_event_json(event: &FakeDmEvent, fields: &[&str]) -> Value {
-    let mut value = json!({"id": event.id, "event_type": "MessageCreate", "text": event.text});
+/// X returns `id`, `event_type` and `text` unless more fields are asked for (R-INGEST-6); a
+/// join or leave event has no text.
+fn dm_event_json(event: &FakeDmEvent, event_type: &str, fields: &[&str]) -> Value {
+    let mut value = json!({"id": event.id, "event_type": event_type});
+    if event_type == "MessageCreate" {
+        value["text"] = json!(event.text);
+    }
     for field in fields {
         match *field {
             "sender_id" => value["sender_id"] = json!(event.sender_id),
@@ -463,6 +566,9 @@ fn token(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
             .into_owned()
     };
     let (key, secret) = (decode(key), decode(secret));
+    if let Err(refusal) = check_query(req, TOKEN_PARAMETERS) {
+        return refusal;
+    }
     let Some(app) = s
         .apps
         .get(&key)
@@ -487,174 +593,11 @@ fn token(req: &HttpRequest, body: &[u8], state: &Shared) -> HttpResponse {
     }
 }
 
-/// X registers only `https` URLs without a port, unless the test allowed plain http.
-fn webhook_url_refusal(url: &str, allow_http: bool) -> Option<String> {
-    let Ok(parsed) = url::Url::parse(url) else {
-        return Some(format!("{url} is not a URL"));
-    };
-    if allow_http {
-        return (!matches!(parsed.scheme(), "http" | "https"))
-            .then(|| "The URL must be http or https".into());
-    }
-    if parsed.scheme() != "https" {
-        return Some("The URL must use https".into());
-    }
-    // Not `parsed.port()`: `url` drops a default port, so `https://host:443/` would pass.
-    explicit_port(url).map(|port| format!("The URL must not specify a port ({port})"))
-}
-
-/// The port written in a URL's authority, default or not (`:443` and even a bare `:` count).
-fn explicit_port(url: &str) -> Option<&str> {
-    let (_, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let after_host = match host_port.strip_prefix('[') {
-        Some(bracketed) => bracketed.split_once(']').map_or("", |(_, after)| after),
-        None => host_port.find(':').map_or("", |at| &host_port[at..]),
-    };
-    after_host.strip_prefix(':')
-}
-
-async fn create_webhook(
-    req: &HttpRequest,
-    body: &[u8],
-    state: &Shared,
-    driver: &WebhookDriver,
-) -> HttpResponse {
-    as_app(req, state, Endpoint::Webhooks, |app| async move {
-        let allow_http = state.lock().unwrap().allow_http_webhooks;
-        let Some(url) = serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| v["url"].as_str().map(str::to_owned))
-        else {
-            return invalid_request(
-                "The body must be JSON with a url",
-                json!([{"message": "url is required"}]),
-            );
-        };
-        if let Some(reason) = webhook_url_refusal(&url, allow_http) {
-            return invalid_request(
-                &reason,
-                json!([{"parameters": {"url": [url]}, "message": reason}]),
-            );
-        }
-        if let Err(reason) = driver.crc_check(&url, &app.api_key_secret).await {
-            return invalid_request(
-                &format!("CRC validation failed: {reason}"),
-                json!([{"message": "CrcValidationFailed"}]),
-            );
-        }
-        let mut s = state.lock().unwrap();
-        let webhook = FakeWebhook {
-            id: s.new_id(),
-            url,
-            valid: true,
-            created_at: now_rfc3339(),
-            api_key: app.api_key.clone(),
-            subscribed_user_ids: Vec::new(),
-        };
-        s.webhooks.push(webhook.clone());
-        HttpResponse::Ok().json(json!({"data": webhook_json(&webhook)}))
-    })
-    .await
-}
-
-fn webhook_json(webhook: &FakeWebhook) -> Value {
-    json!({"id": webhook.id, "url": webhook.url, "valid": webhook.valid, "created_at": webhook.created_at})
-}
-
-async fn list_webhooks(req: &HttpRequest, state: &Shared) -> HttpResponse {
-    as_app(req, state, Endpoint::Webhooks, |app| async move {
-        let s = state.lock().unwrap();
-        let mine: Vec<Value> = s
-            .webhooks
-            .iter()
-            .filter(|w| w.api_key == app.api_key)
-            .map(webhook_json)
-            .collect();
-        let mut answer = json!({"meta": {"result_count": mine.len()}});
-        if !mine.is_empty() {
-            answer["data"] = Value::Array(mine);
-        }
-        HttpResponse::Ok().json(answer)
-    })
-    .await
-}
-
-fn webhook_not_found(id: &str) -> HttpResponse {
-    problem(
-        StatusCode::NOT_FOUND,
-        "Not Found Error",
-        &format!("Could not find webhook with id: [{id}]"),
-    )
-}
-
-async fn revalidate_webhook(
-    req: &HttpRequest,
-    state: &Shared,
-    driver: &WebhookDriver,
-    id: &str,
-) -> HttpResponse {
-    as_app(req, state, Endpoint::Webhooks, |app| async move {
-        let url = match state
-            .lock()
-            .unwrap()
-            .webhooks
-            .iter()
-            .find(|w| w.id == id && w.api_key == app.api_key)
-        {
-            Some(webhook) => webhook.url.clone(),
-            None => return webhook_not_found(id),
-        };
-        let valid = driver.crc_check(&url, &app.api_key_secret).await.is_ok();
-        if let Some(webhook) = state
-            .lock()
-            .unwrap()
-            .webhooks
-            .iter_mut()
-            .find(|w| w.id == id)
-        {
-            webhook.valid = valid;
-        }
-        HttpResponse::Ok().json(json!({"data": {"valid": valid}}))
-    })
-    .await
-}
-
-async fn delete_webhook(req: &HttpRequest, state: &Shared, id: &str) -> HttpResponse {
-    as_app(req, state, Endpoint::Webhooks, |app| async move {
-        let mut s = state.lock().unwrap();
-        let before = s.webhooks.len();
-        s.webhooks
-            .retain(|w| !(w.id == id && w.api_key == app.api_key));
-        if s.webhooks.len() == before {
-            return webhook_not_found(id);
-        }
-        HttpResponse::Ok().json(json!({"data": {"deleted": true}}))
-    })
-    .await
-}
-
-fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpResponse {
-    as_user(req, body, state, Endpoint::Subscriptions, |s, account| {
-        let Some(webhook) = s
-            .webhooks
-            .iter_mut()
-            .find(|w| w.id == id && w.api_key == account.api_key)
-        else {
-            return webhook_not_found(id);
-        };
-        if !webhook.subscribed_user_ids.contains(&account.user_id) {
-            webhook.subscribed_user_ids.push(account.user_id.clone());
-        }
-        HttpResponse::Ok().json(json!({"data": {"subscribed": true}}))
-    })
-}
-
 fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &str) -> HttpResponse {
     as_user(req, body, state, Endpoint::SendMessage, |s, account| {
+        if let Err(refusal) = check_query(req, NO_PARAMETERS) {
+            return refusal;
+        }
         if participant.is_empty() || !participant.bytes().all(|b| b.is_ascii_digit()) {
             return invalid_request(
                 "participant_id must be an X id",
@@ -671,6 +614,13 @@ fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &st
                 json!([{"message": "text is required"}]),
             );
         };
+        let length = text.chars().count();
+        if length > DM_TEXT_MAX_CHARS {
+            return invalid_request(
+                "One or more parameters to your request was invalid.",
+                json!([{"parameters": {"text": [format!("{length} characters")]}, "message": format!("text must be at most {DM_TEXT_MAX_CHARS} characters, not {length}")}]),
+            );
+        }
         let id = s.new_id();
         let conversation = conversation_id(&account.user_id, participant);
         let event = FakeDmEvent {
@@ -700,27 +650,5 @@ pub(crate) fn conversation_id(a: &str, b: &str) -> String {
         format!("{a}-{b}")
     } else {
         format!("{b}-{a}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::explicit_port;
-
-    #[test]
-    fn finds_a_port_written_in_the_authority_even_the_default_one() {
-        for (url, port) in [
-            ("https://example.com/webhook", None),
-            ("https://example.com:443/webhook", Some("443")),
-            ("https://example.com:8443", Some("8443")),
-            ("https://example.com:/webhook", Some("")),
-            ("https://user:pass@example.com/webhook", None),
-            ("https://user:pass@example.com:443/webhook", Some("443")),
-            ("https://[::1]/webhook", None),
-            ("https://[::1]:443/webhook", Some("443")),
-            ("https://example.com/webhook?next=a:443", None),
-        ] {
-            assert_eq!(explicit_port(url), port, "{url}");
-        }
     }
 }

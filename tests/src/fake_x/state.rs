@@ -59,6 +59,21 @@ pub enum Fault {
     /// Answer 429 with `x-rate-limit-reset` this far ahead and neither of the other two
     /// rate-limit headers, as some of X's answers do.
     TooManyRequestsResetOnly(Duration),
+    /// Answer 429 with all three rate-limit headers, the reset this far ahead.
+    TooManyRequests(Duration),
+    /// Answer this status with this JSON body, as X answered it elsewhere.
+    Respond { status: u16, body: String },
+}
+
+/// The body of X's 429 answers: X API v2 sends a problem document, the older v1.1 endpoints
+/// (and some v2 answers still) `{"errors":[{"code":88,"message":"Rate limit exceeded"}]}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RateLimitBody {
+    #[default]
+    #[serde(rename = "v2")]
+    V2Problem,
+    #[serde(rename = "v1")]
+    V1Code88,
 }
 
 /// Which endpoint a rate limit applies to; X counts each separately.
@@ -120,6 +135,41 @@ pub struct ReceivedRequest {
     pub status: u16,
 }
 
+/// Switches a test (or the `/_fake/settings` endpoint) turns; [`FakeSettings::default`] is
+/// how X behaves.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FakeSettings {
+    /// Register webhooks at `http` URLs and with a port, which X refuses.
+    pub allow_http_webhooks: bool,
+    /// Refuse HMAC-SHA256 OAuth signatures with 401 (X documents only HMAC-SHA1).
+    pub refuse_hmac_sha256: bool,
+    /// How many webhooks one app may register (X: 1 on most plans).
+    pub webhook_limit: usize,
+    /// Serve webhook answers inside `{"data": ...}` (X's v2 reference) or bare (other X pages).
+    pub wrap_webhook_answers: bool,
+    /// Every CRC fails, whatever the webhook answers (the CRC request is still sent).
+    pub fail_crc: bool,
+    /// Webhook URLs X refuses to register (400), as for a URL on a blocked domain.
+    pub refused_webhook_urls: Vec<String>,
+    /// The body shape of 429 answers.
+    pub rate_limit_body: RateLimitBody,
+}
+
+impl Default for FakeSettings {
+    fn default() -> Self {
+        FakeSettings {
+            allow_http_webhooks: false,
+            refuse_hmac_sha256: false,
+            webhook_limit: 1,
+            wrap_webhook_answers: true,
+            fail_crc: false,
+            refused_webhook_urls: Vec::new(),
+            rate_limit_body: RateLimitBody::V2Problem,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct State {
     pub apps: HashMap<String, FakeApp>,
@@ -131,9 +181,12 @@ pub(crate) struct State {
     pub rate_limits: HashMap<Endpoint, RateLimitRule>,
     pub windows: HashMap<(Endpoint, String), Window>,
     pub faults: VecDeque<Fault>,
+    /// Faults for the next requests to one endpoint, whatever comes in between.
+    pub endpoint_faults: HashMap<Endpoint, VecDeque<Fault>>,
     pub latency: Duration,
-    pub allow_http_webhooks: bool,
-    pub refuse_hmac_sha256: bool,
+    pub settings: FakeSettings,
+    /// Event types other than `MessageCreate`, by event id.
+    pub event_types: HashMap<String, &'static str>,
     pub nonces: HashSet<String>,
     pub received: Vec<ReceivedRequest>,
     pub next_id: u64,
@@ -143,6 +196,7 @@ impl State {
     pub fn new() -> Self {
         State {
             next_id: 1_800_000_000_000_000_000,
+            settings: FakeSettings::default(),
             ..State::default()
         }
     }
@@ -151,6 +205,49 @@ impl State {
     pub fn new_id(&mut self) -> String {
         self.next_id += 1;
         self.next_id.to_string()
+    }
+
+    /// Registers an app with a bearer token shaped like X's: `%2B` and `%3D` in it, sent as
+    /// they are (a client that decodes them is refused).
+    pub fn add_app(&mut self, api_key: &str, api_key_secret: &str) -> FakeApp {
+        let app = FakeApp {
+            api_key: api_key.into(),
+            api_key_secret: api_key_secret.into(),
+            bearer_token: format!(
+                "AAAAAAAAAAAAAAAAAAAAA{}%2B{}%3D{}",
+                super::driver::rand_token(),
+                super::driver::rand_token(),
+                super::driver::rand_token()
+            ),
+        };
+        self.apps.insert(app.api_key.clone(), app.clone());
+        app
+    }
+
+    /// Adds a DM received by `user_id` from `sender_id`, newest of all; returns its event id.
+    pub fn add_received_message(&mut self, user_id: &str, sender_id: &str, text: &str) -> String {
+        let id = self.new_id();
+        let event = FakeDmEvent {
+            id: id.clone(),
+            text: text.into(),
+            sender_id: sender_id.into(),
+            participant_ids: vec![sender_id.into(), user_id.into()],
+            created_at: now_rfc3339(),
+            dm_conversation_id: super::routes::conversation_id(sender_id, user_id),
+        };
+        self.dm_events
+            .entry(user_id.into())
+            .or_default()
+            .insert(0, event);
+        id
+    }
+
+    /// `MessageCreate`, unless the event was added as a join or leave.
+    pub fn event_type(&self, event_id: &str) -> &'static str {
+        self.event_types
+            .get(event_id)
+            .copied()
+            .unwrap_or("MessageCreate")
     }
 
     pub fn account_by_token(&self, api_key: &str, access_token: &str) -> Option<&FakeAccount> {

@@ -40,9 +40,23 @@ pub enum XError {
         rate_limit: Option<RateLimit>,
     },
 
-    /// 401, or 403 with code 99 on `POST /oauth2/token`: X refused the credentials.
+    /// 401, or 403 with code 32, 89 or 99 (on `POST /oauth2/token`): X refused the credentials.
     #[error("X refused the credentials ({authentication}): {}{}", x_reason(title, detail), sha256_note(*authentication))]
     Unauthorized {
+        authentication: Authentication,
+        title: Option<String>,
+        detail: Option<String>,
+    },
+
+    /// 403 "Unsupported Authentication": the endpoint does not take this kind of
+    /// authentication (an app-only bearer token on a user-context endpoint, OAuth 1.0a on
+    /// `/2/webhooks`). The credentials were not judged: this is a bug of the caller, not a
+    /// refusal the channel's administrator can fix by entering other credentials.
+    #[error(
+        "X does not take {authentication} on this endpoint: {}",
+        x_reason(title, detail)
+    )]
+    UnsupportedAuthentication {
         authentication: Authentication,
         title: Option<String>,
         detail: Option<String>,
@@ -100,6 +114,13 @@ fn sha256_note(authentication: Authentication) -> &'static str {
 }
 
 impl XError {
+    /// Whether X refused the credentials themselves ([`XError::Unauthorized`]): the case a
+    /// channel's administrator fixes by entering other credentials. An
+    /// [`XError::UnsupportedAuthentication`] is not one.
+    pub fn refuses_credentials(&self) -> bool {
+        matches!(self, XError::Unauthorized { .. })
+    }
+
     /// The rate-limit state X reported with the failure, if any.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         match self {

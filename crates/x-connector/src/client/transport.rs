@@ -36,13 +36,23 @@ pub(crate) enum Body<'a> {
     Form(&'a [(&'a str, String)]),
 }
 
-/// X's error code on `POST /oauth2/token` (403) for an API key pair it does not accept:
-/// "Unable to verify your credentials".
-const UNABLE_TO_VERIFY_CREDENTIALS: u64 = 99;
+/// X's error codes that mean "these credentials are refused" when they come with a 403:
+/// 32 "Could not authenticate you", 89 "Invalid or expired token", 99 "Unable to verify your
+/// credentials" (`POST /oauth2/token`).
+const CREDENTIALS_REFUSED_CODES: [u64; 3] = [32, 89, 99];
+
+/// X's v1.1 "Rate limit exceeded", which some answers carry instead of a v2 problem.
+const RATE_LIMIT_EXCEEDED: u64 = 88;
+
+/// The problem type of X's 403 to an authentication the endpoint does not take.
+const UNSUPPORTED_AUTHENTICATION: &str =
+    "https://api.twitter.com/2/problems/unsupported-authentication";
 
 /// X's error document: v2 problem fields, or v1.1-style `errors: [{code, message}]`.
 #[derive(Deserialize, Default)]
 struct XProblem {
+    #[serde(rename = "type")]
+    problem_type: Option<String>,
     title: Option<String>,
     detail: Option<String>,
     #[serde(default)]
@@ -62,15 +72,28 @@ impl XProblem {
         self.errors.iter().any(|e| e.code == Some(code))
     }
 
+    fn is_unsupported_authentication(&self) -> bool {
+        self.problem_type.as_deref() == Some(UNSUPPORTED_AUTHENTICATION)
+            || self.title.as_deref() == Some("Unsupported Authentication")
+    }
+
+    /// The title, and the detail with the errors' own messages (`DuplicateUrlFailed`,
+    /// `CrcValidationFailed`...) that it does not already quote: X's reason is in those.
     fn title_and_detail(self) -> (Option<String>, Option<String>) {
-        let first = self.errors.into_iter().next();
+        let mut errors = self.errors.into_iter();
+        let first = errors.next();
         let title = self
             .title
             .or_else(|| first.as_ref().and_then(|e| e.title.clone()));
-        let detail = self
-            .detail
-            .or_else(|| first.and_then(|e| e.detail.or(e.message)));
-        (title, detail)
+        let Some(mut detail) = self.detail else {
+            return (title, first.and_then(|e| e.detail.or(e.message)));
+        };
+        for message in first.into_iter().chain(errors).filter_map(|e| e.message) {
+            if !detail.contains(&message) {
+                detail.push_str(&format!(" ({message})"));
+            }
+        }
+        (title, Some(detail))
     }
 }
 
@@ -160,11 +183,23 @@ impl XClient {
             return Ok((status, rate_limit, bytes.to_vec()));
         }
         let problem = serde_json::from_slice::<XProblem>(&bytes).unwrap_or_default();
+        let unsupported =
+            status == StatusCode::FORBIDDEN && problem.is_unsupported_authentication();
         let refused_credentials = status == StatusCode::UNAUTHORIZED
-            || (status == StatusCode::FORBIDDEN && problem.has_code(UNABLE_TO_VERIFY_CREDENTIALS));
+            || (status == StatusCode::FORBIDDEN
+                && CREDENTIALS_REFUSED_CODES
+                    .iter()
+                    .any(|c| problem.has_code(*c)));
+        let rate_limited =
+            status == StatusCode::TOO_MANY_REQUESTS || problem.has_code(RATE_LIMIT_EXCEEDED);
         let (title, detail) = problem.title_and_detail();
         Err(match status {
-            StatusCode::TOO_MANY_REQUESTS => XError::RateLimited { reset, rate_limit },
+            _ if rate_limited => XError::RateLimited { reset, rate_limit },
+            _ if unsupported => XError::UnsupportedAuthentication {
+                authentication: credential.authentication(),
+                title,
+                detail,
+            },
             _ if refused_credentials => XError::Unauthorized {
                 authentication: credential.authentication(),
                 title,
@@ -238,6 +273,43 @@ mod tests {
         assert!(
             header.contains("oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\""),
             "{header}"
+        );
+    }
+
+    #[test]
+    fn the_detail_quotes_the_error_messages_x_gives_beside_it() {
+        let problem: XProblem = serde_json::from_str(
+            r#"{"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+                "errors": [{"message": "DuplicateUrlFailed"}, {"message": "One or more parameters to your request was invalid."}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            problem.title_and_detail(),
+            (
+                Some("Invalid Request".to_owned()),
+                Some(
+                    "One or more parameters to your request was invalid. (DuplicateUrlFailed)"
+                        .to_owned()
+                )
+            )
+        );
+    }
+
+    #[test]
+    fn unsupported_authentication_is_known_by_its_problem_type_or_title() {
+        for json in [
+            r#"{"type": "https://api.twitter.com/2/problems/unsupported-authentication"}"#,
+            r#"{"title": "Unsupported Authentication"}"#,
+        ] {
+            assert!(serde_json::from_str::<XProblem>(json)
+                .unwrap()
+                .is_unsupported_authentication());
+        }
+        assert!(
+            !serde_json::from_str::<XProblem>(r#"{"title": "Forbidden"}"#)
+                .unwrap()
+                .is_unsupported_authentication()
         );
     }
 
