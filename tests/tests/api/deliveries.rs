@@ -45,7 +45,13 @@ fn refused(answer: &Answer, what: &str) {
 #[actix_web::test]
 async fn a_signed_delivery_is_stored_once_however_often_x_delivers_it() {
     let app = spawn_app().await;
-    let (id, token, credentials) = channel(&app).await;
+    let tenant = app.tenant().await;
+    let (created, credentials) = tenant.create_channel(&app, "x_support").await;
+    let (id, token) = (created.id(), tenant.admin_token.clone());
+    // The URL the channel shows is the one that receives (here on the test's own port).
+    let shown = created.body["integration"]["webhookUrl"].as_str().unwrap();
+    let path = shown.strip_prefix("https://xchannel.example.com").unwrap();
+    assert_eq!(format!("{}{path}", app.base), app.webhook_url(&id));
     let body =
         serde_json::to_vec(&customer_dm("954491830116155396", 1516403560557, "Hello!")).unwrap();
     // The fake X's driver, as X would: three copies of one delivery.
@@ -356,4 +362,16 @@ async fn the_writer_commits_the_deliveries_waiting_together_and_only_a_failing_o
         .unwrap();
     assert_eq!(after, before + 1, "one transaction for the 30");
     assert_eq!(app.all_messages(&token, &id, "").await.len(), 70);
+}
+
+#[actix_web::test]
+async fn a_delivery_over_one_mebibyte_is_413_and_stores_nothing() {
+    let app = spawn_app().await;
+    let (id, token, credentials) = channel(&app).await;
+    let text = "x".repeat(1024 * 1024);
+    let body = customer_dm("600000000000000001", 1_733_000_000_000, &text);
+    let answer = app.deliver(&id, &credentials.api_key_secret, &body).await;
+    assert_eq!(answer.status, 413, "{}", answer.text);
+    assert_eq!(answer.problem_code(), "payload_too_large");
+    assert!(messages(&app, &token, &id).await.is_empty());
 }
