@@ -16,7 +16,7 @@ pub enum Outcome {
     Accepted,
     /// 401: the signature was missing or did not match.
     SignatureRefused,
-    /// 400: signed, but not a delivery X documents.
+    /// 400 or 413: not a delivery X documents.
     Malformed,
     /// 404: no such channel.
     UnknownChannel,

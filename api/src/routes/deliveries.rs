@@ -86,9 +86,9 @@ pub async fn receive_delivery(
         Err(e) => match e.code() {
             crate::error::Code::InvalidSignature => Outcome::SignatureRefused,
             crate::error::Code::NotFound => Outcome::UnknownChannel,
-            crate::error::Code::MalformedJson | crate::error::Code::MalformedDelivery => {
-                Outcome::Malformed
-            }
+            crate::error::Code::MalformedJson
+            | crate::error::Code::MalformedDelivery
+            | crate::error::Code::PayloadTooLarge => Outcome::Malformed,
             _ => Outcome::Failed,
         },
     });
