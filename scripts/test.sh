@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: every crate's tests on the embedded SQLite database, then the
-# end-to-end API tests again on PostgreSQL (a fresh database per test, dropped after),
+# end-to-end API tests (and the SIGKILL test of api/tests/crash.rs) again on PostgreSQL (a
+# fresh database per test, dropped after),
 # then the API contract as outsiders see it (scripts/contract.sh: spec lint, schemathesis
 # on both databases, the generated TypeScript client, the docs page in Chromium).
 # Prints the time each part took.
@@ -57,6 +58,8 @@ trap 'drop_test_databases; report_times' EXIT
 echo "== PostgreSQL: end-to-end API tests =="
 timed "cargo test, end-to-end API (PostgreSQL)" \
   env XCHANNEL_TEST_BACKEND=postgres cargo test --locked --no-fail-fast -p xchannel-tests --test api
+timed "cargo test, SIGKILL under webhook load (PostgreSQL)" \
+  env XCHANNEL_TEST_BACKEND=postgres cargo test --locked -p xchannel --test crash
 
 echo "== The contract: spec lint, fuzzing, generated client, docs page =="
 # One seed, so that CI is repeatable; CONTRACT_SEED=<n> (or a random one) explores further.

@@ -49,8 +49,12 @@ error_codes! {
         "the body is not JSON";
     InvalidQuery => BAD_REQUEST, "invalid_query", "The query has invalid parameters",
         "a query parameter is bad; `errors` names each";
+    MalformedDelivery => BAD_REQUEST, "malformed_delivery", "Not a delivery X documents",
+        "a validly signed webhook delivery is JSON but not of the shape X documents";
     Unauthenticated => UNAUTHORIZED, "unauthenticated", "Authentication required",
         "no token, or an unknown or revoked one";
+    InvalidSignature => UNAUTHORIZED, "invalid_signature", "Webhook signature refused",
+        "a webhook delivery's `x-twitter-webhooks-signature` is missing, malformed or not the body's; nothing is stored";
     Forbidden => FORBIDDEN, "forbidden", "Not allowed",
         "the token's role may not do this";
     NotFound => NOT_FOUND, "not_found", "Not found",
@@ -217,6 +221,16 @@ impl ApiError {
             Code::MalformedJson,
             format!("the request body is not valid JSON: {why}"),
         )
+    }
+
+    /// 401 for a webhook delivery whose signature does not prove it came from X.
+    pub fn invalid_signature(why: impl std::fmt::Display) -> Self {
+        Self::new(Code::InvalidSignature, format!("{why}; nothing was stored"))
+    }
+
+    /// 400 for a signed delivery that is JSON of another shape than X's.
+    pub fn malformed_delivery(why: impl std::fmt::Display) -> Self {
+        Self::new(Code::MalformedDelivery, why.to_string())
     }
 
     pub fn payload_too_large(limit: usize) -> Self {

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod error;
 pub mod id;
+pub mod ingest;
 pub mod input;
 pub mod metrics;
 pub mod openapi;

@@ -7,7 +7,8 @@ use utoipa::{
 };
 
 use crate::routes::{
-    calendar, called_routes, certificates, channels, health, ous, tenants, tokens, work_time,
+    calendar, called_routes, certificates, channels, deliveries, health, messages, ous, tenants,
+    tokens, work_time,
 };
 
 #[derive(OpenApi)]
@@ -52,6 +53,8 @@ use crate::routes::{
         channels::patch_channel,
         channels::delete_channel,
         work_time::channel_work_time,
+        messages::list_messages,
+        deliveries::receive_delivery,
     ),
     modifiers(&BearerAuth, &VersionPrefix),
     tags(
@@ -62,6 +65,8 @@ use crate::routes::{
         (name = "ous", description = "Organizational units"),
         (name = "called-routes", description = "Called routes (skill queues)"),
         (name = "service-calendar", description = "Non-working days"),
+        (name = "messages", description = "Direct messages a channel received and sent (R-INGEST-4)"),
+        (name = "webhooks", description = "X's public contract: signed deliveries from X, outside /api/v1 and without a bearer token (R-INGEST-1)"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -95,6 +100,7 @@ impl Modify for VersionPrefix {
             .into_iter()
             .map(|(path, item)| match path.as_str() {
                 "/healthz" | "/readyz" | "/metrics" => (path, item),
+                _ if path.starts_with("/webhooks/") => (path, item),
                 _ => (format!("/api/v1{path}"), item),
             })
             .collect();

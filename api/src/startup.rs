@@ -23,6 +23,7 @@ use crate::{
     credentials,
     crypto::Keyring,
     error::{ApiError, FieldError},
+    ingest::Ingest,
     metrics::Metrics,
     openapi::{ApiDoc, MethodTable},
     routes::{self, health},
@@ -63,7 +64,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
+        let ingest = Ingest::start(store.clone());
         let state = Arc::new(AppState {
+            ingest,
             store,
             keyring,
             settings,
@@ -91,6 +94,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .service(web::redirect("/docs", "/docs/"))
                 .route("/", web::get().to(|| async { web::Redirect::to("/docs/") }))
+                .configure(routes::configure_webhooks)
                 .service(web::scope("/api/v1").configure(routes::configure_v1))
                 .default_service(web::to(no_route))
         })

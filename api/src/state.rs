@@ -1,7 +1,8 @@
 //! What every request handler and worker shares, built once by `startup.rs`.
 
 use crate::{
-    config::Settings, crypto::Keyring, metrics::Metrics, store::Store, token_cache::TokenCache,
+    config::Settings, crypto::Keyring, ingest::Ingest, metrics::Metrics, store::Store,
+    token_cache::TokenCache,
 };
 
 pub struct AppState {
@@ -10,4 +11,6 @@ pub struct AppState {
     pub settings: Settings,
     pub token_cache: TokenCache,
     pub metrics: Metrics,
+    /// The group commit of webhook deliveries and what they brought.
+    pub ingest: Ingest,
 }

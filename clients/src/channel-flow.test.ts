@@ -1,13 +1,14 @@
 // A frontend's flow through the generated client, against a running service: create,
-// read, edit with If-Match, list and delete a channel, and read a 422's problem `code`.
+// read, edit with If-Match, list and delete a channel, read a 422's problem `code`, and
+// read the messages X delivered to a channel.
 //
 //   XCH_BASE=http://127.0.0.1:PORT XCH_TOKEN=<tenant admin> XCH_OU=<ou id> XCH_QUEUE=<route id> \
 //   node --test dist/
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { test } from "node:test";
 
-import { type ChannelDraft, type Problem, xchannel } from "./client.js";
+import { type ChannelDraft, type Message, type Problem, xchannel } from "./client.js";
 
 function env(name: string): string {
   const value = process.env[name];
@@ -89,4 +90,49 @@ test("a 422 gives the client a problem document with its code and every failing 
   assert.equal(problem?.code, "validation_failed");
   const pointers = (problem?.errors ?? []).map((e) => e.pointer).sort();
   assert.deepEqual(pointers, ["/name", "/nonWorkingTimeNotification"]);
+});
+
+test("a message X delivers to the channel's webhook is read back through the client", async () => {
+  const body = draft(`ts_messages_${run}`);
+  body.x.apiKey = `akm${run}`;
+  const created = await api.POST("/api/v1/channels", { body });
+  assert.equal(created.response.status, 201, JSON.stringify(created.error));
+  const id = created.data?.id ?? "";
+  // X's side: a delivery signed with the channel's API key secret, POSTed to the webhook.
+  const delivery = JSON.stringify({
+    for_user_id: "1000000000000000001",
+    direct_message_events: [{
+      type: "message_create", id: "1900000000000000001", created_timestamp: "1733000000000",
+      message_create: {
+        target: { recipient_id: "1000000000000000001" }, sender_id: "2000000000000000002",
+        message_data: { text: "Where is my order?" },
+      },
+    }],
+    users: { "2000000000000000002": { id: "2000000000000000002", name: "Ada", screen_name: "ada" } },
+  });
+  const signature = "sha256=" + createHmac("sha256", body.x.apiKeySecret ?? "").update(delivery).digest("base64");
+  const delivered = await fetch(`${env("XCH_BASE")}/webhooks/x/${id}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-twitter-webhooks-signature": signature },
+    body: delivery,
+  });
+  assert.equal(delivered.status, 200);
+
+  const listed = await api.GET("/api/v1/channels/{id}/messages", {
+    params: { path: { id }, query: { direction: "inbound", limit: 10 } },
+  });
+  assert.equal(listed.response.status, 200, JSON.stringify(listed.error));
+  const messages: Message[] = listed.data?.items ?? [];
+  assert.equal(messages.length, 1);
+  const [message] = messages;
+  assert.ok(message);
+  assert.equal(message.xEventId, "1900000000000000001");
+  assert.equal(message.direction, "inbound");
+  assert.equal(message.text, "Where is my order?");
+  assert.equal(message.sender.username, "ada");
+  assert.equal(message.sentAt, "2024-11-30T20:53:20Z");
+  assert.equal(listed.data?.nextCursor ?? null, null);
+
+  const deleted = await api.DELETE("/api/v1/channels/{id}", { params: { path: { id } } });
+  assert.equal(deleted.response.status, 204);
 });

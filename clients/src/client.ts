@@ -6,6 +6,7 @@ import type { components, paths } from "./schema.js";
 export type Schemas = components["schemas"];
 export type ChannelDraft = Schemas["ChannelDraft"];
 export type Problem = Schemas["Problem"];
+export type Message = Schemas["MessageOut"];
 
 /** A client of the service at `baseUrl`, calling with `token`. */
 export function xchannel(baseUrl: string, token: string) {

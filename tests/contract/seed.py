@@ -4,7 +4,7 @@
     python3 seed.py BASE SYSTEM_TOKEN OUT_DIR --spares   # fresh ones to delete
 
 Creates a tenant with an OU (and one below it), a multimedia and a voice called route, a
-channel, a certificate and a tenant administrator and a tenant user token, then writes
+channel with one message (a signed delivery), a certificate and a tenant administrator and a tenant user token, then writes
 `OUT_DIR/refs.env` (shell assignments: XCH_TENANT, XCH_OU, ...: scripts/contract.sh puts
 them where schemathesis.toml says `@XCH_...@`) and one schemathesis dictionary per kind
 of id (`OUT_DIR/refs/<kind>.dict`), so the fuzzer sends ids that exist as well as ids it
@@ -13,6 +13,9 @@ instead: resources made for them, renewed before each run, so deleting one leave
 references of the other operations in place. Standard library only.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -35,6 +38,30 @@ def call(base, token, method, path, body=None):
         raise SystemExit(f"seed: {method} {path} answered {error.code}: {error.read().decode()}")
 
 
+SEED_SECRET = "seed-api-key-secret"
+
+
+def deliver(base, channel_id, event_id, text):
+    """A direct message delivered as X does: the body signed with the channel's API key secret."""
+    body = json.dumps({
+        "for_user_id": "1000000000000000001",
+        "direct_message_events": [{
+            "type": "message_create", "id": event_id, "created_timestamp": "1733000000000",
+            "message_create": {"target": {"recipient_id": "1000000000000000001"}, "sender_id": "2000000000000000002",
+                               "message_data": {"text": text}}}],
+        "users": {"2000000000000000002": {"id": "2000000000000000002", "name": "Seed Customer", "screen_name": "seed_customer"}},
+    }).encode()
+    tag = hmac.new(SEED_SECRET.encode(), body, hashlib.sha256).digest()
+    request = urllib.request.Request(f"{base}/webhooks/x/{channel_id}", data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    request.add_header("x-twitter-webhooks-signature", "sha256=" + base64.b64encode(tag).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"seed: the delivery to {channel_id} answered {error.code}: {error.read().decode()}")
+
+
 def self_signed_pem(name="xchannel contract seed"):
     """A throwaway CA certificate to upload, made by the openssl command."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,7 +78,7 @@ def self_signed_pem(name="xchannel contract seed"):
 def channel_body(name, ou, queue):
     return {
         "name": name, "type": "x",
-        "x": {"apiKey": f"{name}ApiKey", "apiKeySecret": "seed-api-key-secret", "accessToken": "1-seed-access-token",
+        "x": {"apiKey": f"{name}ApiKey", "apiKeySecret": SEED_SECRET, "accessToken": "1-seed-access-token",
               "accessTokenSecret": "seed-access-token-secret", "accountLevel": "enterprise", "signatureAlgorithm": "SHA-256"},
         "ouId": ou, "skillQueueId": queue, "transferKeywords": ["agent"],
         "robot": {"intelligentRobot": {"enabled": True, "robotId": "bot-1"}, "robotAssistant": {"enabled": False}},
@@ -102,6 +129,7 @@ def main():
     user = call(base, admin["token"], "POST", "/api/v1/tokens", {"role": "tenant-user", "ouIds": [ou["id"]], "label": "contract user"})
     channel = call(base, admin["token"], "POST", "/api/v1/channels", channel_body("x_seed", ou["id"], route["id"]))
     certificate = call(base, system, "POST", "/api/v1/certificates", {"name": "contract seed", "pem": self_signed_pem()})
+    deliver(base, channel["id"], "1800000000000000001", "Hello, I need help with my order")
 
     refs = {
         "XCH_TENANT": tenant["id"],

@@ -46,5 +46,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body({
+            let mut text = state.metrics.render();
+            state.ingest.counters.render(&mut text);
+            text
+        })
 }

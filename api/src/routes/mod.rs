@@ -5,7 +5,9 @@ pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
 pub mod channels;
+pub mod deliveries;
 pub mod health;
+pub mod messages;
 pub mod ous;
 pub mod pagination;
 pub mod tenants;
@@ -24,4 +26,10 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     calendar::configure(cfg);
     channels::configure(cfg);
     work_time::configure(cfg);
+    messages::configure(cfg);
+}
+
+/// X's public contract, outside the versioned API: signed, not bearer-authenticated.
+pub fn configure_webhooks(cfg: &mut web::ServiceConfig) {
+    deliveries::configure(cfg);
 }

@@ -256,3 +256,12 @@ pub async fn newest_sealed_credentials<C: ConnectionTrait>(
         .await?;
     Ok(newest.map(|c| (c.id, c.credentials)))
 }
+
+/// The channel a webhook delivery names, in any tenant: X knows the channel by the id in
+/// the webhook URL only, and the signature, checked next, proves the caller.
+pub async fn find_for_delivery<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Channel> {
+    Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("channel"))
+}

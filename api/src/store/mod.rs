@@ -10,6 +10,7 @@ pub mod channels;
 mod db;
 mod error;
 pub mod leases;
+pub mod messages;
 pub mod ous;
 pub mod tenants;
 pub mod tokens;

@@ -506,3 +506,69 @@ impl Tenant {
         (answer, credentials)
     }
 }
+
+impl TestApp {
+    /// The URL X posts a channel's deliveries to.
+    pub fn webhook_url(&self, channel_id: &str) -> String {
+        format!("{}/webhooks/x/{channel_id}", self.base)
+    }
+
+    /// POSTs a raw delivery as X does, with `signature` as `x-twitter-webhooks-signature`
+    /// (none when `None`); the answer is held to the document like every other.
+    pub async fn deliver_raw(
+        &self,
+        channel_id: &str,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Answer {
+        let path = format!("/webhooks/x/{channel_id}");
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json; charset=utf-8")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-twitter-webhooks-signature", signature);
+        }
+        let response = request.send().await.expect("the service answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        crate::spec::check_answer(&Method::POST, &path, status, content_type, &text);
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "no 500: {text}");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    /// POSTs `body` signed with `api_key_secret`, as X does.
+    pub async fn deliver(&self, channel_id: &str, api_key_secret: &str, body: &Value) -> Answer {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let signature = xchannel_tests::fake_x::sha256_signature(api_key_secret, &bytes);
+        self.deliver_raw(channel_id, Some(&signature), &bytes).await
+    }
+
+    /// Every page of a channel's messages, following `nextCursor`.
+    pub async fn all_messages(&self, token: &str, channel_id: &str, query: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/channels/{channel_id}/messages?limit=2{query}");
+            if let Some(cursor) = &cursor {
+                path.push_str(&format!("&cursor={cursor}"));
+            }
+            let page = self.get(&path, token).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            items.extend(page.body["items"].as_array().unwrap().iter().cloned());
+            match page.body["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+    }
+}

@@ -79,6 +79,7 @@ async fn database_contents(app: &TestApp) -> String {
         "channels",
         "non_working_days",
         "trust_anchors",
+        "messages",
     ] {
         assert!(
             tables.iter().any(|t| t == expected),
@@ -319,6 +320,47 @@ async fn credentials_never_reach_a_response_a_log_line_or_the_database() {
         200,
         app.get(&path, &tenant.admin_token).await,
     ));
+    // Deliveries: signed with the rotated secret (stored), with the old one (refused),
+    // validly signed but not JSON; then the messages listed.
+    let delivery = serde_json::to_vec(&xchannel_tests::fake_x::direct_message_delivery(
+        "4337869213",
+        "954491830116155396",
+        1516403560557,
+        ("3001969357", "Jordan Brinks", "furiouscamper"),
+        "4337869213",
+        "Hello",
+    ))
+    .unwrap();
+    let sign = |secret: &str, body: &[u8]| xchannel_tests::fake_x::sha256_signature(secret, body);
+    let current = sign(&rotated.api_key_secret, &delivery);
+    answers.push((
+        "delivery",
+        200,
+        app.deliver_raw(&id, Some(&current), &delivery).await,
+    ));
+    let old = sign(&credentials.api_key_secret, &delivery);
+    answers.push((
+        "delivery signed with the old secret",
+        401,
+        app.deliver_raw(&id, Some(&old), &delivery).await,
+    ));
+    let not_json = b"{\"for_user_id\": ";
+    answers.push((
+        "malformed delivery",
+        400,
+        app.deliver_raw(
+            &id,
+            Some(&sign(&rotated.api_key_secret, not_json)),
+            not_json,
+        )
+        .await,
+    ));
+    answers.push((
+        "messages",
+        200,
+        app.get(&format!("{path}/messages"), &tenant.admin_token)
+            .await,
+    ));
     answers.push((
         "delete",
         204,
@@ -333,6 +375,13 @@ async fn credentials_never_reach_a_response_a_log_line_or_the_database() {
     for (what, status, answer) in &answers {
         assert_eq!(answer.status, *status, "{what}: {}", answer.text);
     }
+    let (_, _, listed) = answers.iter().find(|(w, ..)| *w == "messages").unwrap();
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.text
+    );
     assert_eq!(
         answers[8].2.body["credentials"]["accessTokenSecret"],
         format!(

@@ -18,6 +18,9 @@ pub struct WebhookDelivery {
     pub apps: HashMap<String, WebhookApp>,
     /// How many events of other kinds were present and skipped.
     pub skipped_events: usize,
+    /// How many events of the other lists were present (`tweet_create_events`,
+    /// `follow_events`, `direct_message_indicate_typing_events`...), all skipped.
+    pub other_events: usize,
 }
 
 /// A direct message sent to or by the subscribed account.
@@ -32,6 +35,8 @@ pub struct DirectMessage {
     pub text: String,
     /// Set when the message was sent through an app (our own sends echo back this way).
     pub source_app_id: Option<String>,
+    /// The media attached to the message (X allows one per message).
+    pub attachments: Vec<crate::event::Attachment>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -56,8 +61,38 @@ pub struct WebhookApp {
 
 /// The delivery is not JSON, or not the shape X documents.
 #[derive(Debug, thiserror::Error)]
-#[error("malformed webhook delivery: {0}")]
-pub struct MalformedDelivery(String);
+#[error("malformed webhook delivery: {detail}")]
+pub struct MalformedDelivery {
+    detail: String,
+    not_json: bool,
+}
+
+impl MalformedDelivery {
+    fn shape(detail: impl Into<String>) -> Self {
+        MalformedDelivery {
+            detail: detail.into(),
+            not_json: false,
+        }
+    }
+
+    fn of_serde(err: serde_json::Error) -> Self {
+        MalformedDelivery {
+            not_json: matches!(
+                err.classify(),
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+            ),
+            detail: err.to_string(),
+        }
+    }
+
+    /// Whether the body is not JSON at all (rather than JSON of another shape).
+    pub fn not_json(&self) -> bool {
+        self.not_json
+    }
+}
+
+/// The latest instant a delivery may name: the end of year 9999, in milliseconds.
+const LATEST_MS: i64 = 253_402_300_799_999;
 
 #[derive(Deserialize)]
 struct RawDelivery {
@@ -68,6 +103,9 @@ struct RawDelivery {
     users: HashMap<String, WebhookUser>,
     #[serde(default)]
     apps: HashMap<String, WebhookApp>,
+    /// Every other member, read only to count the events of the lists we skip.
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Only `type` is read first, so unknown kinds never fail on fields we do not model.
@@ -103,13 +141,31 @@ struct RawTarget {
 #[derive(Deserialize)]
 struct RawMessageData {
     text: String,
+    #[serde(default)]
+    attachment: Option<RawAttachment>,
+}
+
+/// `{"type": "media", "media": {"type": "photo", "media_url_https": ...}}`.
+#[derive(Deserialize)]
+struct RawAttachment {
+    #[serde(default)]
+    media: Option<RawMedia>,
+}
+
+#[derive(Deserialize)]
+struct RawMedia {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    media_url_https: Option<String>,
+    #[serde(default)]
+    media_url: Option<String>,
 }
 
 impl WebhookDelivery {
     /// Parses the raw body of a signed delivery.
     pub fn parse(body: &[u8]) -> Result<Self, MalformedDelivery> {
-        let raw: RawDelivery =
-            serde_json::from_slice(body).map_err(|e| MalformedDelivery(e.to_string()))?;
+        let raw: RawDelivery = serde_json::from_slice(body).map_err(MalformedDelivery::of_serde)?;
         let mut direct_messages = Vec::new();
         let mut skipped_events = 0;
         for event in raw.direct_message_events {
@@ -125,6 +181,12 @@ impl WebhookDelivery {
             users: raw.users,
             apps: raw.apps,
             skipped_events,
+            other_events: raw
+                .other
+                .iter()
+                .filter(|(name, _)| name.ends_with("_events"))
+                .filter_map(|(_, events)| events.as_array().map(Vec::len))
+                .sum(),
         })
     }
 }
@@ -133,13 +195,32 @@ fn message_create(
     fields: serde_json::Map<String, serde_json::Value>,
 ) -> Result<DirectMessage, MalformedDelivery> {
     let raw: RawMessageCreateEvent = serde_json::from_value(serde_json::Value::Object(fields))
-        .map_err(|e| MalformedDelivery(format!("message_create event: {e}")))?;
-    let created_timestamp_ms = raw.created_timestamp.parse().map_err(|_| {
-        MalformedDelivery(format!(
-            "created_timestamp {:?} is not a number",
-            raw.created_timestamp
-        ))
-    })?;
+        .map_err(|e| MalformedDelivery::shape(format!("message_create event: {e}")))?;
+    let created_timestamp_ms = raw
+        .created_timestamp
+        .parse()
+        .ok()
+        .filter(|ms| (0..=LATEST_MS).contains(ms))
+        .ok_or_else(|| {
+            MalformedDelivery::shape(format!(
+                "created_timestamp {:?} is not a time in milliseconds between 1970 and 9999",
+                raw.created_timestamp
+            ))
+        })?;
+    let attachments = raw
+        .message_create
+        .message_data
+        .attachment
+        .and_then(|a| a.media)
+        .and_then(|m| {
+            let url = m.media_url_https.or(m.media_url)?;
+            Some(crate::event::Attachment {
+                media_type: m.kind.unwrap_or_else(|| "media".to_owned()),
+                url,
+            })
+        })
+        .into_iter()
+        .collect();
     Ok(DirectMessage {
         id: raw.id,
         created_timestamp_ms,
@@ -147,6 +228,7 @@ fn message_create(
         recipient_id: raw.message_create.target.recipient_id,
         text: raw.message_create.message_data.text,
         source_app_id: raw.message_create.source_app_id,
+        attachments,
     })
 }
 
@@ -195,6 +277,7 @@ mod tests {
                 recipient_id: "4337869213".into(),
                 text: "Hello World!".into(),
                 source_app_id: Some("13090192".into()),
+                attachments: vec![],
             }]
         );
         assert_eq!(
@@ -226,6 +309,7 @@ mod tests {
         assert_eq!(delivery.direct_messages[0].id, "6");
         assert_eq!(delivery.direct_messages[0].source_app_id, None);
         assert_eq!(delivery.skipped_events, 1);
+        assert_eq!(delivery.other_events, 3);
     }
 
     #[test]

@@ -1,0 +1,138 @@
+//! Messages: each direct message of a channel stored once, keyed by X's event id
+//! (R-INGEST-3), whichever path brought it; read newest first by X's time (R-INGEST-4).
+//! Rows are reached through a channel already found in its tenant, so a read cannot
+//! forget the tenant.
+
+use sea_orm::{
+    entity::prelude::*, sea_query::OnConflict, ActiveValue::Set, Condition, QueryOrder, QuerySelect,
+};
+
+use super::{channels::Channel, StoreResult};
+
+pub(super) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "messages")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub channel_id: String,
+        /// Unique per channel (index `messages_channel_event`).
+        pub x_event_id: String,
+        pub conversation_id: String,
+        pub direction: String,
+        pub sender_id: String,
+        pub sender_username: Option<String>,
+        pub sender_name: Option<String>,
+        pub recipient_id: Option<String>,
+        pub text: String,
+        pub attachments: Json,
+        /// X's time, milliseconds since the epoch.
+        pub sent_at_ms: i64,
+        pub received_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// A message as stored.
+pub type Message = entity::Model;
+
+/// Rows per INSERT statement: 13 parameters each stays far below SQLite's and
+/// PostgreSQL's limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts the messages, skipping those whose `(channel_id, x_event_id)` is already
+/// stored; returns how many were new. A message repeated within `messages` counts once.
+pub async fn insert_new<C: ConnectionTrait>(db: &C, messages: Vec<Message>) -> StoreResult<u64> {
+    let mut stored = 0;
+    let mut rows = messages.into_iter().map(active).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<ActiveModel> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        stored += Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([Column::ChannelId, Column::XEventId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(stored)
+}
+
+fn active(m: Message) -> ActiveModel {
+    ActiveModel {
+        id: Set(m.id),
+        channel_id: Set(m.channel_id),
+        x_event_id: Set(m.x_event_id),
+        conversation_id: Set(m.conversation_id),
+        direction: Set(m.direction),
+        sender_id: Set(m.sender_id),
+        sender_username: Set(m.sender_username),
+        sender_name: Set(m.sender_name),
+        recipient_id: Set(m.recipient_id),
+        text: Set(m.text),
+        attachments: Set(m.attachments),
+        sent_at_ms: Set(m.sent_at_ms),
+        received_at: Set(m.received_at),
+    }
+}
+
+/// Where a page of messages starts: after the message with this time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageCursor {
+    pub sent_at_ms: i64,
+    pub id: String,
+}
+
+/// Which messages of a channel a list shows.
+#[derive(Debug, Default)]
+pub struct MessageFilter {
+    pub direction: Option<String>,
+    pub conversation_id: Option<String>,
+    /// Only messages X timed at or after this, in milliseconds.
+    pub since_ms: Option<i64>,
+    pub after: Option<MessageCursor>,
+}
+
+/// A channel's messages, newest first by X's time (ties by id), `limit + 1` rows so the
+/// caller can tell whether another page follows.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    channel: &Channel,
+    filter: MessageFilter,
+    limit: u64,
+) -> StoreResult<Vec<Message>> {
+    let mut query = Entity::find()
+        .filter(Column::ChannelId.eq(channel.id.as_str()))
+        .order_by_desc(Column::SentAtMs)
+        .order_by_desc(Column::Id);
+    if let Some(direction) = filter.direction {
+        query = query.filter(Column::Direction.eq(direction));
+    }
+    if let Some(conversation) = filter.conversation_id {
+        query = query.filter(Column::ConversationId.eq(conversation));
+    }
+    if let Some(since) = filter.since_ms {
+        query = query.filter(Column::SentAtMs.gte(since));
+    }
+    if let Some(after) = filter.after {
+        query = query.filter(
+            Condition::any()
+                .add(Column::SentAtMs.lt(after.sent_at_ms))
+                .add(
+                    Condition::all()
+                        .add(Column::SentAtMs.eq(after.sent_at_ms))
+                        .add(Column::Id.lt(after.id)),
+                ),
+        );
+    }
+    Ok(query.limit(limit + 1).all(db).await?)
+}
