@@ -53,12 +53,14 @@ impl Application {
                 "set XCHANNEL_PUBLIC_URL to the https address, without a port, where X reaches this service"
             );
         }
+        let store = Store::open(&settings.database).await?;
+        // The database first: a key file is generated only for a database with nothing sealed.
         let keyring = Keyring::from_settings(
             settings.keys.master_key.as_ref(),
             &settings.keys.previous_master_keys,
             &settings.keys.data_dir,
+            credentials::holds_sealed_credentials(&store).await?,
         )?;
-        let store = Store::open(&settings.database).await?;
         credentials::check_master_key(&store, &keyring).await?;
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("binding {}", settings.http.bind))?;

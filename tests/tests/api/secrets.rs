@@ -424,3 +424,30 @@ async fn refuses_to_start_with_a_master_key_that_cannot_open_the_stored_credenti
     let rotated = Application::build(settings(other_key, vec![Secret::new(MASTER_KEY)])).await;
     assert!(rotated.is_ok());
 }
+
+#[actix_web::test]
+async fn a_start_without_a_key_against_sealed_credentials_refuses_and_writes_no_key_file() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    tenant.create_channel(&app, "x_sealed").await;
+    let key_file = app.data_dir.join("master.key");
+    assert!(!key_file.exists(), "the test service was given its key");
+    let settings = Settings::resolve(Options {
+        bind: Some("127.0.0.1:0".into()),
+        database_url: Some(app.database_url.clone()),
+        data_dir: Some(app.data_dir.clone()),
+        ..Options::default()
+    })
+    .unwrap();
+    let message = Application::build(settings)
+        .await
+        .err()
+        .expect("no key against sealed credentials is refused at start")
+        .to_string();
+    assert!(message.contains("XCHANNEL_MASTER_KEY"), "{message}");
+    assert!(
+        message.contains(&key_file.display().to_string()),
+        "{message}"
+    );
+    assert!(!key_file.exists(), "a key file was written: {message}");
+}
