@@ -67,6 +67,10 @@ error_codes! {
         "the OU still has child OUs, called routes or channels";
     CalledRouteInUse => CONFLICT, "called_route_in_use", "Called route still in use",
         "a channel routes to this called route";
+    TenantNameTaken => CONFLICT, "tenant_name_taken", "Tenant name already taken",
+        "another tenant has this name (compared case-insensitively, in NFC)";
+    TenantInUse => CONFLICT, "tenant_in_use", "Tenant still has channels",
+        "the tenant still has channels; `counts` says what it owns (`?cascade=true` deletes it all)";
     CertificateExists => CONFLICT, "certificate_exists", "Certificates already uploaded",
         "the same certificates are already uploaded";
     LastSystemAdmin => CONFLICT, "last_system_admin", "Last system administrator token",
@@ -95,6 +99,7 @@ fn conflict_code(constraint: Constraint) -> Code {
         Constraint::ChannelApiKey => Code::ApiKeyInUse,
         Constraint::CalledRouteName => Code::CalledRouteNameTaken,
         Constraint::CertificateBundle => Code::CertificateExists,
+        Constraint::TenantName => Code::TenantNameTaken,
         Constraint::OtherUnique | Constraint::ForeignKey => Code::ConflictingChange,
     }
 }
@@ -164,6 +169,19 @@ pub struct Problem {
     /// were more.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// What a tenant still owns, for `tenant_in_use`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<TenantCounts>,
+}
+
+/// What a tenant owns, counted (its tokens: the active ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantCounts {
+    pub channels: u64,
+    pub ous: u64,
+    pub called_routes: u64,
+    pub tokens: u64,
 }
 
 /// A failed request: a catalogue code, what happened, and for validation every field.
@@ -176,6 +194,7 @@ pub struct ApiError {
     allow: Option<String>,
     /// The current version's `ETag`, for a 412 (so a client can read again or retry).
     etag: Option<String>,
+    counts: Option<Box<TenantCounts>>,
     /// Why an internal error happened: logged, never shown.
     cause: Option<anyhow::Error>,
 }
@@ -196,6 +215,7 @@ impl ApiError {
             errors: Vec::new(),
             allow: None,
             etag: None,
+            counts: None,
             cause: None,
         }
     }
@@ -262,6 +282,21 @@ impl ApiError {
         Self {
             etag: Some(format!("\"{current_version}\"")),
             ..Self::stale()
+        }
+    }
+
+    /// 409: the tenant still has channels; says what it owns.
+    pub fn tenant_in_use(counts: TenantCounts) -> Self {
+        Self {
+            counts: Some(Box::new(counts)),
+            ..Self::new(
+                Code::TenantInUse,
+                format!(
+                    "the tenant still has {} channels, {} OUs, {} called routes and {} active tokens; \
+                     delete its channels first, or ask again with ?cascade=true to delete everything it owns",
+                    counts.channels, counts.ous, counts.called_routes, counts.tokens
+                ),
+            )
         }
     }
 
@@ -340,6 +375,7 @@ impl ApiError {
                 .take(MAX_LISTED_ERRORS)
                 .cloned()
                 .collect(),
+            counts: self.counts.as_deref().copied(),
         }
     }
 }
@@ -360,6 +396,7 @@ impl From<StoreError> for ApiError {
                     }
                     Code::CalledRouteNameTaken => "a called route with this name already exists",
                     Code::CertificateExists => "these certificates are already uploaded",
+                    Code::TenantNameTaken => "a tenant with this name already exists",
                     _ if constraint == Constraint::ForeignKey => {
                         "a related resource changed at the same moment; read it again and retry"
                     }

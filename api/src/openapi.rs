@@ -28,6 +28,7 @@ use crate::routes::{
         tenants::list_tenants,
         tenants::get_tenant,
         tenants::update_tenant,
+        tenants::delete_tenant,
         certificates::upload_certificate,
         certificates::list_certificates,
         certificates::get_certificate,

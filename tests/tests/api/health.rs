@@ -182,12 +182,16 @@ async fn head_answers_like_get_without_a_body() {
 #[actix_web::test]
 async fn only_application_json_with_an_optional_utf8_charset_is_read_as_json() {
     let app = spawn_app().await;
+    // Tenant names are unique: each accepted body names another tenant.
     let post = |content_type: &'static str| {
         app.client
             .post(format!("{}/api/v1/tenants", app.base))
             .bearer_auth(&app.system_token)
             .header("content-type", content_type)
-            .body(r#"{"name": "Acme"}"#)
+            .body(format!(
+                r#"{{"name": "Acme {}"}}"#,
+                uuid::Uuid::new_v4().simple()
+            ))
             .send()
     };
     for accepted in [
