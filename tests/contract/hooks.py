@@ -11,8 +11,8 @@ Two things the fuzzer cannot know, and some requests kept from the service:
 - Revoking a token the runs call with (the system administrator's, the tenant
   administrator's and the tenant user's) would turn every later request into a 401, and
   deleting a seeded reference (found through a list in the stateful phase) would leave the
-  rest of the run, and the next role's, without one. Such a DELETE goes out with a made-up
-  id instead (a 404). The ids are XCH_PROTECTED_IDS. Anything else, what the stateful
+  rest of the run, and the next role's, without one (the seeded tenant's, with everything
+  it owns). Such a DELETE goes out with a made-up id instead (a 404). The ids are XCH_PROTECTED_IDS. Anything else, what the stateful
   phase creates and the spares seed.py makes for the deletes included, may be deleted.
 - EXCLUSIONS: failures that are not the service's, each with its reason.
 """
