@@ -165,8 +165,9 @@ pub struct Problem {
     /// Stable machine-readable code; the same as the last segment of `type`.
     pub code: &'static str,
     pub detail: String,
-    /// The failing fields of a validation problem, at most 100; `detail` says when there
-    /// were more.
+    /// The failing fields of a validation problem (with the fields whose value another
+    /// resource holds, such as a taken channel name) or of a conflict, at most 100; `detail`
+    /// says when there were more.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// What a tenant still owns, for `tenant_in_use`.
@@ -310,6 +311,24 @@ impl ApiError {
     /// 422 naming every failing field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         Self::fields(Code::ValidationFailed, errors)
+    }
+
+    /// 409 naming every field whose value another resource already holds (`conflicts` is
+    /// not empty; each carries its catalogue code): the status and code are the first one's.
+    pub fn conflicts(conflicts: Vec<FieldError>) -> Self {
+        let code = conflicts
+            .first()
+            .and_then(|first| Code::ALL.iter().find(|c| c.name() == first.code))
+            .copied()
+            .unwrap_or(Code::ConflictingChange);
+        let detail = match conflicts.as_slice() {
+            [one] => format!("{}: {}", one.pointer, one.detail),
+            many => format!("{} fields conflict with other resources", many.len()),
+        };
+        Self {
+            errors: conflicts,
+            ..Self::new(code, detail)
+        }
     }
 
     /// 400 naming every bad query parameter.

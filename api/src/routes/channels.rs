@@ -16,7 +16,7 @@ use crate::{
         BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
         UnsupportedMediaType,
     },
-    error::{ApiError, ApiResult, FieldError, Problem},
+    error::{ApiError, ApiResult, Code, FieldError, Problem},
     id::Id,
     state::AppState,
     store::{
@@ -210,11 +210,17 @@ async fn check_references(
 /// Parses a channel body and checks its references, reporting every problem at once. The
 /// parse runs on the blocking pool: a megabyte of JSON to check must not hold up the
 /// other requests of an actix worker.
+///
+/// The name and the API key are checked against the tenant's other channels (`own`: the
+/// channel being edited) in the same pass: their conflicts are listed with the rule
+/// violations in the 422, or alone in a 409 when nothing else is wrong. The unique
+/// indexes still decide a race between two writes.
 async fn validated(
     state: &AppState,
     access: &Access,
     body: Value,
     mode: Mode,
+    own: Option<&str>,
 ) -> ApiResult<ParsedChannel> {
     let (body, parsed) = web::block(move || {
         let parsed = parse_channel(&body, mode);
@@ -225,10 +231,57 @@ async fn validated(
     let mut errors = Vec::new();
     let parsed = parsed.map_err(|v| errors.extend(v.0.into_iter().map(FieldError::from)));
     check_references(state, access, &body, &mut errors).await?;
+    let conflicts = check_conflicts(state, access, &body, own, &errors).await?;
     match parsed {
-        Ok(parsed) if errors.is_empty() => Ok(parsed),
-        _ => Err(ApiError::validation(errors)),
+        Ok(parsed) if errors.is_empty() && conflicts.is_empty() => Ok(parsed),
+        _ if errors.is_empty() => Err(ApiError::conflicts(conflicts)),
+        _ => {
+            errors.extend(conflicts);
+            Err(ApiError::validation(errors))
+        }
     }
+}
+
+/// The name and the API key of the body that another channel of the tenant already has,
+/// as field errors; a value already refused by the rules is not looked up.
+async fn check_conflicts(
+    state: &AppState,
+    access: &Access,
+    body: &Value,
+    own: Option<&str>,
+    errors: &[FieldError],
+) -> ApiResult<Vec<FieldError>> {
+    let sent = |pointer: &str| {
+        body.pointer(pointer)
+            .and_then(Value::as_str)
+            .filter(|_| !errors.iter().any(|e| e.pointer == pointer))
+    };
+    let name = sent("/name");
+    let fingerprint = sent("/x/apiKey").map(crate::crypto::sha256_hex);
+    let (name_taken, key_taken) = store::channels::taken(
+        state.store.reader(),
+        access.tenant_id(),
+        name,
+        fingerprint.as_deref(),
+        own,
+    )
+    .await?;
+    let mut conflicts = Vec::new();
+    if name_taken {
+        conflicts.push(FieldError::new(
+            "/name",
+            Code::ChannelNameTaken.name(),
+            "another channel of the tenant has this name",
+        ));
+    }
+    if key_taken {
+        conflicts.push(FieldError::new(
+            "/x/apiKey",
+            Code::ApiKeyInUse.name(),
+            "another channel of the tenant uses this X API key",
+        ));
+    }
+    Ok(conflicts)
 }
 
 /// The columns a channel's settings and sealed credentials are stored in.
@@ -264,7 +317,7 @@ fn json_str(value: &Value) -> String {
     BadRequest,
     Unauthenticated,
     Forbidden,
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used by another channel of the tenant, and nothing else is wrong: `errors` lists each (`channel_name_taken` at `/name`, `api_key_in_use` at `/x/apiKey`); with rule violations they are listed in the 422 instead"),
     PayloadTooLarge,
     Unprocessable,
     UnsupportedMediaType,
@@ -276,7 +329,7 @@ pub async fn create_channel(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
-    let parsed = validated(&state, &access, body.into_inner(), Mode::Create).await?;
+    let parsed = validated(&state, &access, body.into_inner(), Mode::Create, None).await?;
     let id = store::new_id();
     let sealed = credentials::seal_new(&state.keyring, &id, &parsed.credentials)
         .map_err(ApiError::internal)?;
@@ -479,7 +532,7 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
     Unauthenticated,
     Forbidden,
     NotFound,
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used by another channel of the tenant, and nothing else is wrong: `errors` lists each (`channel_name_taken` at `/name`, `api_key_in_use` at `/x/apiKey`); with rule violations they are listed in the 422 instead"),
     (status = 412, body = Problem, content_type = "application/problem+json", description = "the channel changed since it was read"),
     Unprocessable,
     (status = 428, body = Problem, content_type = "application/problem+json", description = "If-Match is missing"),
@@ -514,7 +567,7 @@ pub async fn replace_channel(
     Unauthenticated,
     Forbidden,
     NotFound,
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used by another channel of the tenant, and nothing else is wrong: `errors` lists each (`channel_name_taken` at `/name`, `api_key_in_use` at `/x/apiKey`); with rule violations they are listed in the 422 instead"),
     (status = 412, body = Problem, content_type = "application/problem+json", description = "the channel changed since it was read"),
     Unprocessable,
     (status = 428, body = Problem, content_type = "application/problem+json", description = "If-Match is missing"),
@@ -567,7 +620,7 @@ fn expected_version(req: &HttpRequest, current: &Channel) -> ApiResult<i32> {
 /// A 412 names the current version, so the client can read again or retry.
 fn with_current_etag(error: ApiError, current: &Channel) -> ApiError {
     match error.code() {
-        crate::error::Code::VersionMismatch => ApiError::stale_at(current.version),
+        Code::VersionMismatch => ApiError::stale_at(current.version),
         _ => error,
     }
 }
@@ -579,7 +632,7 @@ async fn replace(
     expected: i32,
     body: Value,
 ) -> ApiResult<HttpResponse> {
-    let parsed = validated(state, access, body, Mode::Update).await?;
+    let parsed = validated(state, access, body, Mode::Update, Some(&current.id)).await?;
     let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials)
         .map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;
