@@ -67,7 +67,8 @@ impl From<CalledRoute> for CalledRouteOut {
 #[serde(rename_all = "camelCase")]
 pub struct CalledRouteList {
     pub items: Vec<CalledRouteOut>,
-    #[schema(value_type = Option<Cursor>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub next_cursor: Option<String>,
 }
 

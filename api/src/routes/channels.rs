@@ -73,8 +73,8 @@ pub struct ChannelOut {
 #[serde(rename_all = "camelCase")]
 pub struct ChannelList {
     pub items: Vec<ChannelOut>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    #[schema(value_type = Option<Cursor>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -40,11 +40,17 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics: requests and latency per route, method and status.
+/// Prometheus metrics: requests and latency per route, method and status; the build
+/// (`xchannel_build_info`: version, git hash); the database pools' connections.
 #[utoipa::path(tag = "health", security(()), responses((status = 200, content_type = "text/plain", body = String)))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(format!(
+            "{}{}{}",
+            crate::metrics::render_build_info(),
+            crate::metrics::render_pools(&state.store.pools()),
+            state.metrics.render()
+        ))
 }

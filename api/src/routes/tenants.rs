@@ -64,7 +64,8 @@ impl From<Tenant> for TenantOut {
 #[serde(rename_all = "camelCase")]
 pub struct TenantList {
     pub items: Vec<TenantOut>,
-    #[schema(value_type = Option<Cursor>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub next_cursor: Option<String>,
 }
 

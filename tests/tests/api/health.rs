@@ -275,3 +275,51 @@ async fn malformed_count(app: &crate::helpers::TestApp) -> u64 {
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0)
 }
+
+#[actix_web::test]
+async fn metrics_tell_the_build_and_the_database_pools() {
+    let app = spawn_app().await;
+    let text = app.get("/metrics", "").await.text;
+    let build = text
+        .lines()
+        .find(|l| l.starts_with("xchannel_build_info{"))
+        .unwrap_or_else(|| panic!("no build info:\n{text}"));
+    assert!(
+        build.contains(&format!("version=\"{}\"", env!("CARGO_PKG_VERSION"))),
+        "{build}"
+    );
+    let hash = build
+        .split("git_hash=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(
+        hash == "unknown" || (hash.len() >= 7 && hash.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{build}"
+    );
+    assert!(build.ends_with(" 1"), "{build}");
+    let pools: &[&str] = if crate::helpers::on_postgres() {
+        &["shared"]
+    } else {
+        &["writer", "reader"]
+    };
+    for pool in pools {
+        for state in ["idle", "in_use"] {
+            let prefix =
+                format!("xchannel_db_pool_connections{{pool=\"{pool}\",state=\"{state}\"}} ");
+            let line = text.lines().find(|l| l.starts_with(&prefix));
+            let value: u32 = line
+                .and_then(|l| l.strip_prefix(&prefix))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no {prefix}:\n{text}"));
+            assert!(value <= 32, "{prefix}{value}");
+        }
+        let max = format!("xchannel_db_pool_max_connections{{pool=\"{pool}\"}} ");
+        let max: u32 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&max))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {max}:\n{text}"));
+        assert!(max >= 1);
+    }
+}

@@ -87,3 +87,75 @@ async fn every_request_is_logged_at_info_with_its_route_status_and_id() {
     );
     assert!(line.contains("elapsed_us="), "{line}");
 }
+
+#[actix_web::test]
+async fn a_date_of_the_right_form_that_names_no_day_says_which_part_is_out_of_range() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    for (day, says) in [
+        ("2026-13-01", "month 13 is out of range"),
+        ("2026-00-10", "month 00 is out of range"),
+        ("2026-02-30", "day 30 is out of range for 2026-02"),
+    ] {
+        let answer = app
+            .call(
+                Method::PUT,
+                "/api/v1/service-calendar",
+                &tenant.admin_token,
+                Some(&serde_json::json!({"nonWorkingDays": [day]})),
+            )
+            .await;
+        assert_eq!(answer.status, 422, "{}", answer.text);
+        let error = &answer.body["errors"][0];
+        assert_eq!(error["code"], "out_of_range", "{day}");
+        assert!(
+            error["detail"].as_str().unwrap().contains(says),
+            "{day}: {}",
+            answer.text
+        );
+    }
+    let answer = app
+        .call(
+            Method::PUT,
+            "/api/v1/service-calendar",
+            &tenant.admin_token,
+            Some(&serde_json::json!({"nonWorkingDays": ["25/12/2026"]})),
+        )
+        .await;
+    assert_eq!(answer.body["errors"][0]["code"], "invalid_format");
+}
+
+#[actix_web::test]
+async fn every_list_names_its_next_cursor_and_null_on_the_last_page() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    tenant.create_channel(&app, "x_one").await;
+    tenant.create_channel(&app, "x_two").await;
+    let first = app
+        .get("/api/v1/channels?limit=1", &tenant.admin_token)
+        .await;
+    let cursor = first.body["nextCursor"].as_str().expect("a next page");
+    let last = app
+        .get(
+            &format!("/api/v1/channels?limit=1&cursor={cursor}"),
+            &tenant.admin_token,
+        )
+        .await;
+    let last: serde_json::Value = serde_json::from_str(&last.text).unwrap();
+    assert!(last.as_object().unwrap().contains_key("nextCursor"));
+    assert!(last["nextCursor"].is_null());
+    for list in ["/api/v1/tenants", "/api/v1/tokens", "/api/v1/called-routes"] {
+        let token = if list == "/api/v1/tenants" {
+            &app.system_token
+        } else {
+            &tenant.admin_token
+        };
+        let answer = app.get(list, token).await;
+        assert_eq!(answer.status, 200, "{list}: {}", answer.text);
+        assert_eq!(
+            answer.body.as_object().unwrap().get("nextCursor"),
+            Some(&serde_json::Value::Null),
+            "{list}"
+        );
+    }
+}
