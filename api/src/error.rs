@@ -143,19 +143,8 @@ impl From<channel_config::Violation> for FieldError {
     }
 }
 
-/// A problem document (RFC 9457).
+/// A problem document (RFC 9457). Each response of the document has its own example.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:problem-type:xchannel:validation_failed",
-    "title": "The request has invalid fields",
-    "status": 422,
-    "code": "validation_failed",
-    "detail": "2 fields are invalid",
-    "errors": [
-        {"pointer": "/name", "code": "invalid_format", "detail": "must start with a letter or an underscore"},
-        {"pointer": "/queueReminder/content", "code": "forbidden_character", "detail": "must not contain any of < > ' \" / \\"}
-    ]
-}))]
 pub struct Problem {
     /// `urn:problem-type:xchannel:<code>`.
     #[serde(rename = "type")]

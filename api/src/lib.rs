@@ -11,6 +11,7 @@ pub mod id;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+mod openapi_examples;
 pub mod private_files;
 pub mod routes;
 pub mod shapes;

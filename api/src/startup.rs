@@ -90,6 +90,8 @@ impl Application {
                 .service(health::healthz)
                 .service(health::readyz)
                 .service(health::metrics)
+                .route("/docs/", web::get().to(docs_page))
+                .route("/docs/index.html", web::get().to(docs_page))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .service(web::redirect("/docs", "/docs/"))
                 .route("/", web::get().to(|| async { web::Redirect::to("/docs/") }))
@@ -188,6 +190,27 @@ fn cors(origins: &CorsOrigins) -> Cors {
         CorsOrigins::None => cors,
     }
 }
+
+/// Swagger UI's page, titled after the service (its own title is "Swagger UI").
+async fn docs_page() -> HttpResponse {
+    static PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let page = PAGE.get_or_init(|| {
+        let config = Arc::new(utoipa_swagger_ui::Config::new(["/openapi.json"]));
+        utoipa_swagger_ui::serve("index.html", config)
+            .ok()
+            .flatten()
+            .map(|file| {
+                String::from_utf8_lossy(&file.bytes)
+                    .replace("<title>Swagger UI</title>", DOCS_TITLE)
+            })
+            .unwrap_or_default()
+    });
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.clone())
+}
+
+const DOCS_TITLE: &str = "<title>xchannel API documentation</title>";
 
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()

@@ -50,6 +50,45 @@ pub struct IntegrationOut {
 /// A channel as the API shows it: every setting, no secret.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "id": "0193a1d2-7b8c-7d00-8000-000000000004",
+    "tenantId": "0193a1d2-7b8c-7d00-8000-000000000001",
+    "version": 1,
+    "status": "draft",
+    "name": "x_support_en",
+    "type": "x",
+    "x": {"accountLevel": "enterprise", "signatureAlgorithm": "SHA-256"},
+    "ouId": "0193a1d2-7b8c-7d00-8000-000000000002",
+    "skillQueueId": "0193a1d2-7b8c-7d00-8000-000000000003",
+    "transferKeywords": ["agent"],
+    "workTime": {
+        "workday": [{"start": "08:00", "end": "18:00"}],
+        "nonWorkday": [{"start": "10:00", "end": "16:00"}]
+    },
+    "nonWorkingTimeNotification": "We are closed now.",
+    "queueReminder": {"mode": "all", "content": "Please wait.", "progressContent": "You are number ${position}"},
+    "callTransferInteractionTimes": 3,
+    "more": {
+        "lastAgentMode": {"enabled": true, "validHours": 24},
+        "noCustomerReplyEnd": {"enabled": true, "timeoutSeconds": 600, "reminderSeconds": 300,
+                               "reminderText": "Are you still there?", "endText": "Goodbye."},
+        "noAgentReplyTransfer": {"enabled": false, "timeoutSeconds": null, "targetSkillQueueId": null},
+        "sessionTransfer": {"enabled": true, "allowedTargets": ["agent", "skillQueue"]}
+    },
+    "robot": {
+        "intelligentRobot": {"enabled": true, "robotId": "bot-1"},
+        "robotAssistant": {"enabled": false}
+    },
+    "credentials": {"apiKey": "••••HBog", "apiKeySecret": "••••dyOg", "accessToken": "••••JAEb", "accessTokenSecret": "••••i5kE"},
+    "integration": {
+        "webhookUrl": "https://xchannel.example.com/api/v1/webhooks/x/0193a1d2-7b8c-7d00-8000-000000000004",
+        "nextStep": "Authenticate the channel's tokens against X (channel integration)",
+        "detail": null
+    },
+    "warnings": [],
+    "createdAt": "2026-12-01T09:30:00Z",
+    "updatedAt": "2026-12-01T09:30:00Z"
+}))]
 pub struct ChannelOut {
     #[schema(value_type = Id)]
     pub id: String,
@@ -312,7 +351,7 @@ fn json_str(value: &Value) -> String {
 }
 
 /// Creates a channel in `draft` status.
-#[utoipa::path(tag = "channels", request_body = channel_config::ChannelDraft, security(("bearer" = [])), responses(
+#[utoipa::path(tag = "channels", request_body(content = channel_config::ChannelDraft, description = "The channel. `ouId` and `skillQueueId` are the `id`s that `POST /ous` and `POST /called-routes` answered (the README's first steps); replace the example's ids with yours before trying it out."), security(("bearer" = [])), responses(
     (status = 201, body = ChannelOut, headers(("ETag" = String, description = "the channel's version"))),
     BadRequest,
     Unauthenticated,
@@ -524,7 +563,7 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
 
 /// Replaces a channel's settings. Omitted credentials keep their stored values; sent ones
 /// replace them (rotation, effective for the next call to X). Needs `If-Match`.
-#[utoipa::path(tag = "channels", request_body = channel_config::ChannelDraft, security(("bearer" = [])),
+#[utoipa::path(tag = "channels", request_body(content = channel_config::ChannelDraft, description = "The channel. `ouId` and `skillQueueId` are the `id`s that `POST /ous` and `POST /called-routes` answered (the README's first steps); replace the example's ids with yours before trying it out."), security(("bearer" = [])),
     params(("id" = crate::id::Id, Path), ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,9}")$"#, description = "the ETag read with the channel, or `*`")),
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's new version"))),
@@ -560,7 +599,7 @@ pub async fn replace_channel(
 #[utoipa::path(tag = "channels", security(("bearer" = [])),
     request_body(content = channel_config::ChannelDraft, content_type = "application/merge-patch+json",
         description = "any part of the channel body; members set to null are removed"),
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "the ETag read with the channel")),
+    params(("id" = crate::id::Id, Path), ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,9}")$"#, description = "the ETag read with the channel, or `*`")),
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's new version"))),
     BadRequest,

@@ -72,7 +72,7 @@ pub struct TenantList {
 /// Body of `POST /tenants`.
 #[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Acme Support", "timeZone": "Europe/Paris", "ouIsolation": false}))]
+#[schema(example = json!({"name": "Acme", "timeZone": "Europe/Paris", "ouIsolation": false}))]
 pub struct TenantIn {
     /// 1-128 characters, kept in NFC; unique among tenants, compared case-insensitively.
     #[schema(value_type = Name)]
@@ -275,15 +275,7 @@ pub struct DeleteTenantParams {
     Forbidden,
     NotFound,
     (status = 409, body = Problem, content_type = "application/problem+json",
-     description = "the tenant still has channels (`tenant_in_use`, with `counts`)",
-     example = json!({
-        "type": "urn:problem-type:xchannel:tenant_in_use",
-        "title": "Tenant still has channels",
-        "status": 409,
-        "code": "tenant_in_use",
-        "detail": "the tenant still has 2 channels, 1 OUs, 1 called routes and 3 active tokens; delete its channels first, or ask again with ?cascade=true to delete everything it owns",
-        "counts": {"channels": 2, "ous": 1, "calledRoutes": 1, "tokens": 3}
-     })),
+     description = "the tenant still has channels (`tenant_in_use`, with `counts`)"),
 ))]
 #[delete("/tenants/{id}")]
 pub async fn delete_tenant(

@@ -79,9 +79,10 @@ pub enum MintedRole {
 }
 
 /// Body of `POST /tokens`.
+/// In the example, `tenantId` stands for the `id` that `POST /tenants` answered.
 #[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"tenantId": "0193a1d2-7b8c-7d00-8000-000000000001", "role": "tenant-user", "ouIds": ["0193a1d2-7b8c-7d00-8000-000000000002"], "label": "provisioning script"}))]
+#[schema(example = json!({"tenantId": "0193a1d2-7b8c-7d00-8000-000000000001", "role": "tenant-admin", "label": "Acme administrator"}))]
 pub struct TokenIn {
     /// Required for a system administrator; a tenant administrator may only name its own tenant.
     #[schema(rename = "tenantId", value_type = Option<Id>)]
