@@ -92,6 +92,11 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Nothing named a database: the token commands say so, as a server started with
+    // DATABASE_URL in another shell is on another database than this default.
+    let default_database = cli.database.database_url.is_none()
+        && cli.database.data_dir.is_none()
+        && cli.config.is_none();
     let (command, server) = match cli.command {
         Command::Serve { server } => (
             Command::Serve {
@@ -116,7 +121,16 @@ async fn run() -> anyhow::Result<()> {
             store::connect(&settings.database).await?;
             tracing::info!(database = %settings.database.describe(), "migrations applied");
         }
-        Command::Token { action } => token(&settings, action).await?,
+        Command::Token { action } => {
+            if default_database {
+                eprintln!(
+                    "note: neither DATABASE_URL nor --database-url nor --data-dir is set, so this is the \
+                     default database {}; for a server started with DATABASE_URL, export the same one here",
+                    settings.database.describe()
+                );
+            }
+            token(&settings, action).await?
+        }
         Command::Openapi => print!("{}", openapi::yaml()),
     }
     Ok(())

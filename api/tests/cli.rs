@@ -87,6 +87,26 @@ fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
         stderr.contains("data/xchannel.db (SQLite)"),
         "says which database it wrote to: {stderr}"
     );
+    assert!(
+        stderr.contains("note: neither DATABASE_URL") && stderr.contains("export the same one"),
+        "says that no database was named, for a server on PostgreSQL: {stderr}"
+    );
+    let named = command(&dir)
+        .args([
+            "token",
+            "create",
+            "--role",
+            "system-admin",
+            "--data-dir",
+            "data",
+        ])
+        .output()
+        .unwrap();
+    let named = String::from_utf8_lossy(&named.stderr).into_owned();
+    assert!(
+        named.contains("(SQLite)") && !named.contains("note:"),
+        "{named}"
+    );
     let base = format!("http://127.0.0.1:{port}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
