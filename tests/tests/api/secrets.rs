@@ -330,6 +330,51 @@ async fn credentials_never_reach_a_response_a_log_line_or_the_database() {
         404,
         app.get(&path, &tenant.admin_token).await,
     ));
+    // Conflicts listed with the violations (issue 13 item 5) name the key's field, not the key.
+    let kept = app
+        .post(
+            "/api/v1/channels",
+            &tenant.admin_token,
+            &tenant.channel_body("x_kept", &credentials),
+        )
+        .await;
+    assert_eq!(kept.status, 201, "{}", kept.text);
+    let mut conflicting = tenant.channel_body("x_kept", &rotated);
+    conflicting["queueReminder"]["content"] = json!("<wait>");
+    answers.push((
+        "conflicts with violations",
+        422,
+        app.post("/api/v1/channels", &tenant.admin_token, &conflicting)
+            .await,
+    ));
+    // Another tenant holding the same credentials, kept (409) then deleted with them.
+    let doomed = app.tenant().await;
+    let theirs = app
+        .post(
+            "/api/v1/channels",
+            &doomed.admin_token,
+            &doomed.channel_body("x_doomed", &credentials),
+        )
+        .await;
+    assert_eq!(theirs.status, 201, "{}", theirs.text);
+    let tenant_path = format!("/api/v1/tenants/{}", doomed.id);
+    answers.push((
+        "tenant kept",
+        409,
+        app.call(Method::DELETE, &tenant_path, &app.system_token, None)
+            .await,
+    ));
+    answers.push((
+        "tenant deleted",
+        204,
+        app.call(
+            Method::DELETE,
+            &format!("{tenant_path}?cascade=true"),
+            &app.system_token,
+            None,
+        )
+        .await,
+    ));
     for (what, status, answer) in &answers {
         assert_eq!(answer.status, *status, "{what}: {}", answer.text);
     }

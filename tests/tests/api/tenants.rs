@@ -562,6 +562,15 @@ async fn a_cascading_delete_removes_everything_the_tenant_owns_and_its_tokens_st
         )
         .await;
     assert_eq!(child.status, 201, "{}", child.text);
+    let calendar = app
+        .call(
+            Method::PUT,
+            "/api/v1/service-calendar",
+            &tenant.admin_token,
+            Some(&json!({"nonWorkingDays": ["2026-12-25"]})),
+        )
+        .await;
+    assert_eq!(calendar.status, 200, "{}", calendar.text);
     // The token was just used, so it sits in the token cache.
     assert_eq!(
         app.get("/api/v1/channels", &tenant.admin_token)
@@ -601,7 +610,30 @@ async fn a_cascading_delete_removes_everything_the_tenant_owns_and_its_tokens_st
         "{}",
         tokens.text
     );
-    // The other tenant keeps what it has.
+    // Nothing of it is left in the database; the other tenant keeps what it has.
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    for table in [
+        "channels",
+        "called_routes",
+        "ous",
+        "non_working_days",
+        "api_tokens",
+    ] {
+        use sea_orm::ConnectionTrait;
+        let count = |tenant: &str| {
+            sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table} WHERE tenant_id = '{tenant}'"),
+            )
+        };
+        let left = db.query_one(count(&tenant.id)).await.unwrap().unwrap();
+        assert_eq!(left.try_get::<i64>("", "n").unwrap(), 0, "{table}");
+        if table != "non_working_days" {
+            let theirs = db.query_one(count(&kept.id)).await.unwrap().unwrap();
+            assert!(theirs.try_get::<i64>("", "n").unwrap() > 0, "{table}");
+        }
+    }
+    db.close().await.ok();
     let theirs = app.get("/api/v1/channels", &kept.admin_token).await;
     assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1);
     // The name is free again.
