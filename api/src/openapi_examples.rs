@@ -72,6 +72,13 @@ fn channel_write(method: &str, path: &str) -> bool {
 fn example(method: &str, path: &str, status: &str, takes_body: bool) -> Option<ApiError> {
     let error = match status {
         "400" if takes_body => ApiError::malformed_json("expected `,` or `}` at line 1 column 18"),
+        "400" if method == "DELETE" && path == "/api/v1/tenants/{id}" => {
+            ApiError::invalid_query(vec![FieldError::new(
+                "/query/cascade",
+                "invalid_type",
+                "must be true or false",
+            )])
+        }
         "400" => ApiError::invalid_query(vec![FieldError::new(
             "/query/nmePrefix",
             "unknown_parameter",
