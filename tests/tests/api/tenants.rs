@@ -484,6 +484,26 @@ async fn tenant_names_are_unique_whatever_their_case_or_composition() {
     assert_eq!(recased.status, 200, "{}", recased.text);
     let list = app.get("/api/v1/tenants", &app.system_token).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+    // A look-alike with an invisible character is refused, not a third tenant.
+    let hidden = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Café\u{200B} Acme"}),
+        )
+        .await;
+    assert_eq!(hidden.status, 422, "{}", hidden.text);
+    assert_eq!(hidden.body["errors"][0]["code"], "invisible_character");
+    // Stored in NFC: the decomposed spelling reads back composed.
+    let decomposed = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Re\u{301}sume\u{301}"}),
+        )
+        .await;
+    assert_eq!(decomposed.status, 201, "{}", decomposed.text);
+    assert_eq!(decomposed.body["name"], "Résumé");
 }
 
 #[actix_web::test]
