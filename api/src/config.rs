@@ -61,59 +61,90 @@ pub enum LogFormat {
     Json,
 }
 
-/// Options shared by every subcommand; each one may also come from the file.
-#[derive(Debug, Clone, Default, Args, Deserialize)]
+/// Every option of the service, from flags (`DatabaseFlags` and `ServerFlags`) or the file.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
-    /// Address to listen on.
-    #[arg(long, env = "XCHANNEL_BIND", global = true)]
     pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub master_key: Option<Secret>,
+    pub previous_master_keys: Option<Vec<Secret>>,
+    pub public_url: Option<String>,
+    pub region: Option<Region>,
+    pub log_format: Option<LogFormat>,
+    pub sqlite_synchronous: Option<String>,
+    pub cors_allowed_origins: Option<Vec<String>>,
+    pub workers: Option<Switch>,
+}
+
+/// The flags every command takes: where the database is, and how to log.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Database and logs (every command)")]
+pub struct DatabaseFlags {
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://...`; default SQLite under the data dir.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Directory for the embedded database and the generated master key.
     #[arg(long, env = "XCHANNEL_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// SQLite `synchronous` pragma: full (default) or normal.
+    #[arg(long, env = "XCHANNEL_SQLITE_SYNCHRONOUS", global = true)]
+    pub sqlite_synchronous: Option<String>,
+    /// Log format.
+    #[arg(long, env = "XCHANNEL_LOG_FORMAT", global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The flags only `serve` takes (so `token create --help` lists only its own and the
+/// database's).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServerFlags {
+    /// Address to listen on.
+    #[arg(long, env = "XCHANNEL_BIND")]
+    pub bind: Option<String>,
     /// Base64 of 32 random bytes; encrypts credentials at rest. Generated under the data dir when absent.
-    #[arg(
-        long,
-        env = "XCHANNEL_MASTER_KEY",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "XCHANNEL_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<Secret>,
     /// Earlier master keys (comma-separated), still accepted for reading during a rotation.
     #[arg(
         long,
         env = "XCHANNEL_PREVIOUS_MASTER_KEYS",
-        global = true,
         hide_env_values = true,
         value_delimiter = ','
     )]
     pub previous_master_keys: Option<Vec<Secret>>,
     /// The URL at which X reaches this service (used to tell administrators the webhook URL).
-    #[arg(long, env = "XCHANNEL_PUBLIC_URL", global = true)]
+    #[arg(long, env = "XCHANNEL_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Region of the deployment.
-    #[arg(long, env = "XCHANNEL_REGION", global = true)]
+    #[arg(long, env = "XCHANNEL_REGION")]
     pub region: Option<Region>,
-    /// Log format.
-    #[arg(long, env = "XCHANNEL_LOG_FORMAT", global = true)]
-    pub log_format: Option<LogFormat>,
-    /// SQLite `synchronous` pragma: full (default) or normal.
-    #[arg(long, env = "XCHANNEL_SQLITE_SYNCHRONOUS", global = true)]
-    pub sqlite_synchronous: Option<String>,
     /// Browser origins allowed to call the API (comma-separated, e.g. `https://desk.example.com`; `*` for any).
-    #[arg(
-        long,
-        env = "XCHANNEL_CORS_ALLOWED_ORIGINS",
-        global = true,
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "XCHANNEL_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Option<Vec<String>>,
     /// Run the background workers on this instance (on, the default) or serve HTTP only.
-    #[arg(long, env = "XCHANNEL_WORKERS", global = true)]
+    #[arg(long, env = "XCHANNEL_WORKERS")]
     pub workers: Option<Switch>,
+}
+
+impl Options {
+    /// The options the flags (and their environment variables) set.
+    pub fn from_flags(database: DatabaseFlags, server: ServerFlags) -> Options {
+        Options {
+            bind: server.bind,
+            database_url: database.database_url,
+            data_dir: database.data_dir,
+            master_key: server.master_key,
+            previous_master_keys: server.previous_master_keys,
+            public_url: server.public_url,
+            region: server.region,
+            log_format: database.log_format,
+            sqlite_synchronous: database.sqlite_synchronous,
+            cors_allowed_origins: server.cors_allowed_origins,
+            workers: server.workers,
+        }
+    }
 }
 
 impl Options {

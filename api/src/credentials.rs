@@ -139,6 +139,13 @@ pub fn hints_of(channel: &Channel) -> CredentialHints {
     serde_json::from_value(channel.credential_hints.clone()).unwrap_or_default()
 }
 
+/// Whether any channel holds credentials sealed with some master key.
+pub async fn holds_sealed_credentials(store: &store::Store) -> anyhow::Result<bool> {
+    Ok(store::channels::newest_sealed_credentials(store.reader())
+        .await?
+        .is_some())
+}
+
 /// Refuses to start with a master key that cannot open the stored credentials (a key
 /// generated anew, or one rotated away without `XCHANNEL_PREVIOUS_MASTER_KEYS`): every edit
 /// and every call to X would fail later, far from the cause.

@@ -56,11 +56,14 @@ impl Keyring {
         Ok((key_id(bytes), LessSafeKey::new(key)))
     }
 
-    /// The configured key, or the key file under `data_dir`, created on first start.
+    /// The configured key, or the key file under `data_dir`. A missing key file is
+    /// generated only when `holds_sealed_credentials` is false: a fresh key could never
+    /// open what an earlier key sealed, so then nothing is written and start is refused.
     pub fn from_settings(
         master_key: Option<&Secret>,
         previous: &[Secret],
         data_dir: &Path,
+        holds_sealed_credentials: bool,
     ) -> anyhow::Result<Self> {
         let decode = |s: &Secret| {
             STANDARD
@@ -73,7 +76,9 @@ impl Keyring {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let current = match master_key {
             Some(key) => decode(key)?,
-            None => load_or_create_key_file(&data_dir.join("master.key"))?,
+            None => {
+                load_or_create_key_file(&data_dir.join("master.key"), holds_sealed_credentials)?
+            }
         };
         Self::new(&current, &previous)
     }
@@ -123,7 +128,15 @@ fn key_id(key: &[u8]) -> String {
     hex(&digest::digest(&digest::SHA256, key).as_ref()[..4])
 }
 
-fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+fn load_or_create_key_file(path: &Path, holds_sealed_credentials: bool) -> anyhow::Result<Vec<u8>> {
+    if !path.exists() && holds_sealed_credentials {
+        bail!(
+            "no master key is configured and there is no key file at {}, but the database holds \
+             credentials sealed with a master key: set XCHANNEL_MASTER_KEY to that key (no key \
+             file was written)",
+            path.display()
+        );
+    }
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         private_files::private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -71,6 +71,10 @@ error_codes! {
         "the OU still has child OUs, called routes or channels";
     CalledRouteInUse => CONFLICT, "called_route_in_use", "Called route still in use",
         "a channel routes to this called route";
+    TenantNameTaken => CONFLICT, "tenant_name_taken", "Tenant name already taken",
+        "another tenant has this name (compared case-insensitively, in NFC)";
+    TenantInUse => CONFLICT, "tenant_in_use", "Tenant still has channels",
+        "the tenant still has channels; `counts` says what it owns (`?cascade=true` deletes it all)";
     CertificateExists => CONFLICT, "certificate_exists", "Certificates already uploaded",
         "the same certificates are already uploaded";
     LastSystemAdmin => CONFLICT, "last_system_admin", "Last system administrator token",
@@ -99,6 +103,7 @@ fn conflict_code(constraint: Constraint) -> Code {
         Constraint::ChannelApiKey => Code::ApiKeyInUse,
         Constraint::CalledRouteName => Code::CalledRouteNameTaken,
         Constraint::CertificateBundle => Code::CertificateExists,
+        Constraint::TenantName => Code::TenantNameTaken,
         Constraint::OtherUnique | Constraint::ForeignKey => Code::ConflictingChange,
     }
 }
@@ -142,19 +147,8 @@ impl From<channel_config::Violation> for FieldError {
     }
 }
 
-/// A problem document (RFC 9457).
+/// A problem document (RFC 9457). Each response of the document has its own example.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:problem-type:xchannel:validation_failed",
-    "title": "The request has invalid fields",
-    "status": 422,
-    "code": "validation_failed",
-    "detail": "2 fields are invalid",
-    "errors": [
-        {"pointer": "/name", "code": "invalid_format", "detail": "must start with a letter or an underscore"},
-        {"pointer": "/queueReminder/content", "code": "forbidden_character", "detail": "must not contain any of < > ' \" / \\"}
-    ]
-}))]
 pub struct Problem {
     /// `urn:problem-type:xchannel:<code>`.
     #[serde(rename = "type")]
@@ -164,10 +158,24 @@ pub struct Problem {
     /// Stable machine-readable code; the same as the last segment of `type`.
     pub code: &'static str,
     pub detail: String,
-    /// The failing fields of a validation problem, at most 100; `detail` says when there
-    /// were more.
+    /// The failing fields of a validation problem (with the fields whose value another
+    /// resource holds, such as a taken channel name) or of a conflict, at most 100; `detail`
+    /// says when there were more.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// What a tenant still owns, for `tenant_in_use`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<TenantCounts>,
+}
+
+/// What a tenant owns, counted (its tokens: the active ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantCounts {
+    pub channels: u64,
+    pub ous: u64,
+    pub called_routes: u64,
+    pub tokens: u64,
 }
 
 /// A failed request: a catalogue code, what happened, and for validation every field.
@@ -180,6 +188,7 @@ pub struct ApiError {
     allow: Option<String>,
     /// The current version's `ETag`, for a 412 (so a client can read again or retry).
     etag: Option<String>,
+    counts: Option<Box<TenantCounts>>,
     /// Why an internal error happened: logged, never shown.
     cause: Option<anyhow::Error>,
 }
@@ -200,6 +209,7 @@ impl ApiError {
             errors: Vec::new(),
             allow: None,
             etag: None,
+            counts: None,
             cause: None,
         }
     }
@@ -279,6 +289,21 @@ impl ApiError {
         }
     }
 
+    /// 409: the tenant still has channels; says what it owns.
+    pub fn tenant_in_use(counts: TenantCounts) -> Self {
+        Self {
+            counts: Some(Box::new(counts)),
+            ..Self::new(
+                Code::TenantInUse,
+                format!(
+                    "the tenant still has {} channels, {} OUs, {} called routes and {} active tokens; \
+                     delete its channels first, or ask again with ?cascade=true to delete everything it owns",
+                    counts.channels, counts.ous, counts.called_routes, counts.tokens
+                ),
+            )
+        }
+    }
+
     pub fn if_match_required() -> Self {
         Self::new(
             Code::IfMatchRequired,
@@ -289,6 +314,24 @@ impl ApiError {
     /// 422 naming every failing field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         Self::fields(Code::ValidationFailed, errors)
+    }
+
+    /// 409 naming every field whose value another resource already holds (`conflicts` is
+    /// not empty; each carries its catalogue code): the status and code are the first one's.
+    pub fn conflicts(conflicts: Vec<FieldError>) -> Self {
+        let code = conflicts
+            .first()
+            .and_then(|first| Code::ALL.iter().find(|c| c.name() == first.code))
+            .copied()
+            .unwrap_or(Code::ConflictingChange);
+        let detail = match conflicts.as_slice() {
+            [one] => format!("{}: {}", one.pointer, one.detail),
+            many => format!("{} fields conflict with other resources", many.len()),
+        };
+        Self {
+            errors: conflicts,
+            ..Self::new(code, detail)
+        }
     }
 
     /// 400 naming every bad query parameter.
@@ -354,6 +397,7 @@ impl ApiError {
                 .take(MAX_LISTED_ERRORS)
                 .cloned()
                 .collect(),
+            counts: self.counts.as_deref().copied(),
         }
     }
 }
@@ -374,6 +418,7 @@ impl From<StoreError> for ApiError {
                     }
                     Code::CalledRouteNameTaken => "a called route with this name already exists",
                     Code::CertificateExists => "these certificates are already uploaded",
+                    Code::TenantNameTaken => "a tenant with this name already exists",
                     _ if constraint == Constraint::ForeignKey => {
                         "a related resource changed at the same moment; read it again and retry"
                     }

@@ -81,7 +81,12 @@ impl<'a> Fields<'a> {
     /// name are the same name, and without invisible or bidirectional formatting
     /// characters, which make two names that look alike differ (or one look like another).
     pub fn name(&mut self, name: &'static str, max: usize) -> Option<String> {
-        let raw = self.string(name, true, usize::MAX)?;
+        self.name_if(name, true, max)
+    }
+
+    /// A name as `name` reads it, which may be left out unless `required`.
+    pub fn name_if(&mut self, name: &'static str, required: bool, max: usize) -> Option<String> {
+        let raw = self.string(name, required, usize::MAX)?;
         let pointer = format!("/{name}");
         if let Some(c) = raw.chars().find(|c| is_invisible(*c)) {
             self.fail(

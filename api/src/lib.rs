@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+mod openapi_examples;
 pub mod private_files;
 pub mod routes;
 pub mod shapes;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use xchannel::{
     auth::Role,
-    config::{Options, Settings},
+    config::{DatabaseFlags, Options, ServerFlags, Settings},
     openapi,
     routes::tokens,
     startup::Application,
@@ -24,7 +24,7 @@ struct Cli {
     #[arg(long, short, env = "XCHANNEL_CONFIG", global = true)]
     config: Option<PathBuf>,
     #[command(flatten)]
-    options: Options,
+    database: DatabaseFlags,
     #[command(subcommand)]
     command: Command,
 }
@@ -32,7 +32,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service (migrations are applied first).
-    Serve,
+    Serve {
+        #[command(flatten)]
+        server: ServerFlags,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Manage API tokens.
@@ -48,6 +51,8 @@ enum Command {
 enum TokenAction {
     /// Mint a token and print it once on standard output.
     Create {
+        /// What the token may do: system-admin (tenants, certificates, every tenant's
+        /// tokens), tenant-admin or tenant-user (one tenant).
         #[arg(long, value_enum)]
         role: Role,
         /// The tenant of a tenant-admin or tenant-user token.
@@ -62,11 +67,15 @@ enum TokenAction {
     },
     /// List tokens (never their secrets): the system tokens, or a tenant's with --tenant.
     List {
+        /// The tenant whose tokens to list.
         #[arg(long)]
         tenant: Option<String>,
     },
     /// Revoke a token by its id.
-    Revoke { id: String },
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: String,
+    },
 }
 
 #[actix_web::main]
@@ -83,10 +92,24 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load(cli.options, cli.config)?;
+    // Nothing named a database: the token commands say so, as a server started with
+    // DATABASE_URL in another shell is on another database than this default.
+    let default_database = cli.database.database_url.is_none()
+        && cli.database.data_dir.is_none()
+        && cli.config.is_none();
+    let (command, server) = match cli.command {
+        Command::Serve { server } => (
+            Command::Serve {
+                server: ServerFlags::default(),
+            },
+            server,
+        ),
+        other => (other, ServerFlags::default()),
+    };
+    let settings = Settings::load(Options::from_flags(cli.database, server), cli.config)?;
     telemetry::init(settings.log_format);
-    match cli.command {
-        Command::Serve => {
+    match command {
+        Command::Serve { .. } => {
             let started = std::time::Instant::now();
             let bind = settings.http.bind.clone();
             let app = Application::build(settings).await?;
@@ -98,7 +121,16 @@ async fn run() -> anyhow::Result<()> {
             store::connect(&settings.database).await?;
             tracing::info!(database = %settings.database.describe(), "migrations applied");
         }
-        Command::Token { action } => token(&settings, action).await?,
+        Command::Token { action } => {
+            if default_database {
+                eprintln!(
+                    "note: neither DATABASE_URL nor --database-url nor --data-dir is set, so this is the \
+                     default database {}; for a server started with DATABASE_URL, export the same one here",
+                    settings.database.describe()
+                );
+            }
+            token(&settings, action).await?
+        }
         Command::Openapi => print!("{}", openapi::yaml()),
     }
     Ok(())

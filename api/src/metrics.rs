@@ -1,6 +1,6 @@
 //! Prometheus metrics: requests by route pattern, method and status, and their latency;
-//! connections the HTTP layer ended on an error. Served at `/metrics` in the text
-//! exposition format.
+//! connections the HTTP layer ended on an error; the build (version, git hash) and the
+//! database connection pools. Served at `/metrics` in the text exposition format.
 
 use std::{
     collections::HashMap,
@@ -110,6 +110,49 @@ impl Metrics {
         }
         out
     }
+}
+
+/// `xchannel_build_info`: always 1, the version and the git commit as labels.
+pub fn render_build_info() -> String {
+    format!(
+        "# HELP xchannel_build_info The version and git commit of this binary.\n\
+         # TYPE xchannel_build_info gauge\n\
+         xchannel_build_info{{version=\"{}\",git_hash=\"{}\"}} 1\n",
+        env!("CARGO_PKG_VERSION"),
+        env!("XCHANNEL_GIT_HASH"),
+    )
+}
+
+/// The database pools' connections by state, and their maximum.
+pub fn render_pools(pools: &[crate::store::PoolGauge]) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "# HELP xchannel_db_pool_connections Open database connections, by pool and state.\n",
+    );
+    out.push_str("# TYPE xchannel_db_pool_connections gauge\n");
+    for pool in pools {
+        let busy = pool.size.saturating_sub(pool.idle);
+        let _ = writeln!(
+            out,
+            "xchannel_db_pool_connections{{pool=\"{}\",state=\"idle\"}} {}",
+            pool.name, pool.idle
+        );
+        let _ = writeln!(
+            out,
+            "xchannel_db_pool_connections{{pool=\"{}\",state=\"in_use\"}} {busy}",
+            pool.name
+        );
+    }
+    out.push_str("# HELP xchannel_db_pool_max_connections The most connections a pool opens.\n");
+    out.push_str("# TYPE xchannel_db_pool_max_connections gauge\n");
+    for pool in pools {
+        let _ = writeln!(
+            out,
+            "xchannel_db_pool_max_connections{{pool=\"{}\"}} {}",
+            pool.name, pool.max
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
+use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
     calendar, called_routes, certificates, channels, deliveries, health, messages, ous, tenants,
     tokens, work_time,
@@ -29,6 +30,7 @@ use crate::routes::{
         tenants::list_tenants,
         tenants::get_tenant,
         tenants::update_tenant,
+        tenants::delete_tenant,
         certificates::upload_certificate,
         certificates::list_certificates,
         certificates::get_certificate,
@@ -56,17 +58,19 @@ use crate::routes::{
         messages::list_messages,
         deliveries::receive_delivery,
     ),
-    modifiers(&BearerAuth, &VersionPrefix),
+    modifiers(&BearerAuth, &VersionPrefix, &ProblemExamples),
+    // In the order of the README's first steps: a tenant, its administrator's token, an
+    // OU, a called route, then the channel.
     tags(
-        (name = "channels", description = "X channels: credentials, basic and robot configuration (R-CRED, R-BASIC, R-ROBOT)"),
-        (name = "tenants", description = "Tenants (system administrators)"),
-        (name = "tokens", description = "Bearer API tokens"),
-        (name = "certificates", description = "Trust anchors for TLS to X (system administrators, R-INTEG-4)"),
-        (name = "ous", description = "Organizational units"),
-        (name = "called-routes", description = "Called routes (skill queues)"),
+        (name = "tenants", description = "Tenants (system administrators). First step: create one."),
+        (name = "tokens", description = "Bearer API tokens. Second step: a tenant administrator token for the tenant (`tenantId`: the `id` of `POST /tenants`)."),
+        (name = "ous", description = "Organizational units. Third step, with the tenant administrator token."),
+        (name = "called-routes", description = "Called routes (skill queues). Fourth step: a multimedia route in the OU (`ouId`: the `id` of `POST /ous`)."),
+        (name = "channels", description = "X channels: credentials, basic and robot configuration (R-CRED, R-BASIC, R-ROBOT). Fifth step: `ouId` and `skillQueueId` are the `id`s of `POST /ous` and `POST /called-routes`."),
         (name = "service-calendar", description = "Non-working days"),
         (name = "messages", description = "Direct messages a channel received and sent (R-INGEST-4)"),
         (name = "webhooks", description = "X's public contract: signed deliveries from X, outside /api/v1 and without a bearer token (R-INGEST-1)"),
+        (name = "certificates", description = "Trust anchors for TLS to X (system administrators, R-INTEG-4)"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -54,12 +54,14 @@ impl Application {
                 "set XCHANNEL_PUBLIC_URL to the https address, without a port, where X reaches this service"
             );
         }
+        let store = Store::open(&settings.database).await?;
+        // The database first: a key file is generated only for a database with nothing sealed.
         let keyring = Keyring::from_settings(
             settings.keys.master_key.as_ref(),
             &settings.keys.previous_master_keys,
             &settings.keys.data_dir,
+            credentials::holds_sealed_credentials(&store).await?,
         )?;
-        let store = Store::open(&settings.database).await?;
         credentials::check_master_key(&store, &keyring).await?;
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("binding {}", settings.http.bind))?;
@@ -91,6 +93,8 @@ impl Application {
                 .service(health::healthz)
                 .service(health::readyz)
                 .service(health::metrics)
+                .route("/docs/", web::get().to(docs_page))
+                .route("/docs/index.html", web::get().to(docs_page))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .service(web::redirect("/docs", "/docs/"))
                 .route("/", web::get().to(|| async { web::Redirect::to("/docs/") }))
@@ -190,6 +194,27 @@ fn cors(origins: &CorsOrigins) -> Cors {
         CorsOrigins::None => cors,
     }
 }
+
+/// Swagger UI's page, titled after the service (its own title is "Swagger UI").
+async fn docs_page() -> HttpResponse {
+    static PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let page = PAGE.get_or_init(|| {
+        let config = Arc::new(utoipa_swagger_ui::Config::new(["/openapi.json"]));
+        utoipa_swagger_ui::serve("index.html", config)
+            .ok()
+            .flatten()
+            .map(|file| {
+                String::from_utf8_lossy(&file.bytes)
+                    .replace("<title>Swagger UI</title>", DOCS_TITLE)
+            })
+            .unwrap_or_default()
+    });
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.clone())
+}
+
+const DOCS_TITLE: &str = "<title>xchannel API documentation</title>";
 
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()

@@ -34,6 +34,13 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every token of a deleted tenant.
+    pub fn forget_tenant(&self, tenant_id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (_, p)| p.tenant_id.as_deref() != Some(tenant_id));
+        }
+    }
+
     pub fn forget_token(&self, token_id: &str) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, (_, p)| p.token_id != token_id);

@@ -87,6 +87,26 @@ fn a_token_minted_by_the_cli_works_against_the_server_in_the_same_directory() {
         stderr.contains("data/xchannel.db (SQLite)"),
         "says which database it wrote to: {stderr}"
     );
+    assert!(
+        stderr.contains("note: neither DATABASE_URL") && stderr.contains("export the same one"),
+        "says that no database was named, for a server on PostgreSQL: {stderr}"
+    );
+    let named = command(&dir)
+        .args([
+            "token",
+            "create",
+            "--role",
+            "system-admin",
+            "--data-dir",
+            "data",
+        ])
+        .output()
+        .unwrap();
+    let named = String::from_utf8_lossy(&named.stderr).into_owned();
+    assert!(
+        named.contains("(SQLite)") && !named.contains("note:"),
+        "{named}"
+    );
     let base = format!("http://127.0.0.1:{port}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -279,4 +299,41 @@ fn refuses_an_in_memory_sqlite_database_with_a_reason() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("in-memory"));
+}
+
+#[test]
+fn token_create_help_lists_its_own_flags_with_their_text_and_no_server_flag() {
+    let output = command(&fresh_dir())
+        .args(["token", "create", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for own in ["--role", "--tenant", "--ou", "--label", "--database-url"] {
+        assert!(help.contains(own), "{own} missing:\n{help}");
+    }
+    let label = help
+        .lines()
+        .skip_while(|l| !l.contains("--label"))
+        .nth(1)
+        .unwrap_or("");
+    assert!(label.contains("recognise the token"), "{help}");
+    for server_only in [
+        "--bind",
+        "--master-key",
+        "--previous-master-keys",
+        "--public-url",
+        "--region",
+        "--cors-allowed-origins",
+        "--workers",
+    ] {
+        assert!(!help.contains(server_only), "{server_only} listed:\n{help}");
+    }
+    let serve = command(&fresh_dir())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(serve.stdout)
+        .unwrap()
+        .contains("--master-key"));
 }

@@ -1,8 +1,10 @@
 // A frontend's flow through the generated client, against a running service: create,
-// read, edit with If-Match, list and delete a channel, read a 422's problem `code`, and
-// read the messages X delivered to a channel.
+// read, edit with If-Match, list and delete a channel, read a 422's problem `code`, read
+// the messages X delivered to a channel, and delete a tenant (refused with counts while it
+// has a channel, then with ?cascade=true).
 //
-//   XCH_BASE=http://127.0.0.1:PORT XCH_TOKEN=<tenant admin> XCH_OU=<ou id> XCH_QUEUE=<route id> \
+//   XCH_BASE=http://127.0.0.1:PORT XCH_TOKEN=<tenant admin> XCH_SYSTEM_TOKEN=<system admin> \
+//   XCH_OU=<ou id> XCH_QUEUE=<route id> \
 //   node --test dist/
 import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
@@ -135,4 +137,44 @@ test("a message X delivers to the channel's webhook is read back through the cli
 
   const deleted = await api.DELETE("/api/v1/channels/{id}", { params: { path: { id } } });
   assert.equal(deleted.response.status, 204);
+});
+
+test("a tenant with a channel is kept with its counts, then deleted with everything it owns", async () => {
+  const system = xchannel(env("XCH_BASE"), env("XCH_SYSTEM_TOKEN"));
+  const tenant = await system.POST("/api/v1/tenants", { body: { name: `TS client ${run}` } });
+  assert.equal(tenant.response.status, 201, JSON.stringify(tenant.error));
+  assert.ok(tenant.data);
+  const id = tenant.data.id;
+  const again = await system.POST("/api/v1/tenants", { body: { name: `ts CLIENT ${run}` } });
+  assert.equal(again.response.status, 409);
+  assert.equal(again.error?.code, "tenant_name_taken");
+
+  const minted = await system.POST("/api/v1/tokens", { body: { tenantId: id, role: "tenant-admin" } });
+  assert.equal(minted.response.status, 201, JSON.stringify(minted.error));
+  assert.ok(minted.data);
+  const admin = xchannel(env("XCH_BASE"), minted.data.token);
+  const ou = await admin.POST("/api/v1/ous", { body: { name: "Support" } });
+  assert.ok(ou.data, JSON.stringify(ou.error));
+  const route = await admin.POST("/api/v1/called-routes", {
+    body: { name: "dm_queue", mediaType: "multimedia", ouId: ou.data.id },
+  });
+  assert.ok(route.data, JSON.stringify(route.error));
+  const channel = await admin.POST("/api/v1/channels", {
+    body: { ...draft(`ts_tenant_${run}`), ouId: ou.data.id, skillQueueId: route.data.id },
+  });
+  assert.equal(channel.response.status, 201, JSON.stringify(channel.error));
+
+  const kept = await system.DELETE("/api/v1/tenants/{id}", { params: { path: { id } } });
+  assert.equal(kept.response.status, 409);
+  assert.equal(kept.error?.code, "tenant_in_use");
+  assert.deepEqual(kept.error?.counts, { channels: 1, ous: 1, calledRoutes: 1, tokens: 1 });
+
+  const deleted = await system.DELETE("/api/v1/tenants/{id}", {
+    params: { path: { id }, query: { cascade: true } },
+  });
+  assert.equal(deleted.response.status, 204);
+  const revoked = await admin.GET("/api/v1/channels", {});
+  assert.equal(revoked.response.status, 401);
+  const gone = await system.GET("/api/v1/tenants/{id}", { params: { path: { id } } });
+  assert.equal(gone.response.status, 404);
 });

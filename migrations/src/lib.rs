@@ -7,7 +7,10 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_trust_anchors;
 mod m20261201_000003_leases;
 mod m20261205_000004_api_key_per_tenant;
+mod m20261205_000005_tenant_names;
 mod m20261207_000006_messages;
+
+pub use m20261205_000005_tenant_names::tenant_name_key;
 
 pub struct Migrator;
 
@@ -19,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_trust_anchors::Migration),
             Box::new(m20261201_000003_leases::Migration),
             Box::new(m20261205_000004_api_key_per_tenant::Migration),
+            Box::new(m20261205_000005_tenant_names::Migration),
             Box::new(m20261207_000006_messages::Migration),
         ]
     }

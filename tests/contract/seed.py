@@ -8,7 +8,7 @@ channel with one message (a signed delivery), a certificate and a tenant adminis
 `OUT_DIR/refs.env` (shell assignments: XCH_TENANT, XCH_OU, ...: scripts/contract.sh puts
 them where schemathesis.toml says `@XCH_...@`) and one schemathesis dictionary per kind
 of id (`OUT_DIR/refs/<kind>.dict`), so the fuzzer sends ids that exist as well as ids it
-makes up. The delete operations draw from `spare-<kind>.dict`
+makes up. The delete operations (tenants' too) draw from `spare-<kind>.dict`
 instead: resources made for them, renewed before each run, so deleting one leaves the
 references of the other operations in place. Standard library only.
 """
@@ -101,7 +101,7 @@ def spares(base, system, out, count=3):
     refs = read_refs(out)
     admin, ou = refs["XCH_ADMIN_TOKEN"], refs["XCH_OU"]
     tag = os.urandom(4).hex()
-    made = {k: [] for k in ("spare-channel", "spare-route", "spare-ou", "spare-certificate", "spare-token")}
+    made = {k: [] for k in ("spare-channel", "spare-route", "spare-ou", "spare-certificate", "spare-token", "spare-tenant")}
     for i in range(count):
         spare_ou = call(base, admin, "POST", "/api/v1/ous", {"name": f"spare {tag} {i}", "parentId": ou})
         made["spare-ou"].append(spare_ou["id"])
@@ -113,6 +113,17 @@ def spares(base, system, out, count=3):
         made["spare-certificate"].append(certificate["id"])
         token = call(base, admin, "POST", "/api/v1/tokens", {"role": "tenant-user", "ouIds": [ou], "label": f"spare {tag} {i}"})
         made["spare-token"].append(token["id"])
+        # A tenant to delete: the first with a channel (409 unless ?cascade=true), the
+        # others with an OU and a token only.
+        tenant = call(base, system, "POST", "/api/v1/tenants", {"name": f"Spare {tag} {i}"})
+        tenant_admin = call(base, system, "POST", "/api/v1/tokens", {"tenantId": tenant["id"], "role": "tenant-admin"})
+        tenant_ou = call(base, tenant_admin["token"], "POST", "/api/v1/ous", {"name": "Support"})
+        if i == 0:
+            tenant_route = call(base, tenant_admin["token"], "POST", "/api/v1/called-routes",
+                                {"name": "dm_queue", "mediaType": "multimedia", "ouId": tenant_ou["id"]})
+            call(base, tenant_admin["token"], "POST", "/api/v1/channels",
+                 channel_body(f"spare_{tag}", tenant_ou["id"], tenant_route["id"]))
+        made["spare-tenant"].append(tenant["id"])
     write_dictionaries(out, made)
 
 

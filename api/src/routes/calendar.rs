@@ -79,14 +79,34 @@ pub async fn get_calendar(state: web::Data<AppState>, access: Access) -> ApiResu
     Ok(HttpResponse::Ok().json(read(&state, access.tenant_id()).await?))
 }
 
+/// A date written `YYYY-MM-DD` that exists; one of that form that names no day says which
+/// part is out of range (`2026-13-01`: the month).
 fn check_date(s: &str) -> Option<(&'static str, String)> {
-    let valid = s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
-    (!valid).then(|| {
-        (
+    let written = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !written {
+        return Some((
             "invalid_format",
             "must be a date written YYYY-MM-DD".to_owned(),
-        )
-    })
+        ));
+    }
+    if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
+        return None;
+    }
+    let (year, month, day) = (&s[..4], &s[5..7], &s[8..]);
+    let month_number: u32 = month.parse().unwrap_or(0);
+    let detail = if !(1..=12).contains(&month_number) {
+        format!("the month {month} is out of range (01-12)")
+    } else {
+        format!("the day {day} is out of range for {year}-{month}")
+    };
+    Some(("out_of_range", detail))
 }
 
 /// Replaces the tenant's non-working days.

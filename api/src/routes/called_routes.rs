@@ -67,14 +67,16 @@ impl From<CalledRoute> for CalledRouteOut {
 #[serde(rename_all = "camelCase")]
 pub struct CalledRouteList {
     pub items: Vec<CalledRouteOut>,
-    #[schema(value_type = Option<Cursor>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub next_cursor: Option<String>,
 }
 
 /// Body of `POST /called-routes`.
+/// In the example, `ouId` stands for the `id` that `POST /ous` answered.
 #[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "x_dm_queue", "mediaType": "multimedia", "ouId": "0193a1d2-7b8c-7d00-8000-000000000002"}))]
+#[schema(example = json!({"name": "dm_queue", "mediaType": "multimedia", "ouId": "0193a1d2-7b8c-7d00-8000-000000000002"}))]
 pub struct CalledRouteIn {
     /// 1-128 characters, kept in NFC and unique in the tenant; no invisible or bidirectional
     /// formatting characters.

@@ -16,7 +16,7 @@ use crate::{
         BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
         UnsupportedMediaType,
     },
-    error::{ApiError, ApiResult, FieldError, Problem},
+    error::{ApiError, ApiResult, Code, FieldError, Problem},
     id::Id,
     state::AppState,
     store::{
@@ -50,6 +50,45 @@ pub struct IntegrationOut {
 /// A channel as the API shows it: every setting, no secret.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "id": "0193a1d2-7b8c-7d00-8000-000000000004",
+    "tenantId": "0193a1d2-7b8c-7d00-8000-000000000001",
+    "version": 1,
+    "status": "draft",
+    "name": "x_support_en",
+    "type": "x",
+    "x": {"accountLevel": "enterprise", "signatureAlgorithm": "SHA-256"},
+    "ouId": "0193a1d2-7b8c-7d00-8000-000000000002",
+    "skillQueueId": "0193a1d2-7b8c-7d00-8000-000000000003",
+    "transferKeywords": ["agent"],
+    "workTime": {
+        "workday": [{"start": "08:00", "end": "18:00"}],
+        "nonWorkday": [{"start": "10:00", "end": "16:00"}]
+    },
+    "nonWorkingTimeNotification": "We are closed now.",
+    "queueReminder": {"mode": "all", "content": "Please wait.", "progressContent": "You are number ${position}"},
+    "callTransferInteractionTimes": 3,
+    "more": {
+        "lastAgentMode": {"enabled": true, "validHours": 24},
+        "noCustomerReplyEnd": {"enabled": true, "timeoutSeconds": 600, "reminderSeconds": 300,
+                               "reminderText": "Are you still there?", "endText": "Goodbye."},
+        "noAgentReplyTransfer": {"enabled": false, "timeoutSeconds": null, "targetSkillQueueId": null},
+        "sessionTransfer": {"enabled": true, "allowedTargets": ["agent", "skillQueue"]}
+    },
+    "robot": {
+        "intelligentRobot": {"enabled": true, "robotId": "bot-1"},
+        "robotAssistant": {"enabled": false}
+    },
+    "credentials": {"apiKey": "••••HBog", "apiKeySecret": "••••dyOg", "accessToken": "••••JAEb", "accessTokenSecret": "••••i5kE"},
+    "integration": {
+        "webhookUrl": "https://xchannel.example.com/webhooks/x/0193a1d2-7b8c-7d00-8000-000000000004",
+        "nextStep": "Authenticate the channel's tokens against X (channel integration)",
+        "detail": null
+    },
+    "warnings": [],
+    "createdAt": "2026-12-01T09:30:00Z",
+    "updatedAt": "2026-12-01T09:30:00Z"
+}))]
 pub struct ChannelOut {
     #[schema(value_type = Id)]
     pub id: String,
@@ -73,8 +112,8 @@ pub struct ChannelOut {
 #[serde(rename_all = "camelCase")]
 pub struct ChannelList {
     pub items: Vec<ChannelOut>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    #[schema(value_type = Option<Cursor>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -208,11 +247,17 @@ async fn check_references(
 /// Parses a channel body and checks its references, reporting every problem at once. The
 /// parse runs on the blocking pool: a megabyte of JSON to check must not hold up the
 /// other requests of an actix worker.
+///
+/// The name and the API key are checked against the tenant's other channels (`own`: the
+/// channel being edited) in the same pass: their conflicts are listed with the rule
+/// violations in the 422, or alone in a 409 when nothing else is wrong. The unique
+/// indexes still decide a race between two writes.
 async fn validated(
     state: &AppState,
     access: &Access,
     body: Value,
     mode: Mode,
+    own: Option<&str>,
 ) -> ApiResult<ParsedChannel> {
     let (body, parsed) = web::block(move || {
         let parsed = parse_channel(&body, mode);
@@ -223,10 +268,57 @@ async fn validated(
     let mut errors = Vec::new();
     let parsed = parsed.map_err(|v| errors.extend(v.0.into_iter().map(FieldError::from)));
     check_references(state, access, &body, &mut errors).await?;
+    let conflicts = check_conflicts(state, access, &body, own, &errors).await?;
     match parsed {
-        Ok(parsed) if errors.is_empty() => Ok(parsed),
-        _ => Err(ApiError::validation(errors)),
+        Ok(parsed) if errors.is_empty() && conflicts.is_empty() => Ok(parsed),
+        _ if errors.is_empty() => Err(ApiError::conflicts(conflicts)),
+        _ => {
+            errors.extend(conflicts);
+            Err(ApiError::validation(errors))
+        }
     }
+}
+
+/// The name and the API key of the body that another channel of the tenant already has,
+/// as field errors; a value already refused by the rules is not looked up.
+async fn check_conflicts(
+    state: &AppState,
+    access: &Access,
+    body: &Value,
+    own: Option<&str>,
+    errors: &[FieldError],
+) -> ApiResult<Vec<FieldError>> {
+    let sent = |pointer: &str| {
+        body.pointer(pointer)
+            .and_then(Value::as_str)
+            .filter(|_| !errors.iter().any(|e| e.pointer == pointer))
+    };
+    let name = sent("/name");
+    let fingerprint = sent("/x/apiKey").map(crate::crypto::sha256_hex);
+    let (name_taken, key_taken) = store::channels::taken(
+        state.store.reader(),
+        access.tenant_id(),
+        name,
+        fingerprint.as_deref(),
+        own,
+    )
+    .await?;
+    let mut conflicts = Vec::new();
+    if name_taken {
+        conflicts.push(FieldError::new(
+            "/name",
+            Code::ChannelNameTaken.name(),
+            "another channel of the tenant has this name",
+        ));
+    }
+    if key_taken {
+        conflicts.push(FieldError::new(
+            "/x/apiKey",
+            Code::ApiKeyInUse.name(),
+            "another channel of the tenant uses this X API key",
+        ));
+    }
+    Ok(conflicts)
 }
 
 /// The columns a channel's settings and sealed credentials are stored in.
@@ -257,12 +349,12 @@ fn json_str(value: &Value) -> String {
 }
 
 /// Creates a channel in `draft` status.
-#[utoipa::path(tag = "channels", request_body = channel_config::ChannelDraft, security(("bearer" = [])), responses(
+#[utoipa::path(tag = "channels", request_body(content = channel_config::ChannelDraft, description = "The channel. `ouId` and `skillQueueId` are the `id`s that `POST /ous` and `POST /called-routes` answered (the README's first steps); replace the example's ids with yours before trying it out."), security(("bearer" = [])), responses(
     (status = 201, body = ChannelOut, headers(("ETag" = String, description = "the channel's version"))),
     BadRequest,
     Unauthenticated,
     Forbidden,
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used by another channel of the tenant, and nothing else is wrong: `errors` lists each (`channel_name_taken` at `/name`, `api_key_in_use` at `/x/apiKey`); with rule violations they are listed in the 422 instead"),
     PayloadTooLarge,
     Unprocessable,
     UnsupportedMediaType,
@@ -274,7 +366,7 @@ pub async fn create_channel(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
-    let parsed = validated(&state, &access, body.into_inner(), Mode::Create).await?;
+    let parsed = validated(&state, &access, body.into_inner(), Mode::Create, None).await?;
     let id = store::new_id();
     let sealed = credentials::seal_new(&state.keyring, &id, &parsed.credentials)
         .map_err(ApiError::internal)?;
@@ -469,7 +561,7 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
 
 /// Replaces a channel's settings. Omitted credentials keep their stored values; sent ones
 /// replace them (rotation, effective for the next call to X). Needs `If-Match`.
-#[utoipa::path(tag = "channels", request_body = channel_config::ChannelDraft, security(("bearer" = [])),
+#[utoipa::path(tag = "channels", request_body(content = channel_config::ChannelDraft, description = "The channel. `ouId` and `skillQueueId` are the `id`s that `POST /ous` and `POST /called-routes` answered (the README's first steps); replace the example's ids with yours before trying it out."), security(("bearer" = [])),
     params(("id" = crate::id::Id, Path), ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,9}")$"#, description = "the ETag read with the channel, or `*`")),
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's new version"))),
@@ -477,7 +569,7 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
     Unauthenticated,
     Forbidden,
     NotFound,
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used by another channel of the tenant, and nothing else is wrong: `errors` lists each (`channel_name_taken` at `/name`, `api_key_in_use` at `/x/apiKey`); with rule violations they are listed in the 422 instead"),
     (status = 412, body = Problem, content_type = "application/problem+json", description = "the channel changed since it was read"),
     Unprocessable,
     (status = 428, body = Problem, content_type = "application/problem+json", description = "If-Match is missing"),
@@ -505,14 +597,14 @@ pub async fn replace_channel(
 #[utoipa::path(tag = "channels", security(("bearer" = [])),
     request_body(content = channel_config::ChannelDraft, content_type = "application/merge-patch+json",
         description = "any part of the channel body; members set to null are removed"),
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "the ETag read with the channel")),
+    params(("id" = crate::id::Id, Path), ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,9}")$"#, description = "the ETag read with the channel, or `*`")),
     responses(
     (status = 200, body = ChannelOut, headers(("ETag" = String, description = "the channel's new version"))),
     BadRequest,
     Unauthenticated,
     Forbidden,
     NotFound,
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the name or the API key is already used by another channel of the tenant, and nothing else is wrong: `errors` lists each (`channel_name_taken` at `/name`, `api_key_in_use` at `/x/apiKey`); with rule violations they are listed in the 422 instead"),
     (status = 412, body = Problem, content_type = "application/problem+json", description = "the channel changed since it was read"),
     Unprocessable,
     (status = 428, body = Problem, content_type = "application/problem+json", description = "If-Match is missing"),
@@ -565,7 +657,7 @@ fn expected_version(req: &HttpRequest, current: &Channel) -> ApiResult<i32> {
 /// A 412 names the current version, so the client can read again or retry.
 fn with_current_etag(error: ApiError, current: &Channel) -> ApiError {
     match error.code() {
-        crate::error::Code::VersionMismatch => ApiError::stale_at(current.version),
+        Code::VersionMismatch => ApiError::stale_at(current.version),
         _ => error,
     }
 }
@@ -577,7 +669,7 @@ async fn replace(
     expected: i32,
     body: Value,
 ) -> ApiResult<HttpResponse> {
-    let parsed = validated(state, access, body, Mode::Update).await?;
+    let parsed = validated(state, access, body, Mode::Update, Some(&current.id)).await?;
     let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials)
         .map_err(ApiError::internal)?;
     let write = channel_write(&parsed.settings, sealed)?;

@@ -40,14 +40,17 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics: requests and latency per route, method and status.
+/// Prometheus metrics: requests and latency per route, method and status; the build
+/// (`xchannel_build_info`: version, git hash); the database pools' connections.
 #[utoipa::path(tag = "health", security(()), responses((status = 200, content_type = "text/plain", body = String)))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body({
-            let mut text = state.metrics.render();
+            let mut text = crate::metrics::render_build_info();
+            text.push_str(&crate::metrics::render_pools(&state.store.pools()));
+            text.push_str(&state.metrics.render());
             state.ingest.counters.render(&mut text);
             text
         })

@@ -80,8 +80,8 @@ pub struct MessageOut {
 #[serde(rename_all = "camelCase")]
 pub struct MessageList {
     pub items: Vec<MessageOut>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    #[schema(value_type = Option<MessageCursorDoc>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<MessageCursorDoc>, required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -61,7 +61,7 @@ pub struct OuList {
 /// Body of `POST /ous`.
 #[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Support EMEA", "parentId": null}))]
+#[schema(example = json!({"name": "Support", "parentId": null}))]
 pub struct OuIn {
     /// 1-128 characters, kept in NFC; no invisible or bidirectional formatting characters.
     #[schema(value_type = Name)]

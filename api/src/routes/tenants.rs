@@ -1,10 +1,10 @@
 //! Tenants: name, time zone and OU isolation (R-TENANT-1). System administrators manage
 //! them; a tenant's own tokens may read theirs.
 
-use actix_web::{get, patch, post, web, HttpResponse};
-use serde::Serialize;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
         BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
         UnsupportedMediaType,
     },
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, Problem, TenantCounts},
     id::Id,
     input::Fields,
     shapes::{Name, TimeZone},
@@ -28,7 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_tenant)
         .service(list_tenants)
         .service(get_tenant)
-        .service(update_tenant);
+        .service(update_tenant)
+        .service(delete_tenant);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,16 +64,17 @@ impl From<Tenant> for TenantOut {
 #[serde(rename_all = "camelCase")]
 pub struct TenantList {
     pub items: Vec<TenantOut>,
-    #[schema(value_type = Option<Cursor>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub next_cursor: Option<String>,
 }
 
 /// Body of `POST /tenants`.
 #[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Acme Support", "timeZone": "Europe/Paris", "ouIsolation": false}))]
+#[schema(example = json!({"name": "Acme", "timeZone": "Europe/Paris", "ouIsolation": false}))]
 pub struct TenantIn {
-    /// 1-128 characters.
+    /// 1-128 characters, kept in NFC; unique among tenants, compared case-insensitively.
     #[schema(value_type = Name)]
     name: String,
     /// IANA time zone name (default UTC).
@@ -116,7 +118,7 @@ impl TenantIn {
                 }
             }
         }
-        let name = f.string("name", creating, 128);
+        let name = f.name_if("name", creating, 128);
         let time_zone = f.string("timeZone", false, 64);
         if let Some(tz) = &time_zone {
             if tz.parse::<chrono_tz::Tz>().is_err() {
@@ -151,6 +153,8 @@ impl TenantIn {
     BadRequest,
     Unauthenticated,
     Forbidden,
+    (status = 409, body = Problem, content_type = "application/problem+json",
+     description = "another tenant has this name (`tenant_name_taken`)"),
     Unprocessable,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -230,6 +234,8 @@ pub async fn get_tenant(
     Unauthenticated,
     Forbidden,
     NotFound,
+    (status = 409, body = Problem, content_type = "application/problem+json",
+     description = "another tenant has this name (`tenant_name_taken`)"),
     Unprocessable,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -248,4 +254,64 @@ pub async fn update_tenant(
     let tenant = store::tenants::update(&tx, id.as_str(), changes).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(TenantOut::from(tenant)))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteTenantParams {
+    /// `true` deletes the tenant with everything it owns (channels, called routes, OUs,
+    /// calendar) and revokes its tokens; without it, a tenant that has channels is kept (409).
+    #[param(value_type = Option<bool>)]
+    pub cascade: Option<String>,
+}
+
+/// Deletes a tenant: refused while it has channels, unless `?cascade=true`. Its OUs,
+/// called routes, calendar and tokens go with it; its tokens stop working at once.
+#[utoipa::path(tag = "tenants", security(("bearer" = [])), params(("id" = crate::id::Id, Path), DeleteTenantParams), responses(
+    (status = 204, description = "deleted, with everything it owned"),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    (status = 409, body = Problem, content_type = "application/problem+json",
+     description = "the tenant still has channels (`tenant_in_use`, with `counts`)"),
+))]
+#[delete("/tenants/{id}")]
+pub async fn delete_tenant(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+    params: web::Query<DeleteTenantParams>,
+) -> ApiResult<HttpResponse> {
+    principal.require_system_admin()?;
+    let cascade = match params.cascade.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::invalid_query(vec![
+                crate::error::FieldError::new(
+                    "/query/cascade",
+                    "invalid_type",
+                    "must be true or false",
+                ),
+            ]))
+        }
+    };
+    let id = visible_tenant_id(&principal, &id)?;
+    let tx = state.store.write().await?;
+    store::tenants::find(&tx, id.as_str()).await?;
+    let owned = store::tenants::contents(&tx, id.as_str()).await?;
+    if owned.channels > 0 && !cascade {
+        return Err(ApiError::tenant_in_use(TenantCounts {
+            channels: owned.channels,
+            ous: owned.ous,
+            called_routes: owned.called_routes,
+            tokens: owned.tokens,
+        }));
+    }
+    store::tenants::delete(&tx, id.as_str()).await?;
+    tx.commit().await?;
+    state.token_cache.forget_tenant(id.as_str());
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -64,7 +64,8 @@ pub struct TokenCreatedOut {
 #[serde(rename_all = "camelCase")]
 pub struct TokenList {
     pub items: Vec<TokenOut>,
-    #[schema(value_type = Option<Cursor>)]
+    /// Pass as `cursor` for the next page; always present, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -78,9 +79,10 @@ pub enum MintedRole {
 }
 
 /// Body of `POST /tokens`.
+/// In the example, `tenantId` stands for the `id` that `POST /tenants` answered.
 #[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"tenantId": "0193a1d2-7b8c-7d00-8000-000000000001", "role": "tenant-user", "ouIds": ["0193a1d2-7b8c-7d00-8000-000000000002"], "label": "provisioning script"}))]
+#[schema(example = json!({"tenantId": "0193a1d2-7b8c-7d00-8000-000000000001", "role": "tenant-admin", "label": "Acme administrator"}))]
 pub struct TokenIn {
     /// Required for a system administrator; a tenant administrator may only name its own tenant.
     #[schema(rename = "tenantId", value_type = Option<Id>)]

@@ -265,3 +265,38 @@ pub async fn find_for_delivery<C: ConnectionTrait>(db: &C, id: &str) -> StoreRes
         .await?
         .ok_or(StoreError::NotFound("channel"))
 }
+
+/// Which of a name and an API key fingerprint other channels of the tenant already use
+/// (`except`: the channel being edited).
+pub async fn taken<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    name: Option<&str>,
+    api_key_fingerprint: Option<&str>,
+    except: Option<&str>,
+) -> StoreResult<(bool, bool)> {
+    let others = || {
+        let query = Entity::secure_find(tenant_id);
+        match except {
+            Some(id) => query.filter(Column::Id.ne(id)),
+            None => query,
+        }
+    };
+    let name_taken = match name {
+        Some(name) => others()
+            .filter(Column::Name.eq(name))
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let key_taken = match api_key_fingerprint {
+        Some(fingerprint) => others()
+            .filter(Column::ApiKeyFingerprint.eq(fingerprint))
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    Ok((name_taken, key_taken))
+}

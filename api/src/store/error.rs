@@ -11,6 +11,7 @@ pub enum Constraint {
     ChannelApiKey,
     CalledRouteName,
     CertificateBundle,
+    TenantName,
     OtherUnique,
     ForeignKey,
 }
@@ -36,6 +37,11 @@ const UNIQUE_INDEXES: &[(Constraint, &str, &str)] = &[
         Constraint::CertificateBundle,
         "trust_anchors_bundle_fingerprint_key",
         "trust_anchors.bundle_fingerprint",
+    ),
+    (
+        Constraint::TenantName,
+        "tenants_name_key",
+        "tenants.name_key",
     ),
 ];
 

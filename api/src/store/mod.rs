@@ -93,10 +93,52 @@ impl Store {
         Ok(())
     }
 
+    /// The connection pools and how busy they are, for `/metrics`: the writer and the
+    /// readers on SQLite, the one shared pool on PostgreSQL.
+    pub fn pools(&self) -> Vec<PoolGauge> {
+        let gauge = |name: &'static str, db: &DatabaseConnection| match db {
+            DatabaseConnection::SqlxSqlitePoolConnection(_) => {
+                let pool = db.get_sqlite_connection_pool();
+                Some(PoolGauge {
+                    name,
+                    size: pool.size(),
+                    idle: pool.num_idle() as u32,
+                    max: pool.options().get_max_connections(),
+                })
+            }
+            DatabaseConnection::SqlxPostgresPoolConnection(_) => {
+                let pool = db.get_postgres_connection_pool();
+                Some(PoolGauge {
+                    name,
+                    size: pool.size(),
+                    idle: pool.num_idle() as u32,
+                    max: pool.options().get_max_connections(),
+                })
+            }
+            _ => None,
+        };
+        match self.backend() {
+            DbBackend::Sqlite => [gauge("writer", &self.writer), gauge("reader", &self.reader)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            _ => gauge("shared", &self.writer).into_iter().collect(),
+        }
+    }
+
     pub async fn close(self) {
         self.reader.close().await.ok();
         self.writer.close().await.ok();
     }
+}
+
+/// One connection pool's connections: open, idle among them, and the most it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolGauge {
+    pub name: &'static str,
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// A page of a list: how many rows, and the sort key to continue after.

@@ -1,8 +1,14 @@
 //! Tenants: the owners of every other resource (R-TENANT-1).
 
-use sea_orm::{entity::prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
+use migrations::tenant_name_key;
+use sea_orm::{
+    entity::prelude::*, sea_query::Expr, ActiveValue::Set, PaginatorTrait, QueryOrder, QuerySelect,
+};
 
-use super::{new_id, now, Page, StoreError, StoreResult};
+use super::{
+    calendar, called_routes, channels, new_id, now, ous, tokens, Page, StoreError, StoreResult,
+    TenantOwned,
+};
 
 pub(super) mod entity {
     use sea_orm::entity::prelude::*;
@@ -13,6 +19,8 @@ pub(super) mod entity {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         pub name: String,
+        /// The name as names are compared (NFC, lower case): unique.
+        pub name_key: String,
         pub time_zone: String,
         pub ou_isolation: bool,
         pub created_at: ChronoDateTimeUtc,
@@ -48,6 +56,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewTenant) -> StoreResult<T
     let at = now();
     let model = ActiveModel {
         id: Set(new_id()),
+        name_key: Set(tenant_name_key(&new.name)),
         name: Set(new.name),
         time_zone: Set(new.time_zone),
         ou_isolation: Set(new.ou_isolation),
@@ -80,6 +89,7 @@ pub async fn update<C: ConnectionTrait>(
 ) -> StoreResult<Tenant> {
     let mut model: ActiveModel = find(db, id).await?.into();
     if let Some(name) = changes.name {
+        model.name_key = Set(tenant_name_key(&name));
         model.name = Set(name);
     }
     if let Some(time_zone) = changes.time_zone {
@@ -104,4 +114,69 @@ pub(super) async fn lock<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<()
             .ok_or(StoreError::NotFound("tenant"))?;
     }
     Ok(())
+}
+
+/// What a tenant owns, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TenantContents {
+    pub channels: u64,
+    pub ous: u64,
+    pub called_routes: u64,
+    pub tokens: u64,
+}
+
+/// Counts what the tenant owns (its tokens: the active ones).
+pub async fn contents<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<TenantContents> {
+    Ok(TenantContents {
+        channels: channels::entity::Entity::secure_find(id).count(db).await?,
+        ous: ous::entity::Entity::secure_find(id).count(db).await?,
+        called_routes: called_routes::entity::Entity::secure_find(id)
+            .count(db)
+            .await?,
+        tokens: tokens::entity::Entity::find()
+            .filter(tokens::entity::Column::TenantId.eq(id))
+            .filter(tokens::entity::Column::RevokedAt.is_null())
+            .count(db)
+            .await?,
+    })
+}
+
+/// Deletes the tenant and everything it owns, its tokens included, in the caller's
+/// transaction; gives back what there was. Rows go in the order the foreign keys between
+/// them allow: channels, called routes, the OUs (unlinked from their parents first), the
+/// calendar, the tokens, the tenant.
+pub async fn delete<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<TenantContents> {
+    lock(db, id).await?;
+    find(db, id).await?;
+    let contents = contents(db, id).await?;
+    channels::entity::Entity::delete_many()
+        .filter(channels::entity::Column::TenantId.eq(id))
+        .exec(db)
+        .await?;
+    called_routes::entity::Entity::delete_many()
+        .filter(called_routes::entity::Column::TenantId.eq(id))
+        .exec(db)
+        .await?;
+    ous::entity::Entity::update_many()
+        .col_expr(
+            ous::entity::Column::ParentId,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(ous::entity::Column::TenantId.eq(id))
+        .exec(db)
+        .await?;
+    ous::entity::Entity::delete_many()
+        .filter(ous::entity::Column::TenantId.eq(id))
+        .exec(db)
+        .await?;
+    calendar::entity::Entity::delete_many()
+        .filter(calendar::entity::Column::TenantId.eq(id))
+        .exec(db)
+        .await?;
+    tokens::entity::Entity::delete_many()
+        .filter(tokens::entity::Column::TenantId.eq(id))
+        .exec(db)
+        .await?;
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(contents)
 }

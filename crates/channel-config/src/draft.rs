@@ -55,7 +55,8 @@ pub struct XDraft {
     pub signature_algorithm: SignatureAlgorithm,
 }
 
-/// The body of `POST /channels` and `PUT /channels/{id}`.
+/// The body of `POST /channels` and `PUT /channels/{id}`. In the example, `ouId` and
+/// `skillQueueId` stand for the `id`s that `POST /ous` and `POST /called-routes` answered.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(example = json!({
@@ -69,8 +70,8 @@ pub struct XDraft {
         "accountLevel": "enterprise",
         "signatureAlgorithm": "SHA-256"
     },
-    "ouId": "ou-42",
-    "skillQueueId": "route-7",
+    "ouId": "0193a1d2-7b8c-7d00-8000-000000000002",
+    "skillQueueId": "0193a1d2-7b8c-7d00-8000-000000000003",
     "transferKeywords": ["agent", "human"],
     "workTime": {
         "workday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "18:00"}],

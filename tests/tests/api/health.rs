@@ -182,12 +182,16 @@ async fn head_answers_like_get_without_a_body() {
 #[actix_web::test]
 async fn only_application_json_with_an_optional_utf8_charset_is_read_as_json() {
     let app = spawn_app().await;
+    // Tenant names are unique: each accepted body names another tenant.
     let post = |content_type: &'static str| {
         app.client
             .post(format!("{}/api/v1/tenants", app.base))
             .bearer_auth(&app.system_token)
             .header("content-type", content_type)
-            .body(r#"{"name": "Acme"}"#)
+            .body(format!(
+                r#"{{"name": "Acme {}"}}"#,
+                uuid::Uuid::new_v4().simple()
+            ))
             .send()
     };
     for accepted in [
@@ -270,4 +274,52 @@ async fn malformed_count(app: &crate::helpers::TestApp) -> u64 {
         .find_map(|l| l.strip_prefix("xchannel_http_connection_errors_total "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0)
+}
+
+#[actix_web::test]
+async fn metrics_tell_the_build_and_the_database_pools() {
+    let app = spawn_app().await;
+    let text = app.get("/metrics", "").await.text;
+    let build = text
+        .lines()
+        .find(|l| l.starts_with("xchannel_build_info{"))
+        .unwrap_or_else(|| panic!("no build info:\n{text}"));
+    assert!(
+        build.contains(&format!("version=\"{}\"", env!("CARGO_PKG_VERSION"))),
+        "{build}"
+    );
+    let hash = build
+        .split("git_hash=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(
+        hash == "unknown" || (hash.len() >= 7 && hash.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{build}"
+    );
+    assert!(build.ends_with(" 1"), "{build}");
+    let pools: &[&str] = if crate::helpers::on_postgres() {
+        &["shared"]
+    } else {
+        &["writer", "reader"]
+    };
+    for pool in pools {
+        for state in ["idle", "in_use"] {
+            let prefix =
+                format!("xchannel_db_pool_connections{{pool=\"{pool}\",state=\"{state}\"}} ");
+            let line = text.lines().find(|l| l.starts_with(&prefix));
+            let value: u32 = line
+                .and_then(|l| l.strip_prefix(&prefix))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no {prefix}:\n{text}"));
+            assert!(value <= 32, "{prefix}{value}");
+        }
+        let max = format!("xchannel_db_pool_max_connections{{pool=\"{pool}\"}} ");
+        let max: u32 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&max))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {max}:\n{text}"));
+        assert!(max >= 1);
+    }
 }

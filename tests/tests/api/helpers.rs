@@ -288,7 +288,8 @@ impl TestApp {
             .post(
                 "/api/v1/tenants",
                 &self.system_token,
-                &json!({"name": "Acme"}),
+                // Tenant names are unique: each test tenant has its own.
+                &json!({"name": format!("Acme {}", &uuid::Uuid::new_v4().simple().to_string()[..8])}),
             )
             .await;
         assert_eq!(tenant.status, 201, "{}", tenant.text);
@@ -316,6 +317,7 @@ impl TestApp {
             .await;
         assert_eq!(queue.status, 201, "{}", queue.text);
         Tenant {
+            id: tenant_id,
             admin_token,
             ou_id,
             queue_id: queue.id(),
@@ -415,6 +417,7 @@ impl TestApp {
 }
 
 pub struct Tenant {
+    pub id: String,
     pub admin_token: String,
     pub ou_id: String,
     pub queue_id: String,

@@ -9,6 +9,7 @@ mod calendar;
 mod called_routes;
 mod certificates;
 mod channels;
+mod conflicts;
 mod cors;
 mod credentials;
 mod deliveries;

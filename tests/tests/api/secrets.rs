@@ -372,6 +372,51 @@ async fn credentials_never_reach_a_response_a_log_line_or_the_database() {
         404,
         app.get(&path, &tenant.admin_token).await,
     ));
+    // Conflicts listed with the violations (issue 13 item 5) name the key's field, not the key.
+    let kept = app
+        .post(
+            "/api/v1/channels",
+            &tenant.admin_token,
+            &tenant.channel_body("x_kept", &credentials),
+        )
+        .await;
+    assert_eq!(kept.status, 201, "{}", kept.text);
+    let mut conflicting = tenant.channel_body("x_kept", &rotated);
+    conflicting["queueReminder"]["content"] = json!("<wait>");
+    answers.push((
+        "conflicts with violations",
+        422,
+        app.post("/api/v1/channels", &tenant.admin_token, &conflicting)
+            .await,
+    ));
+    // Another tenant holding the same credentials, kept (409) then deleted with them.
+    let doomed = app.tenant().await;
+    let theirs = app
+        .post(
+            "/api/v1/channels",
+            &doomed.admin_token,
+            &doomed.channel_body("x_doomed", &credentials),
+        )
+        .await;
+    assert_eq!(theirs.status, 201, "{}", theirs.text);
+    let tenant_path = format!("/api/v1/tenants/{}", doomed.id);
+    answers.push((
+        "tenant kept",
+        409,
+        app.call(Method::DELETE, &tenant_path, &app.system_token, None)
+            .await,
+    ));
+    answers.push((
+        "tenant deleted",
+        204,
+        app.call(
+            Method::DELETE,
+            &format!("{tenant_path}?cascade=true"),
+            &app.system_token,
+            None,
+        )
+        .await,
+    ));
     for (what, status, answer) in &answers {
         assert_eq!(answer.status, *status, "{what}: {}", answer.text);
     }
@@ -472,4 +517,31 @@ async fn refuses_to_start_with_a_master_key_that_cannot_open_the_stored_credenti
     // Rotating: the new key with the old one among the previous keys starts.
     let rotated = Application::build(settings(other_key, vec![Secret::new(MASTER_KEY)])).await;
     assert!(rotated.is_ok());
+}
+
+#[actix_web::test]
+async fn a_start_without_a_key_against_sealed_credentials_refuses_and_writes_no_key_file() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    tenant.create_channel(&app, "x_sealed").await;
+    let key_file = app.data_dir.join("master.key");
+    assert!(!key_file.exists(), "the test service was given its key");
+    let settings = Settings::resolve(Options {
+        bind: Some("127.0.0.1:0".into()),
+        database_url: Some(app.database_url.clone()),
+        data_dir: Some(app.data_dir.clone()),
+        ..Options::default()
+    })
+    .unwrap();
+    let message = Application::build(settings)
+        .await
+        .err()
+        .expect("no key against sealed credentials is refused at start")
+        .to_string();
+    assert!(message.contains("XCHANNEL_MASTER_KEY"), "{message}");
+    assert!(
+        message.contains(&key_file.display().to_string()),
+        "{message}"
+    );
+    assert!(!key_file.exists(), "a key file was written: {message}");
 }

@@ -435,3 +435,326 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
         401
     );
 }
+
+#[actix_web::test]
+async fn tenant_names_are_unique_whatever_their_case_or_composition() {
+    let app = spawn_app().await;
+    let first = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Café Acme"}),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    for same in ["café acme", "CAFE\u{301} ACME", "Café Acme"] {
+        let again = app
+            .post("/api/v1/tenants", &app.system_token, &json!({"name": same}))
+            .await;
+        assert_eq!(again.status, 409, "{same}: {}", again.text);
+        assert_eq!(again.problem_code(), "tenant_name_taken");
+    }
+    let other = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Other"}),
+        )
+        .await;
+    assert_eq!(other.status, 201);
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tenants/{}", other.id()),
+            &app.system_token,
+            Some(&json!({"name": "CAFÉ ACME"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 409, "{}", renamed.text);
+    assert_eq!(renamed.problem_code(), "tenant_name_taken");
+    // Renaming a tenant to its own name in another case is allowed.
+    let recased = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tenants/{}", first.id()),
+            &app.system_token,
+            Some(&json!({"name": "CAFÉ ACME"})),
+        )
+        .await;
+    assert_eq!(recased.status, 200, "{}", recased.text);
+    let list = app.get("/api/v1/tenants", &app.system_token).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+    // A look-alike with an invisible character is refused, not a third tenant.
+    let hidden = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Café\u{200B} Acme"}),
+        )
+        .await;
+    assert_eq!(hidden.status, 422, "{}", hidden.text);
+    assert_eq!(hidden.body["errors"][0]["code"], "invisible_character");
+    // Stored in NFC: the decomposed spelling reads back composed.
+    let decomposed = app
+        .post(
+            "/api/v1/tenants",
+            &app.system_token,
+            &json!({"name": "Re\u{301}sume\u{301}"}),
+        )
+        .await;
+    assert_eq!(decomposed.status, 201, "{}", decomposed.text);
+    assert_eq!(decomposed.body["name"], "Résumé");
+}
+
+#[actix_web::test]
+async fn of_eight_concurrent_creations_of_one_name_one_makes_a_tenant() {
+    let app = spawn_app().await;
+    let body = json!({"name": "Twice"});
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| app.post("/api/v1/tenants", &app.system_token, &body)),
+    )
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+    assert!(answers
+        .iter()
+        .filter(|a| a.status == 409)
+        .all(|a| a.problem_code() == "tenant_name_taken"));
+    let list = app.get("/api/v1/tenants", &app.system_token).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn a_tenant_with_channels_is_kept_and_its_counts_are_answered() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    tenant.create_channel(&app, "x_kept").await;
+    let path = format!("/api/v1/tenants/{}", tenant.id);
+    for query in ["", "?cascade=false"] {
+        let refused = app
+            .call(
+                Method::DELETE,
+                &format!("{path}{query}"),
+                &app.system_token,
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, 409, "{}", refused.text);
+        assert_eq!(refused.problem_code(), "tenant_in_use");
+        assert_eq!(
+            refused.body["counts"],
+            json!({"channels": 1, "ous": 1, "calledRoutes": 1, "tokens": 1})
+        );
+    }
+    assert_eq!(app.get(&path, &app.system_token).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/channels", &tenant.admin_token).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let bad = app
+        .call(
+            Method::DELETE,
+            &format!("{path}?cascade=yes"),
+            &app.system_token,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.pointers(), ["/query/cascade"]);
+}
+
+#[actix_web::test]
+async fn a_cascading_delete_removes_everything_the_tenant_owns_and_its_tokens_stop_at_once() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let kept = app.tenant().await;
+    tenant.create_channel(&app, "x_gone").await;
+    kept.create_channel(&app, "x_kept").await;
+    let child = app
+        .post(
+            "/api/v1/ous",
+            &tenant.admin_token,
+            &json!({"name": "Child", "parentId": tenant.ou_id}),
+        )
+        .await;
+    assert_eq!(child.status, 201, "{}", child.text);
+    let calendar = app
+        .call(
+            Method::PUT,
+            "/api/v1/service-calendar",
+            &tenant.admin_token,
+            Some(&json!({"nonWorkingDays": ["2026-12-25"]})),
+        )
+        .await;
+    assert_eq!(calendar.status, 200, "{}", calendar.text);
+    // The token was just used, so it sits in the token cache.
+    assert_eq!(
+        app.get("/api/v1/channels", &tenant.admin_token)
+            .await
+            .status,
+        200
+    );
+    let path = format!("/api/v1/tenants/{}", tenant.id);
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("{path}?cascade=true"),
+            &app.system_token,
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(
+        app.get("/api/v1/channels", &tenant.admin_token)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(app.get(&path, &app.system_token).await.status, 404);
+    let again = app
+        .call(Method::DELETE, &path, &app.system_token, None)
+        .await;
+    assert_eq!(again.status, 404);
+    let tokens = app
+        .get(
+            &format!("/api/v1/tokens?tenantId={}", tenant.id),
+            &app.system_token,
+        )
+        .await;
+    assert!(
+        tokens.status == 404 || tokens.body["items"] == json!([]),
+        "{}",
+        tokens.text
+    );
+    // Nothing of it is left in the database; the other tenant keeps what it has.
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    for table in [
+        "channels",
+        "called_routes",
+        "ous",
+        "non_working_days",
+        "api_tokens",
+    ] {
+        use sea_orm::ConnectionTrait;
+        let count = |tenant: &str| {
+            sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table} WHERE tenant_id = '{tenant}'"),
+            )
+        };
+        let left = db.query_one(count(&tenant.id)).await.unwrap().unwrap();
+        assert_eq!(left.try_get::<i64>("", "n").unwrap(), 0, "{table}");
+        if table != "non_working_days" {
+            let theirs = db.query_one(count(&kept.id)).await.unwrap().unwrap();
+            assert!(theirs.try_get::<i64>("", "n").unwrap() > 0, "{table}");
+        }
+    }
+    db.close().await.ok();
+    let theirs = app.get("/api/v1/channels", &kept.admin_token).await;
+    assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1);
+    // The name is free again.
+    let name = app
+        .get(&format!("/api/v1/tenants/{}", kept.id), &app.system_token)
+        .await;
+    assert_eq!(name.status, 200);
+}
+
+#[actix_web::test]
+async fn a_tenant_without_channels_is_deleted_with_its_ous_and_tokens() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let path = format!("/api/v1/tenants/{}", tenant.id);
+    let deleted = app
+        .call(Method::DELETE, &path, &app.system_token, None)
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(
+        app.get("/api/v1/ous", &tenant.admin_token).await.status,
+        401
+    );
+    let tenant_admin_may_not = app.tenant().await;
+    let refused = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tenants/{}", tenant_admin_may_not.id),
+            &tenant_admin_may_not.admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+}
+
+#[actix_web::test]
+async fn the_tenant_names_migration_renames_later_duplicates_instead_of_failing() {
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let settings = crate::helpers::fresh_settings(Default::default()).await;
+    if settings.database.is_sqlite() {
+        std::fs::create_dir_all(&settings.keys.data_dir).unwrap();
+    }
+    let db = Database::connect(&settings.database.url).await.unwrap();
+    Migrator::up(&db, Some(4)).await.unwrap();
+    let backend = db.get_database_backend();
+    for (id, name, at) in [
+        (
+            "0193a1d2-7b8c-7d00-8000-000000000001",
+            "Acme",
+            "2026-01-01T00:00:00Z",
+        ),
+        (
+            "0193a1d2-7b8c-7d00-8000-000000000002",
+            "ACME",
+            "2026-01-02T00:00:00Z",
+        ),
+        (
+            "0193a1d2-7b8c-7d00-8000-000000000003",
+            "Acme (2)",
+            "2026-01-03T00:00:00Z",
+        ),
+        (
+            "0193a1d2-7b8c-7d00-8000-000000000004",
+            "acme",
+            "2026-01-04T00:00:00Z",
+        ),
+    ] {
+        let at: sea_orm::prelude::ChronoDateTimeUtc = at.parse().unwrap();
+        let insert = Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => {
+                    "INSERT INTO tenants (id, name, time_zone, ou_isolation, created_at, updated_at) \
+                     VALUES ($1, $2, 'UTC', false, $3, $3)"
+                }
+                _ => {
+                    "INSERT INTO tenants (id, name, time_zone, ou_isolation, created_at, updated_at) \
+                     VALUES (?, ?, 'UTC', false, ?, ?)"
+                }
+            },
+            match backend {
+                sea_orm::DbBackend::Postgres => vec![id.into(), name.into(), at.into()],
+                _ => vec![id.into(), name.into(), at.into(), at.into()],
+            },
+        );
+        db.execute(insert).await.unwrap();
+    }
+    Migrator::up(&db, None)
+        .await
+        .expect("the migration copes with duplicates");
+    let rows = db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT name FROM tenants ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect();
+    assert_eq!(names, ["Acme", "ACME (3)", "Acme (2)", "acme (4)"]);
+    db.close().await.ok();
+}

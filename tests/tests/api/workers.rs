@@ -49,14 +49,26 @@ async fn two_claimers_never_take_the_same_item() {
     schedule(&store, (0..60).map(|i| format!("item-{i}"))).await;
     // A second store is a second instance: its own pools on the same database.
     let other = Store::open(&settings.database).await.unwrap();
-    let claim_all = |store: Store, holder: &'static str| async move {
-        let mut got = Vec::new();
-        loop {
-            let claimed = claim(&store, holder, Duration::from_secs(60), 7).await;
-            if claimed.is_empty() {
-                return got;
+    // Both instances take a first batch before either goes on, so that a loaded machine
+    // (one instance's pool still connecting while the other empties the queue) cannot
+    // decide the split; what is checked is that no item is taken twice.
+    let first_batches = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let claim_all = |store: Store, holder: &'static str| {
+        let first_batches = first_batches.clone();
+        async move {
+            let mut got = Vec::new();
+            let mut first = true;
+            loop {
+                let claimed = claim(&store, holder, Duration::from_secs(60), 7).await;
+                if first {
+                    first_batches.wait().await;
+                    first = false;
+                }
+                if claimed.is_empty() {
+                    return got;
+                }
+                got.extend(claimed.into_iter().map(|l| l.item));
             }
-            got.extend(claimed.into_iter().map(|l| l.item));
         }
     };
     let (a, b) = tokio::join!(claim_all(store.clone(), "a"), claim_all(other, "b"));
