@@ -177,16 +177,24 @@ def markdown(results, target):
         f"wrk with {meta['threads']} threads and {meta['connections']} connections, "
         f"{meta['duration']} per run, loopback; the service ({meta['binary']}, "
         f"{meta['binary_size']}), the references, wrk and PostgreSQL share the machine's cores. "
-        f"Load average when the run began: {meta['load_start']}; at its end: {meta['load_end']}."
+        f"Load average (1, 5, 15 min) when the run began: {meta['load_start']}; at its end: "
+        f"{meta['load_end']}; the 1-minute figure averaged {meta.get('load_mean', '?')} over the "
+        "run."
     )
     out.append("")
-    if shared:
-        out.append(
-            f"**Other builds shared the machine during this run**: up to "
-            f"{meta['other_builds_max']} `rustc` processes of other builds were seen at once "
-            f"(in {meta['other_builds_samples']} of {meta['samples']} samples, one every 2 s), "
-            "so these figures are lower and noisier than on an idle machine; the ratios, "
-            "measured minutes apart, carry that noise too.")
+    busy = float(meta.get("load_mean", "0") or 0) > 3
+    if shared or busy:
+        seen = []
+        if shared:
+            seen.append(f"up to {meta['other_builds_max']} `rustc` processes of other builds at "
+                        f"once, in {meta['other_builds_samples']} of {meta['samples']} samples "
+                        "(one every 2 s)")
+        if busy:
+            seen.append(f"a 1-minute load average of {meta['load_mean']} on average, where this "
+                        "run alone keeps it near 2")
+        out.append("**Other builds shared the machine during this run**: " + "; ".join(seen) +
+                   ". The figures are lower and noisier than on an idle machine; the ratios, "
+                   "measured a minute or two apart, carry that noise too.")
     else:
         out.append(f"No other build ran during this run (no `rustc` process in {meta['samples']} "
                    "samples, one every 2 s).")
