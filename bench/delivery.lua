@@ -1,48 +1,41 @@
--- wrk script: POSTs pre-signed webhook deliveries (bench/sign_deliveries.py) to
--- /webhooks/x/<channel>, each thread its own share of the file, in turn. When a run sends
--- more requests than the file holds, the later ones are duplicates (stored once, counted
--- in xchannel_messages_duplicate_total).
---
---   DELIVERIES=deliveries.tsv CHANNEL=<id> wrk -t2 -c64 -d10s -s bench/delivery.lua http://127.0.0.1:PORT
+-- wrk script: POST signed Account Activity deliveries to BENCH_WEBHOOK_PATH, each request the
+-- next line of this thread's pool file (BENCH_DELIVERIES.<thread>, lines "signature<TAB>body",
+-- written by bench/bench.py with a distinct event id per line). Reading one line per request
+-- keeps init instant, so no thread starts ahead of the others; a pool that runs out starts
+-- over (its deliveries are then duplicates) and the wraps are reported.
+dofile(os.getenv("BENCH_DIR") .. "/lib.lua")
 
 local threads = {}
-local counter = 0
 
 function setup(thread)
-  thread:set("id", counter)
-  thread:set("count", 0)
-  counter = counter + 1
+  thread:set("tid", #threads + 1)
   table.insert(threads, thread)
 end
 
 function init(args)
-  local path = os.getenv("DELIVERIES") or "deliveries.tsv"
-  local stride = tonumber(os.getenv("WRK_THREADS") or "2")
-  requests = {}
-  local n = 0
-  for line in io.lines(path) do
-    if n % stride == id then
-      local tab = line:find("\t", 1, true)
-      local signature, body = line:sub(1, tab - 1), line:sub(tab + 1)
-      table.insert(requests, wrk.format("POST", "/webhooks/x/" .. os.getenv("CHANNEL"), {
-        ["Content-Type"] = "application/json",
-        ["x-twitter-webhooks-signature"] = signature,
-      }, body))
-    end
-    n = n + 1
-  end
-  next_request = 1
-  non200 = 0
+  path = os.getenv("BENCH_WEBHOOK_PATH")
+  file = assert(io.open(os.getenv("BENCH_DELIVERIES") .. "." .. tid, "r"))
+  wraps = 0
 end
 
 function request()
-  local r = requests[next_request]
-  next_request = next_request % #requests + 1
-  return r
+  local line = file:read("*l")
+  if line == nil then
+    wraps = wraps + 1
+    file:seek("set", 0)
+    line = file:read("*l")
+  end
+  local signature, body = line:match("^([^\t]+)\t(.*)$")
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/json",
+    ["x-twitter-webhooks-signature"] = signature,
+  }, body)
 end
 
-function response(status, headers, body)
-  if status ~= 200 then
-    non200 = non200 + 1
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("wraps")
   end
+  report(summary, latency, { pool_wraps = total })
 end

@@ -24,3 +24,9 @@ function request()
     ["Content-Type"] = "application/json",
   }, body)
 end
+
+dofile(os.getenv("BENCH_DIR") .. "/lib.lua")
+
+function done(summary, latency, requests)
+  report(summary, latency)
+end

@@ -1,7 +1,8 @@
 -- wrk script: PUT /api/v1/channels/{id} with a full valid body and `If-Match: *`, over the
--- channels that bench/load.sh created (BENCH_CHANNELS, their names put_<run>_<n>). Each
+-- channels that bench/run created (BENCH_CHANNELS, their names put_<run>_<n>). Each
 -- thread takes its own share of the channels, round-robin, so that few requests race for
 -- one version (a lost race is a 412). Credentials are left out: the stored ones stay.
+dofile(os.getenv("BENCH_DIR") .. "/lib.lua")
 local threads = {}
 
 function setup(thread)
@@ -57,4 +58,5 @@ function done(summary, latency, requests)
     local first = thread:get("sample")
     if first then io.write(string.format("  thread %d, first of them: %s\n", thread:get("tid"), string.sub(first, 1, 300))) end
   end
+  report(summary, latency)
 end
