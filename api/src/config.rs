@@ -114,6 +114,12 @@ pub struct Options {
     /// Run the background workers on this instance (on, the default) or serve HTTP only.
     #[arg(long, env = "XCHANNEL_WORKERS", global = true)]
     pub workers: Option<Switch>,
+    /// Where X's API is (`https://api.x.com`); tests and demos point it at a fake X.
+    #[arg(long, env = "XCHANNEL_X_API_BASE_URL", global = true)]
+    pub x_api_base_url: Option<String>,
+    /// Trust the platform's TLS roots beside the uploaded X authentication certificates (R-INTEG-4).
+    #[arg(long, env = "XCHANNEL_ALLOW_PLATFORM_ROOTS", global = true)]
+    pub allow_platform_roots: Option<bool>,
 }
 
 impl Options {
@@ -131,6 +137,8 @@ impl Options {
             sqlite_synchronous: self.sqlite_synchronous.or(file.sqlite_synchronous),
             cors_allowed_origins: self.cors_allowed_origins.or(file.cors_allowed_origins),
             workers: self.workers.or(file.workers),
+            x_api_base_url: self.x_api_base_url.or(file.x_api_base_url),
+            allow_platform_roots: self.allow_platform_roots.or(file.allow_platform_roots),
         }
     }
 }
@@ -214,16 +222,30 @@ pub struct KeySettings {
     pub data_dir: PathBuf,
 }
 
+/// How the service reaches X.
 #[derive(Debug, Clone)]
 pub struct XSettings {
     pub region: Region,
+    /// Where X's API is: `https://api.x.com`, or a fake X.
+    pub api_base_url: url::Url,
+    /// Whether outbound TLS to X also trusts the platform's roots, beside the uploaded
+    /// X authentication certificates (R-INTEG-4). Off by default.
+    pub allow_platform_roots: bool,
 }
+
+pub const DEFAULT_X_API_BASE_URL: &str = "https://api.x.com";
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     /// Off: this instance serves HTTP only and claims no background work.
     pub enabled: bool,
+    /// How often every active Enterprise channel's webhook is checked at X (15 minutes;
+    /// shorter in tests).
+    pub webhook_check_interval: std::time::Duration,
 }
+
+/// X marks a webhook invalid without telling anyone: look at least this often.
+pub const WEBHOOK_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqliteSynchronous {
@@ -301,6 +323,20 @@ impl HttpSettings {
     }
 }
 
+/// `XCHANNEL_X_API_BASE_URL`: an http(s) URL, kept without a trailing slash.
+fn x_api_base_url(value: Option<&str>) -> anyhow::Result<url::Url> {
+    let value = value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(DEFAULT_X_API_BASE_URL);
+    let parsed = url::Url::parse(value)
+        .map_err(|e| anyhow::anyhow!("XCHANNEL_X_API_BASE_URL: {value} is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+        anyhow::bail!("XCHANNEL_X_API_BASE_URL: {value} is not an http(s) URL such as {DEFAULT_X_API_BASE_URL}");
+    }
+    Ok(parsed)
+}
+
 impl Settings {
     pub fn load(cli: Options, file: Option<PathBuf>) -> anyhow::Result<Settings> {
         let from_file = match file {
@@ -353,9 +389,12 @@ impl Settings {
             },
             x: XSettings {
                 region: o.region.unwrap_or(Region::International),
+                api_base_url: x_api_base_url(o.x_api_base_url.as_deref())?,
+                allow_platform_roots: o.allow_platform_roots.unwrap_or(false),
             },
             workers: WorkerSettings {
                 enabled: o.workers != Some(Switch::Off),
+                webhook_check_interval: WEBHOOK_CHECK_INTERVAL,
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })

@@ -19,4 +19,5 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod token_cache;
+pub mod webhook_keys;
 pub mod workers;

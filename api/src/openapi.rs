@@ -7,7 +7,8 @@ use utoipa::{
 };
 
 use crate::routes::{
-    calendar, called_routes, certificates, channels, health, ous, tenants, tokens, work_time,
+    calendar, called_routes, certificates, channels, health, ous, tenants, tokens, webhooks,
+    work_time,
 };
 
 #[derive(OpenApi)]
@@ -52,6 +53,7 @@ use crate::routes::{
         channels::patch_channel,
         channels::delete_channel,
         work_time::channel_work_time,
+        webhooks::crc,
     ),
     modifiers(&BearerAuth, &VersionPrefix),
     tags(
@@ -63,6 +65,7 @@ use crate::routes::{
         (name = "called-routes", description = "Called routes (skill queues)"),
         (name = "service-calendar", description = "Non-working days"),
         (name = "health", description = "Probes"),
+        (name = "webhooks", description = "X's public webhook contract: the CRC challenge and signed deliveries, without a bearer token (R-INGEST-1)"),
     )
 )]
 pub struct ApiDoc;
@@ -95,6 +98,7 @@ impl Modify for VersionPrefix {
             .into_iter()
             .map(|(path, item)| match path.as_str() {
                 "/healthz" | "/readyz" | "/metrics" => (path, item),
+                _ if path.starts_with("/webhooks/") => (path, item),
                 _ => (format!("/api/v1{path}"), item),
             })
             .collect();

@@ -29,6 +29,7 @@ use crate::{
     state::AppState,
     store::Store,
     token_cache::TokenCache,
+    webhook_keys::WebhookKeys,
     workers::{Shutdown, Worker, WorkerContext},
 };
 
@@ -69,6 +70,7 @@ impl Application {
             settings,
             token_cache: TokenCache::default(),
             metrics: Metrics::default(),
+            webhook_keys: WebhookKeys::default(),
         });
         let data = web::Data::from(state.clone());
         let cors_origins = state.settings.http.cors_allowed_origins.clone();
@@ -92,6 +94,7 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .route("/", web::get().to(|| async { web::Redirect::to("/docs/") }))
                 .service(web::scope("/api/v1").configure(routes::configure_v1))
+                .service(web::scope(routes::webhooks::SCOPE).configure(routes::webhooks::configure))
                 .default_service(web::to(no_route))
         })
         .listen(listener)?

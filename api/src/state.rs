@@ -2,6 +2,7 @@
 
 use crate::{
     config::Settings, crypto::Keyring, metrics::Metrics, store::Store, token_cache::TokenCache,
+    webhook_keys::WebhookKeys,
 };
 
 pub struct AppState {
@@ -10,4 +11,6 @@ pub struct AppState {
     pub settings: Settings,
     pub token_cache: TokenCache,
     pub metrics: Metrics,
+    /// The HMAC keys of X's webhook (CRC and signed deliveries), by channel.
+    pub webhook_keys: WebhookKeys,
 }

@@ -93,12 +93,10 @@ fn channel_out(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
     let credentials = credentials::hints_of(&m);
     // A stored status this version does not know reads as draft, as it always has.
     let status = IntegrationStatus::parse(&m.status).unwrap_or(IntegrationStatus::Draft);
-    let webhook_url = settings.account_level().receives_by_webhook().then(|| {
-        format!(
-            "{}/api/v1/webhooks/x/{}",
-            state.settings.http.public_url, m.id
-        )
-    });
+    let webhook_url = settings
+        .account_level()
+        .receives_by_webhook()
+        .then(|| format!("{}/webhooks/x/{}", state.settings.http.public_url, m.id));
     let url_problem = webhook_url
         .as_ref()
         .and(state.settings.http.public_url_problem());

@@ -10,6 +10,7 @@ pub mod ous;
 pub mod pagination;
 pub mod tenants;
 pub mod tokens;
+pub mod webhooks;
 pub mod work_time;
 
 use actix_web::web;

@@ -256,3 +256,21 @@ pub async fn newest_sealed_credentials<C: ConnectionTrait>(
         .await?;
     Ok(newest.map(|c| (c.id, c.credentials)))
 }
+
+/// A channel by id alone, whatever its tenant: for X's public webhook and the background
+/// work, which know a channel only by the id in its URL or its lease.
+pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Option<Channel>> {
+    Ok(Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// The credentials' version of an X channel, `None` when there is no such channel: the
+/// cheap check behind the webhook key cache.
+pub async fn credentials_version<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Option<i32>> {
+    Ok(Entity::find_by_id(id.to_owned())
+        .select_only()
+        .column(Column::CredentialsVersion)
+        .filter(Column::ChannelType.eq("x"))
+        .into_tuple::<i32>()
+        .one(db)
+        .await?)
+}

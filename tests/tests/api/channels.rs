@@ -18,7 +18,7 @@ async fn creates_a_channel_and_reads_it_back_with_its_etag() {
     let id = created.id();
     assert_eq!(
         created.body["integration"]["webhookUrl"],
-        format!("https://xchannel.example.com/api/v1/webhooks/x/{id}")
+        format!("https://xchannel.example.com/webhooks/x/{id}")
     );
 
     let read = app

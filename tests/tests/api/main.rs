@@ -21,4 +21,5 @@ mod patch;
 mod secrets;
 mod tenants;
 mod tokens;
+mod webhooks;
 mod workers;
