@@ -123,6 +123,9 @@ async fn route(
         ("POST", ["2", "account_activity", "webhooks", id, "subscriptions", "all"]) => {
             subscribe(req, body, state, id)
         }
+        ("DELETE", ["2", "account_activity", "webhooks", id, "subscriptions", user_id, "all"]) => {
+            unsubscribe(req, state, id, user_id).await
+        }
         ("POST", ["2", "dm_conversations", "with", participant, "messages"]) => {
             send_message(req, body, state, participant)
         }
@@ -651,6 +654,23 @@ fn subscribe(req: &HttpRequest, body: &[u8], state: &Shared, id: &str) -> HttpRe
         }
         HttpResponse::Ok().json(json!({"data": {"subscribed": true}}))
     })
+}
+
+/// `DELETE .../subscriptions/{user_id}/all`: the app's bearer token removes an account.
+async fn unsubscribe(req: &HttpRequest, state: &Shared, id: &str, user_id: &str) -> HttpResponse {
+    as_app(req, state, Endpoint::Subscriptions, |app| async move {
+        let mut s = state.lock().unwrap();
+        let Some(webhook) = s
+            .webhooks
+            .iter_mut()
+            .find(|w| w.id == id && w.api_key == app.api_key)
+        else {
+            return webhook_not_found(id);
+        };
+        webhook.subscribed_user_ids.retain(|u| u != user_id);
+        HttpResponse::Ok().json(json!({"data": {"subscribed": false}}))
+    })
+    .await
 }
 
 fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &str) -> HttpResponse {

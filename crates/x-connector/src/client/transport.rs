@@ -36,9 +36,10 @@ pub(crate) enum Body<'a> {
     Form(&'a [(&'a str, String)]),
 }
 
-/// X's error code on `POST /oauth2/token` (403) for an API key pair it does not accept:
-/// "Unable to verify your credentials".
-const UNABLE_TO_VERIFY_CREDENTIALS: u64 = 99;
+/// X's error codes of a 403 that refuses the credentials themselves: 32 "Could not
+/// authenticate you", 89 "Invalid or expired token", 99 "Unable to verify your credentials"
+/// (`POST /oauth2/token`). Any other 403 (such as "Unsupported Authentication") is not.
+const REFUSED_CREDENTIALS: [u64; 3] = [32, 89, 99];
 
 /// X's error document: v2 problem fields, or v1.1-style `errors: [{code, message}]`.
 #[derive(Deserialize, Default)]
@@ -161,7 +162,10 @@ impl XClient {
         }
         let problem = serde_json::from_slice::<XProblem>(&bytes).unwrap_or_default();
         let refused_credentials = status == StatusCode::UNAUTHORIZED
-            || (status == StatusCode::FORBIDDEN && problem.has_code(UNABLE_TO_VERIFY_CREDENTIALS));
+            || (status == StatusCode::FORBIDDEN
+                && REFUSED_CREDENTIALS
+                    .iter()
+                    .any(|code| problem.has_code(*code)));
         let (title, detail) = problem.title_and_detail();
         Err(match status {
             StatusCode::TOO_MANY_REQUESTS => XError::RateLimited { reset, rate_limit },

@@ -116,6 +116,31 @@ impl XClient {
         Ok(answer.map(|d| d.data.deleted))
     }
 
+    /// `DELETE /2/account_activity/webhooks/{id}/subscriptions/{user_id}/all` with the app's
+    /// bearer token: the account's events no longer go to the webhook.
+    pub async fn unsubscribe_account(
+        &self,
+        bearer: &BearerToken,
+        webhook_id: &str,
+        user_id: &str,
+    ) -> Result<XResponse<()>, XError> {
+        let path = format!(
+            "/2/account_activity/webhooks/{}/subscriptions/{}/all",
+            path_segment(webhook_id)?,
+            path_segment(user_id)?
+        );
+        let answer: XResponse<serde_json::Value> = self
+            .call(
+                Method::DELETE,
+                &path,
+                &[],
+                Body::Empty,
+                Credential::Bearer(bearer),
+            )
+            .await?;
+        Ok(answer.map(drop))
+    }
+
     /// `POST /2/account_activity/webhooks/{id}/subscriptions/all` in the account's user context.
     pub async fn subscribe_account(
         &self,
