@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod error;
 pub mod id;
 pub mod input;
+pub mod integration;
 pub mod metrics;
 pub mod openapi;
 pub mod private_files;

@@ -7,8 +7,8 @@ use utoipa::{
 };
 
 use crate::routes::{
-    calendar, called_routes, certificates, channels, health, ous, tenants, tokens, webhooks,
-    work_time,
+    calendar, called_routes, certificates, channels, health, integration, ous, tenants, tokens,
+    webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -52,6 +52,8 @@ use crate::routes::{
         channels::replace_channel,
         channels::patch_channel,
         channels::delete_channel,
+        integration::get_integration,
+        integration::submit_integration,
         work_time::channel_work_time,
         webhooks::crc,
     ),

@@ -103,7 +103,7 @@ impl Application {
             port,
             server,
             state,
-            workers: Vec::new(),
+            workers: crate::workers::standard(),
         })
     }
 

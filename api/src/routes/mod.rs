@@ -6,6 +6,7 @@ pub mod called_routes;
 pub mod certificates;
 pub mod channels;
 pub mod health;
+pub mod integration;
 pub mod ous;
 pub mod pagination;
 pub mod tenants;
@@ -24,5 +25,6 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     called_routes::configure(cfg);
     calendar::configure(cfg);
     channels::configure(cfg);
+    integration::configure(cfg);
     work_time::configure(cfg);
 }

@@ -162,14 +162,18 @@ pub async fn list<C: ConnectionTrait>(
 
 /// Replaces a channel's settings if it still has `expected_version`: the version in the
 /// WHERE clause makes the check and the write one step, so of two concurrent edits from
-/// the same version one wins and the other is `Stale`.
+/// the same version one wins and the other is `Stale`. `status` is the integration status
+/// after the edit (an edit of the X connection sends the channel back to `draft`); it is
+/// written only if the status is still the one read, else the edit is `Stale` too.
 pub async fn replace<C: ConnectionTrait>(
     db: &C,
     current: &Channel,
     expected_version: i32,
+    status: &str,
     write: ChannelWrite,
 ) -> StoreResult<Channel> {
     let update = ActiveModel {
+        status: Set(status.to_owned()),
         name: Set(write.name),
         ou_id: Set(write.ou_id),
         skill_queue_id: Set(write.skill_queue_id),
@@ -189,6 +193,7 @@ pub async fn replace<C: ConnectionTrait>(
         .filter(Column::TenantId.eq(current.tenant_id.as_str()))
         .filter(Column::Id.eq(current.id.as_str()))
         .filter(Column::Version.eq(expected_version))
+        .filter(Column::Status.eq(current.status.as_str()))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {

@@ -113,6 +113,8 @@ pub struct SpawnOptions {
     pub region: Region,
     pub public_url: String,
     pub cors_allowed_origins: Option<Vec<String>>,
+    /// The address to listen on (`127.0.0.1:0` unless a test needs to know it first).
+    pub bind: Option<String>,
     /// Where X is: a fake X's base URL.
     pub x_api_base_url: Option<String>,
     /// How often active Enterprise webhooks are checked at X (15 minutes unless a test says).
@@ -125,6 +127,7 @@ impl Default for SpawnOptions {
             region: Region::International,
             public_url: "https://xchannel.example.com".into(),
             cors_allowed_origins: None,
+            bind: None,
             x_api_base_url: None,
             webhook_check_interval: None,
         }
@@ -161,7 +164,7 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
         )
     };
     let mut settings = Settings::resolve(Options {
-        bind: Some("127.0.0.1:0".into()),
+        bind: Some(options.bind.unwrap_or_else(|| "127.0.0.1:0".into())),
         database_url: Some(database_url),
         data_dir: Some(data_dir),
         master_key: Some(Secret::new(MASTER_KEY)),

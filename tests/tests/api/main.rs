@@ -14,6 +14,7 @@ mod credentials;
 mod files;
 mod health;
 mod heavy_bodies;
+mod integration;
 mod isolation;
 mod ous;
 mod papercuts;
