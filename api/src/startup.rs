@@ -315,7 +315,14 @@ async fn request_span(
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let span = tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id);
+    // X's webhook calls come in floods and are counted in /metrics: logged at debug, so
+    // that a burst of deliveries is not a burst of log lines (a failure still warns).
+    let from_x = req.path().starts_with(routes::webhooks::SCOPE);
+    let span = if from_x {
+        tracing::debug_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id)
+    } else {
+        tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id)
+    };
     let started = Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -338,7 +345,9 @@ async fn request_span(
     }
     span.in_scope(|| {
         if status >= 500 {
-            tracing::warn!(status, elapsed_us, "request failed");
+            tracing::warn!(status, elapsed_us, route = %route, request_id = %request_id, "request failed");
+        } else if from_x {
+            tracing::debug!(status, elapsed_us, route = %route, "request");
         } else {
             tracing::info!(status, elapsed_us, route = %route, "request");
         }
