@@ -13,6 +13,7 @@ use xchannel_tests::fake_x::{unrelated_ca_certificate_pem, Endpoint, FakeAccount
 use crate::helpers::{
     captured_logs, spawn_app_with, Answer, SpawnOptions, Tenant, TestApp, XCredentials,
 };
+use crate::secrets::{database_contents, shown_form};
 
 /// A port free at this moment, so the service's public URL can name it before it binds.
 fn free_port() -> u16 {
@@ -345,6 +346,16 @@ async fn an_x_that_refuses_connections_is_unreachable() {
     let (code, message) = w.failure(&id).await;
     assert_eq!(code, "x_unreachable", "{message}");
     assert!(message.contains("XCHANNEL_X_API_BASE_URL"), "{message}");
+}
+
+#[actix_web::test]
+async fn an_x_that_hangs_is_unreachable_after_the_timeout() {
+    let w = world().await;
+    let (id, _) = w.channel("hanging", "pro", "SHA-1").await;
+    w.fake.inject(Fault::Hang(Duration::from_secs(12)));
+    let (code, message) = w.failure(&id).await;
+    assert_eq!(code, "x_unreachable", "{message}");
+    assert!(message.contains("did not answer within"), "{message}");
 }
 
 // R-INTEG-2: X's refusal of the webhook URL, quoted; a failed CRC; a refused subscription.
@@ -681,15 +692,26 @@ async fn no_secret_in_any_answer_or_log_line_of_an_integration() {
             .await
             .text,
     );
-    let logs = captured_logs();
+    texts.push(captured_logs());
+    let stored = database_contents(&w.app).await;
     for secret in credentials
         .secrets()
         .into_iter()
         .chain(refused_credentials.secrets())
         .chain([bearer.as_str()])
     {
-        for text in texts.iter().chain([&logs]) {
-            assert!(!text.contains(secret), "a secret leaked");
+        for text in &texts {
+            assert_eq!(
+                shown_form(text, secret),
+                None,
+                "a secret in an answer or a log line"
+            );
         }
+        // The database holds the credentials sealed, and X's bearer token not at all.
+        assert_eq!(
+            shown_form(&stored, secret),
+            None,
+            "a secret in the database"
+        );
     }
 }
