@@ -400,3 +400,31 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x_is_api_x_com_unless_told_and_platform_roots_are_off() {
+        let settings = Settings::resolve(Options::default()).unwrap();
+        assert_eq!(settings.x.api_base_url.as_str(), "https://api.x.com/");
+        assert!(!settings.x.allow_platform_roots);
+        assert_eq!(
+            settings.workers.webhook_check_interval,
+            WEBHOOK_CHECK_INTERVAL
+        );
+    }
+
+    #[test]
+    fn an_x_base_url_that_is_not_http_is_refused_at_start() {
+        for url in ["ftp://api.x.com", "api.x.com", "mailto:x@example.com"] {
+            let options = Options {
+                x_api_base_url: Some(url.into()),
+                ..Options::default()
+            };
+            let error = Settings::resolve(options).unwrap_err().to_string();
+            assert!(error.contains("XCHANNEL_X_API_BASE_URL"), "{url}: {error}");
+        }
+    }
+}
