@@ -45,6 +45,15 @@ pub fn is_crc_token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'+' | b'/'))
 }
 
+/// The `crc_token` of a query, percent-decoded. A `+` stays a `+` (it is not a form's
+/// space): X's tokens are base64-like, and a `+` sent unencoded must sign as itself.
+fn crc_token(query: &str) -> Option<std::borrow::Cow<'_, str>> {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("crc_token="))
+        .map(|value| percent_encoding::percent_decode_str(value).decode_utf8_lossy())
+}
+
 /// X's CRC challenge: answers `response_token` for a channel of type `x` in any status
 /// (X runs it while the webhook is being registered). Other query parameters X may add
 /// are ignored.
@@ -64,9 +73,7 @@ pub async fn crc(
     req: HttpRequest,
     channel_id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let token = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(name, _)| name == "crc_token")
-        .map(|(_, value)| value);
+    let token = crc_token(req.query_string());
     let token = match token {
         None => {
             return Err(ApiError::invalid_query(vec![FieldError::new(
@@ -103,6 +110,14 @@ pub async fn crc(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plus_in_the_token_is_a_plus_whether_encoded_or_not() {
+        assert_eq!(crc_token("crc_token=a+b%2Bc%3D").as_deref(), Some("a+b+c="));
+        assert_eq!(crc_token("nonce=1&crc_token=x").as_deref(), Some("x"));
+        assert_eq!(crc_token("crc_token=").as_deref(), Some(""));
+        assert_eq!(crc_token("other=1"), None);
+    }
 
     // R-INGEST-9
     #[test]
