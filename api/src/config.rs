@@ -76,6 +76,8 @@ pub struct Options {
     pub sqlite_synchronous: Option<String>,
     pub cors_allowed_origins: Option<Vec<String>>,
     pub workers: Option<Switch>,
+    pub x_api_base_url: Option<String>,
+    pub allow_platform_roots: Option<bool>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -126,6 +128,12 @@ pub struct ServerFlags {
     /// Run the background workers on this instance (on, the default) or serve HTTP only.
     #[arg(long, env = "XCHANNEL_WORKERS")]
     pub workers: Option<Switch>,
+    /// Where X's API is (`https://api.x.com`); tests and demos point it at a fake X.
+    #[arg(long, env = "XCHANNEL_X_API_BASE_URL")]
+    pub x_api_base_url: Option<String>,
+    /// Trust the platform's TLS roots beside the uploaded X authentication certificates (R-INTEG-4).
+    #[arg(long, env = "XCHANNEL_ALLOW_PLATFORM_ROOTS")]
+    pub allow_platform_roots: Option<bool>,
 }
 
 impl Options {
@@ -143,6 +151,8 @@ impl Options {
             sqlite_synchronous: database.sqlite_synchronous,
             cors_allowed_origins: server.cors_allowed_origins,
             workers: server.workers,
+            x_api_base_url: server.x_api_base_url,
+            allow_platform_roots: server.allow_platform_roots,
         }
     }
 }
@@ -162,6 +172,8 @@ impl Options {
             sqlite_synchronous: self.sqlite_synchronous.or(file.sqlite_synchronous),
             cors_allowed_origins: self.cors_allowed_origins.or(file.cors_allowed_origins),
             workers: self.workers.or(file.workers),
+            x_api_base_url: self.x_api_base_url.or(file.x_api_base_url),
+            allow_platform_roots: self.allow_platform_roots.or(file.allow_platform_roots),
         }
     }
 }
@@ -245,16 +257,30 @@ pub struct KeySettings {
     pub data_dir: PathBuf,
 }
 
+/// How the service reaches X.
 #[derive(Debug, Clone)]
 pub struct XSettings {
     pub region: Region,
+    /// Where X's API is: `https://api.x.com`, or a fake X.
+    pub api_base_url: url::Url,
+    /// Whether outbound TLS to X also trusts the platform's roots, beside the uploaded
+    /// X authentication certificates (R-INTEG-4). Off by default.
+    pub allow_platform_roots: bool,
 }
+
+pub const DEFAULT_X_API_BASE_URL: &str = "https://api.x.com";
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     /// Off: this instance serves HTTP only and claims no background work.
     pub enabled: bool,
+    /// How often every active Enterprise channel's webhook is checked at X (15 minutes;
+    /// shorter in tests).
+    pub webhook_check_interval: std::time::Duration,
 }
+
+/// X marks a webhook invalid without telling anyone: look at least this often.
+pub const WEBHOOK_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqliteSynchronous {
@@ -332,6 +358,20 @@ impl HttpSettings {
     }
 }
 
+/// `XCHANNEL_X_API_BASE_URL`: an http(s) URL, kept without a trailing slash.
+fn x_api_base_url(value: Option<&str>) -> anyhow::Result<url::Url> {
+    let value = value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(DEFAULT_X_API_BASE_URL);
+    let parsed = url::Url::parse(value)
+        .map_err(|e| anyhow::anyhow!("XCHANNEL_X_API_BASE_URL: {value} is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+        anyhow::bail!("XCHANNEL_X_API_BASE_URL: {value} is not an http(s) URL such as {DEFAULT_X_API_BASE_URL}");
+    }
+    Ok(parsed)
+}
+
 impl Settings {
     pub fn load(cli: Options, file: Option<PathBuf>) -> anyhow::Result<Settings> {
         let from_file = match file {
@@ -384,11 +424,42 @@ impl Settings {
             },
             x: XSettings {
                 region: o.region.unwrap_or(Region::International),
+                api_base_url: x_api_base_url(o.x_api_base_url.as_deref())?,
+                allow_platform_roots: o.allow_platform_roots.unwrap_or(false),
             },
             workers: WorkerSettings {
                 enabled: o.workers != Some(Switch::Off),
+                webhook_check_interval: WEBHOOK_CHECK_INTERVAL,
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x_is_api_x_com_unless_told_and_platform_roots_are_off() {
+        let settings = Settings::resolve(Options::default()).unwrap();
+        assert_eq!(settings.x.api_base_url.as_str(), "https://api.x.com/");
+        assert!(!settings.x.allow_platform_roots);
+        assert_eq!(
+            settings.workers.webhook_check_interval,
+            WEBHOOK_CHECK_INTERVAL
+        );
+    }
+
+    #[test]
+    fn an_x_base_url_that_is_not_http_is_refused_at_start() {
+        for url in ["ftp://api.x.com", "api.x.com", "mailto:x@example.com"] {
+            let options = Options {
+                x_api_base_url: Some(url.into()),
+                ..Options::default()
+            };
+            let error = Settings::resolve(options).unwrap_err().to_string();
+            assert!(error.contains("XCHANNEL_X_API_BASE_URL"), "{url}: {error}");
+        }
     }
 }

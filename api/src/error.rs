@@ -79,6 +79,8 @@ error_codes! {
         "the same certificates are already uploaded";
     LastSystemAdmin => CONFLICT, "last_system_admin", "Last system administrator token",
         "the token is the last active system administrator token; mint another first";
+    IntegrationInProgress => CONFLICT, "integration_in_progress", "Integration in progress",
+        "the channel's integration is being verified; wait for it to end (`active` or `failed`)";
     ConflictingChange => CONFLICT, "conflicting_change", "Conflict",
         "two requests raced on related resources; read again and retry";
     VersionMismatch => PRECONDITION_FAILED, "version_mismatch", "Stale version",

@@ -40,9 +40,45 @@ pub fn count_connection_error() {
 #[derive(Default)]
 pub struct Metrics {
     series: RwLock<HashMap<Key, Arc<Series>>>,
+    /// Ended integrations by outcome (`active` or a failure code).
+    integrations: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Webhook validity checks by result (`valid`, `revalidated`, `invalid`, `error`).
+    webhook_checks: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+fn count(counters: &std::sync::Mutex<std::collections::BTreeMap<String, u64>>, label: &str) {
+    if let Ok(mut counters) = counters.lock() {
+        *counters.entry(label.to_owned()).or_default() += 1;
+    }
+}
+
+fn render_counters(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    counters: &std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    if let Ok(counters) = counters.lock() {
+        for (value, n) in counters.iter() {
+            let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {n}");
+        }
+    }
 }
 
 impl Metrics {
+    /// One integration ended with `outcome`: `active` or a failure code.
+    pub fn integration_ended(&self, outcome: &str) {
+        count(&self.integrations, outcome);
+    }
+
+    /// One webhook validity check at X ended with `result`.
+    pub fn webhook_checked(&self, result: &str) {
+        count(&self.webhook_checks, result);
+    }
+
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let key = (method.to_owned(), route.to_owned(), status);
         let found = self.series.read().ok().and_then(|s| s.get(&key).cloned());
@@ -71,6 +107,20 @@ impl Metrics {
             out,
             "xchannel_http_connection_errors_total {}",
             CONNECTION_ERRORS.load(Relaxed)
+        );
+        render_counters(
+            &mut out,
+            "xchannel_integrations_total",
+            "Channel integrations ended, by outcome (active or a failure code).",
+            "outcome",
+            &self.integrations,
+        );
+        render_counters(
+            &mut out,
+            "xchannel_webhook_checks_total",
+            "Checks of a webhook's validity at X, by result.",
+            "result",
+            &self.webhook_checks,
         );
         let Ok(all) = self.series.read() else {
             return out;

@@ -8,8 +8,8 @@ use utoipa::{
 
 use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
-    calendar, called_routes, certificates, channels, deliveries, health, messages, ous, tenants,
-    tokens, work_time,
+    calendar, called_routes, certificates, channels, deliveries, health, integration, messages,
+    ous, tenants, tokens, webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -54,9 +54,12 @@ use crate::routes::{
         channels::replace_channel,
         channels::patch_channel,
         channels::delete_channel,
+        integration::get_integration,
+        integration::submit_integration,
         work_time::channel_work_time,
         messages::list_messages,
         deliveries::receive_delivery,
+        webhooks::crc,
     ),
     modifiers(&BearerAuth, &VersionPrefix, &ProblemExamples),
     // In the order of the README's first steps: a tenant, its administrator's token, an
@@ -69,9 +72,9 @@ use crate::routes::{
         (name = "channels", description = "X channels: credentials, basic and robot configuration (R-CRED, R-BASIC, R-ROBOT). Fifth step: `ouId` and `skillQueueId` are the `id`s of `POST /ous` and `POST /called-routes`."),
         (name = "service-calendar", description = "Non-working days"),
         (name = "messages", description = "Direct messages a channel received and sent (R-INGEST-4)"),
-        (name = "webhooks", description = "X's public contract: signed deliveries from X, outside /api/v1 and without a bearer token (R-INGEST-1)"),
         (name = "certificates", description = "Trust anchors for TLS to X (system administrators, R-INTEG-4)"),
         (name = "health", description = "Probes"),
+        (name = "webhooks", description = "X's public webhook contract: the CRC challenge and signed deliveries, without a bearer token (R-INGEST-1)"),
     )
 )]
 pub struct ApiDoc;

@@ -30,6 +30,7 @@ use crate::{
     state::AppState,
     store::Store,
     token_cache::TokenCache,
+    webhook_keys::WebhookKeys,
     workers::{Shutdown, Worker, WorkerContext},
 };
 
@@ -74,6 +75,7 @@ impl Application {
             settings,
             token_cache: TokenCache::default(),
             metrics: Metrics::default(),
+            webhook_keys: WebhookKeys::default(),
         });
         let data = web::Data::from(state.clone());
         let cors_origins = state.settings.http.cors_allowed_origins.clone();
@@ -98,8 +100,8 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .service(web::redirect("/docs", "/docs/"))
                 .route("/", web::get().to(|| async { web::Redirect::to("/docs/") }))
-                .configure(routes::configure_webhooks)
                 .service(web::scope("/api/v1").configure(routes::configure_v1))
+                .service(web::scope(routes::webhooks::SCOPE).configure(routes::webhooks::configure))
                 .default_service(web::to(no_route))
         })
         .listen(listener)?
@@ -108,7 +110,7 @@ impl Application {
             port,
             server,
             state,
-            workers: Vec::new(),
+            workers: crate::workers::standard(),
         })
     }
 
@@ -341,7 +343,14 @@ async fn request_span(
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let span = tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id);
+    // X's webhook calls come in floods and are counted in /metrics: logged at debug, so
+    // that a burst of deliveries is not a burst of log lines (a failure still warns).
+    let from_x = req.path().starts_with(routes::webhooks::SCOPE);
+    let span = if from_x {
+        tracing::debug_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id)
+    } else {
+        tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id)
+    };
     let started = Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -364,7 +373,9 @@ async fn request_span(
     }
     span.in_scope(|| {
         if status >= 500 {
-            tracing::warn!(status, elapsed_us, "request failed");
+            tracing::warn!(status, elapsed_us, route = %route, request_id = %request_id, "request failed");
+        } else if from_x {
+            tracing::debug!(status, elapsed_us, route = %route, "request");
         } else {
             tracing::info!(status, elapsed_us, route = %route, "request");
         }

@@ -2,7 +2,7 @@
 
 use crate::{
     config::Settings, crypto::Keyring, ingest::Ingest, metrics::Metrics, store::Store,
-    token_cache::TokenCache,
+    token_cache::TokenCache, webhook_keys::WebhookKeys,
 };
 
 pub struct AppState {
@@ -13,4 +13,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The group commit of webhook deliveries and what they brought.
     pub ingest: Ingest,
+    /// The HMAC keys of X's webhook (CRC and signed deliveries), by channel.
+    pub webhook_keys: WebhookKeys,
 }

@@ -1,7 +1,8 @@
 // A frontend's flow through the generated client, against a running service: create,
 // read, edit with If-Match, list and delete a channel, read a 422's problem `code`, read
-// the messages X delivered to a channel, and delete a tenant (refused with counts while it
-// has a channel, then with ?cascade=true).
+// the messages X delivered to a channel, submit a channel's integration and read how it
+// ended, answer X's CRC challenge, and delete a tenant (refused with counts while it has a
+// channel, then with ?cascade=true).
 //
 //   XCH_BASE=http://127.0.0.1:PORT XCH_TOKEN=<tenant admin> XCH_SYSTEM_TOKEN=<system admin> \
 //   XCH_OU=<ou id> XCH_QUEUE=<route id> \
@@ -134,6 +135,41 @@ test("a message X delivers to the channel's webhook is read back through the cli
   assert.equal(message.sender.username, "ada");
   assert.equal(message.sentAt, "2024-11-30T20:53:20Z");
   assert.equal(listed.data?.nextCursor ?? null, null);
+
+  const deleted = await api.DELETE("/api/v1/channels/{id}", { params: { path: { id } } });
+  assert.equal(deleted.response.status, 204);
+});
+
+test("a channel's integration is submitted, read until it ends, and refused while verifying", async () => {
+  const created = await api.POST("/api/v1/channels", { body: draft(`ts_integ_${run}`) });
+  assert.equal(created.response.status, 201, JSON.stringify(created.error));
+  const id = created.data!.id;
+  assert.equal(created.data!.integration.status, "draft");
+  assert.ok(created.data!.integration.webhookUrl?.endsWith(`/webhooks/x/${id}`));
+
+  const submitted = await api.POST("/api/v1/channels/{id}/integration", { params: { path: { id } } });
+  assert.equal(submitted.response.status, 202, JSON.stringify(submitted.error));
+  assert.equal(submitted.data?.status, "verifying");
+  const again = await api.POST("/api/v1/channels/{id}/integration", { params: { path: { id } } });
+  // 409 while the first is verifying; 202 if it already ended (X is out of reach here).
+  assert.ok([202, 409].includes(again.response.status), String(again.response.status));
+  if (again.response.status === 409) assert.equal(again.error?.code, "integration_in_progress");
+
+  // The service reaches no X here, so the integration ends failed with a stable code.
+  let view: typeof submitted.data | undefined = submitted.data;
+  for (let i = 0; i < 100 && view?.status === "verifying"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    view = (await api.GET("/api/v1/channels/{id}/integration", { params: { path: { id } } })).data;
+  }
+  assert.equal(view?.status, "failed", JSON.stringify(view));
+  assert.match(view?.lastError?.code ?? "", /^(x_|integration_)[a-z_]+$/);
+  assert.ok(view?.nextStep);
+
+  const crc = await api.GET("/webhooks/x/{channelId}", {
+    params: { path: { channelId: id }, query: { crc_token: "crc-0123456789abcdef" } },
+  });
+  assert.equal(crc.response.status, 200);
+  assert.match(crc.data?.response_token ?? "", /^sha256=[A-Za-z0-9+/]{43}=$/);
 
   const deleted = await api.DELETE("/api/v1/channels/{id}", { params: { path: { id } } });
   assert.equal(deleted.response.status, 204);

@@ -8,6 +8,7 @@ mod m20261125_000002_trust_anchors;
 mod m20261201_000003_leases;
 mod m20261205_000004_api_key_per_tenant;
 mod m20261205_000005_tenant_names;
+mod m20261206_000005_integration;
 mod m20261207_000006_messages;
 
 pub use m20261205_000005_tenant_names::tenant_name_key;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_leases::Migration),
             Box::new(m20261205_000004_api_key_per_tenant::Migration),
             Box::new(m20261205_000005_tenant_names::Migration),
+            Box::new(m20261206_000005_integration::Migration),
             Box::new(m20261207_000006_messages::Migration),
         ]
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::integration::{integration_out, IntegrationOut};
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
     access::Access,
@@ -23,6 +24,7 @@ use crate::{
         self,
         called_routes::MULTIMEDIA,
         channels::{Channel, ChannelFilter, ChannelWrite},
+        integrations::Integration,
     },
 };
 
@@ -33,18 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(replace_channel)
         .service(patch_channel)
         .service(delete_channel);
-}
-
-/// What the administrator does next, and where X must call (R-INTEG-1).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct IntegrationOut {
-    /// The URL X must call for webhook delivery; only for Enterprise accounts.
-    pub webhook_url: Option<String>,
-    /// Plain-English next step.
-    pub next_step: String,
-    /// X's reason when the last authentication failed.
-    pub detail: Option<String>,
 }
 
 /// A channel as the API shows it: every setting, no secret.
@@ -101,8 +91,10 @@ pub struct ChannelOut {
     pub settings: ChannelSettings,
     /// Masked hints of the stored X credentials; the values themselves are never shown.
     pub credentials: CredentialHints,
+    /// Where the channel stands with X, as `GET /channels/{id}/integration` shows it.
     pub integration: IntegrationOut,
-    /// E.g. that SHA-1 is weak (R-CRED-7).
+    /// E.g. that SHA-1 is weak (R-CRED-7), that a Basic channel's messages come late, that
+    /// X marks the webhook invalid.
     pub warnings: Vec<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -127,45 +119,34 @@ pub(crate) fn settings_of(m: &Channel) -> ApiResult<ChannelSettings> {
     })
 }
 
-fn channel_out(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
+fn channel_out(
+    state: &AppState,
+    m: Channel,
+    integration: Option<&Integration>,
+) -> ApiResult<ChannelOut> {
     let settings = settings_of(&m)?;
     let credentials = credentials::hints_of(&m);
-    // A stored status this version does not know reads as draft, as it always has.
-    let status = IntegrationStatus::parse(&m.status).unwrap_or(IntegrationStatus::Draft);
-    let webhook_url = settings
-        .account_level()
-        .receives_by_webhook()
-        .then(|| format!("{}/webhooks/x/{}", state.settings.http.public_url, m.id));
-    let url_problem = webhook_url
-        .as_ref()
-        .and(state.settings.http.public_url_problem());
-    let next_step = match status {
-        IntegrationStatus::Draft => match url_problem {
-            Some(problem) => format!(
-                "Set XCHANNEL_PUBLIC_URL to the https address, without a port, where X reaches this service ({problem}); then authenticate the channel's tokens against X"
-            ),
-            None => "Authenticate the channel's tokens against X (channel integration)".to_owned(),
-        },
-        IntegrationStatus::Verifying => "Wait: the tokens are being authenticated against X".to_owned(),
-        IntegrationStatus::Active => "Nothing: the channel receives messages".to_owned(),
-        IntegrationStatus::Failed => "Fix the channel's settings from X's reason and submit the integration again".to_owned(),
-    };
+    let integration = integration_out(state, &m, &settings, integration);
+    let mut warnings = settings.warnings();
+    warnings.extend(integration.warnings.iter().cloned());
     Ok(ChannelOut {
-        warnings: settings.warnings(),
+        warnings,
         id: m.id,
         tenant_id: m.tenant_id,
         version: m.version,
-        status,
+        status: integration.status,
         settings,
         credentials,
-        integration: IntegrationOut {
-            webhook_url,
-            next_step,
-            detail: m.status_detail,
-        },
+        integration,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
+}
+
+/// A channel's answer with its integration read now.
+async fn channel_out_now(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
+    let integration = store::integrations::find(state.store.reader(), &m.id).await?;
+    channel_out(state, m, integration.as_ref())
 }
 
 fn etag(version: i32) -> header::EntityTag {
@@ -383,7 +364,7 @@ pub async fn create_channel(
     tx.commit().await?;
     Ok(respond(
         HttpResponse::Created(),
-        channel_out(&state, channel)?,
+        channel_out(&state, channel, None)?,
     ))
 }
 
@@ -491,9 +472,15 @@ pub async fn list_channels(
     let rows =
         store::channels::list(state.store.reader(), access.tenant_id(), filter, &page).await?;
     let (rows, next_cursor) = pagination::finish(&page, rows, |c| &c.name);
+    let integrations =
+        store::integrations::find_many(state.store.reader(), rows.iter().map(|c| c.id.clone()))
+            .await?;
     let items = rows
         .into_iter()
-        .map(|m| channel_out(&state, m))
+        .map(|m| {
+            let integration = integrations.get(&m.id);
+            channel_out(&state, m, integration)
+        })
         .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ChannelList { items, next_cursor }))
 }
@@ -532,7 +519,10 @@ pub async fn get_channel(
             .insert_header(header::ETag(current))
             .finish());
     }
-    Ok(respond(HttpResponse::Ok(), channel_out(&state, channel)?))
+    Ok(respond(
+        HttpResponse::Ok(),
+        channel_out_now(&state, channel).await?,
+    ))
 }
 
 /// The version an `If-Match` header asks for: `None` for `*`.
@@ -672,11 +662,22 @@ async fn replace(
     let parsed = validated(state, access, body, Mode::Update, Some(&current.id)).await?;
     let sealed = credentials::seal_edit(&state.keyring, &current, &parsed.credentials)
         .map_err(ApiError::internal)?;
+    // An edit of what connects to X sends an active or failed channel back to draft
+    // (R-INTEG-3): X has not seen the new connection.
+    let connection_changed =
+        sealed.changed || settings_of(&current)?.x_connection_differs(&parsed.settings);
+    let status = IntegrationStatus::parse(&current.status)
+        .unwrap_or(IntegrationStatus::Draft)
+        .after_edit(connection_changed);
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;
-    let channel = store::channels::replace(&tx, &current, expected, write).await?;
+    let channel = store::channels::replace(&tx, &current, expected, status.as_str(), write).await?;
     tx.commit().await?;
-    Ok(respond(HttpResponse::Ok(), channel_out(state, channel)?))
+    state.webhook_keys.forget(&channel.id);
+    Ok(respond(
+        HttpResponse::Ok(),
+        channel_out_now(state, channel).await?,
+    ))
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
@@ -764,8 +765,35 @@ pub async fn delete_channel(
     access.require_admin()?;
     let current = access.channel(state.store.reader(), &id).await?;
     let version = if_match(&req, false)?.flatten();
+    let left = left_at_x(&state, &current).await;
     let tx = state.store.write().await?;
     store::channels::delete(&tx, access.tenant_id(), &current.id, version).await?;
     tx.commit().await?;
+    state.webhook_keys.forget(&current.id);
+    if let Some(left) = left {
+        // Best effort and after the commit: X being down never blocks a delete.
+        let state = state.into_inner();
+        let channel_id = current.id.clone();
+        actix_web::rt::spawn(async move {
+            crate::integration::clean_up_at_x(&state, &channel_id, left).await;
+        });
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// What a channel about to be deleted leaves at X: its subscription, and its webhook.
+async fn left_at_x(state: &AppState, channel: &Channel) -> Option<crate::integration::LeftAtX> {
+    let db = state.store.reader();
+    let integration = store::integrations::find(db, &channel.id).await.ok()??;
+    let webhook_id = integration.webhook_id.clone()?;
+    let webhook_shared = store::integrations::webhook_used_by_others(db, &channel.id, &webhook_id)
+        .await
+        .unwrap_or(true);
+    let credentials = crate::integration::user_credentials(state, channel).ok()?;
+    Some(crate::integration::LeftAtX {
+        credentials,
+        x_user_id: integration.x_user_id,
+        webhook_id: Some(webhook_id),
+        webhook_shared,
+    })
 }

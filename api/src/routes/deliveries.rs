@@ -3,13 +3,14 @@
 //! `x-twitter-webhooks-signature` over the raw body, keyed with the channel's API key
 //! secret, proves the sender. A 200 means every message of the delivery is committed.
 
+use std::sync::Arc;
+
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use x_connector::{webhook::SIGNATURE_HEADER, DeliveredEvents, Secret, WebhookKey};
+use x_connector::{webhook::SIGNATURE_HEADER, DeliveredEvents, WebhookKey};
 
 use crate::{
-    credentials::StoredCredentials,
     error::{ApiError, ApiResult, Problem},
     id::Id,
     ingest::counters::Outcome,
@@ -17,22 +18,18 @@ use crate::{
     store::{self, messages::Message, StoreError},
 };
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(receive_delivery);
-}
-
-/// The key that verifies a channel's deliveries, or 404 for a channel that does not exist.
-///
-/// For now the channel's API key secret is loaded and unsealed on every delivery; the
-/// in-memory per-channel key cache of the CRC (DESIGN "Webhook verification key")
-/// replaces this body, and this is its one caller on the delivery path.
-async fn delivery_key(state: &AppState, channel_id: &str) -> ApiResult<(String, WebhookKey)> {
+/// The key that verifies a channel's deliveries, or 404 for a channel that does not exist:
+/// the same in-memory key as the CRC's (`webhook_keys`), so a delivery costs no channel
+/// read and no decryption.
+async fn delivery_key(state: &AppState, channel_id: &str) -> ApiResult<(String, Arc<WebhookKey>)> {
     let id = Id::from_path(channel_id, "channel")?;
-    let channel = store::channels::find_for_delivery(state.store.reader(), id.as_str()).await?;
-    let credentials =
-        StoredCredentials::open(&state.keyring, &channel).map_err(ApiError::internal)?;
-    let key = WebhookKey::new(&Secret::new(credentials.api_key_secret.clone()));
-    Ok((channel.id, key))
+    let key = state
+        .webhook_keys
+        .key(&state.store, &state.keyring, id.as_str())
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("channel"))?;
+    Ok((id.as_str().to_owned(), key))
 }
 
 // For the OpenAPI document only: the delivery as X documents it.
@@ -55,7 +52,7 @@ pub struct AccountActivityDelivery {
 /// Event kinds the service does not keep (typing, read receipts, follows, tweets) are
 /// acknowledged and skipped; a message delivered again is stored once. Stored whatever
 /// the channel's integration status.
-#[utoipa::path(tag = "webhooks", security(()),
+#[utoipa::path(tag = "webhooks", path = "/webhooks/x/{channelId}", security(()),
     params(
         ("channelId" = Id, Path, description = "the channel, as in its `integration.webhookUrl`"),
         ("x-twitter-webhooks-signature" = Option<String>, Header,
@@ -72,7 +69,7 @@ pub struct AccountActivityDelivery {
         (status = 413, body = Problem, content_type = "application/problem+json", description = "the body is over 1 MiB"),
         (status = 415, body = Problem, content_type = "application/problem+json", description = "the body is not application/json"),
     ))]
-#[post("/webhooks/x/{channelId}")]
+#[post("/{channelId}")]
 pub async fn receive_delivery(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -7,11 +7,13 @@ pub mod certificates;
 pub mod channels;
 pub mod deliveries;
 pub mod health;
+pub mod integration;
 pub mod messages;
 pub mod ous;
 pub mod pagination;
 pub mod tenants;
 pub mod tokens;
+pub mod webhooks;
 pub mod work_time;
 
 use actix_web::web;
@@ -25,11 +27,7 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     called_routes::configure(cfg);
     calendar::configure(cfg);
     channels::configure(cfg);
+    integration::configure(cfg);
     work_time::configure(cfg);
     messages::configure(cfg);
-}
-
-/// X's public contract, outside the versioned API: signed, not bearer-authenticated.
-pub fn configure_webhooks(cfg: &mut web::ServiceConfig) {
-    deliveries::configure(cfg);
 }

@@ -162,14 +162,18 @@ pub async fn list<C: ConnectionTrait>(
 
 /// Replaces a channel's settings if it still has `expected_version`: the version in the
 /// WHERE clause makes the check and the write one step, so of two concurrent edits from
-/// the same version one wins and the other is `Stale`.
+/// the same version one wins and the other is `Stale`. `status` is the integration status
+/// after the edit (an edit of the X connection sends the channel back to `draft`); it is
+/// written only if the status is still the one read, else the edit is `Stale` too.
 pub async fn replace<C: ConnectionTrait>(
     db: &C,
     current: &Channel,
     expected_version: i32,
+    status: &str,
     write: ChannelWrite,
 ) -> StoreResult<Channel> {
     let update = ActiveModel {
+        status: Set(status.to_owned()),
         name: Set(write.name),
         ou_id: Set(write.ou_id),
         skill_queue_id: Set(write.skill_queue_id),
@@ -189,6 +193,7 @@ pub async fn replace<C: ConnectionTrait>(
         .filter(Column::TenantId.eq(current.tenant_id.as_str()))
         .filter(Column::Id.eq(current.id.as_str()))
         .filter(Column::Version.eq(expected_version))
+        .filter(Column::Status.eq(current.status.as_str()))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
@@ -257,15 +262,6 @@ pub async fn newest_sealed_credentials<C: ConnectionTrait>(
     Ok(newest.map(|c| (c.id, c.credentials)))
 }
 
-/// The channel a webhook delivery names, in any tenant: X knows the channel by the id in
-/// the webhook URL only, and the signature, checked next, proves the caller.
-pub async fn find_for_delivery<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Channel> {
-    Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(StoreError::NotFound("channel"))
-}
-
 /// Which of a name and an API key fingerprint other channels of the tenant already use
 /// (`except`: the channel being edited).
 pub async fn taken<C: ConnectionTrait>(
@@ -299,4 +295,22 @@ pub async fn taken<C: ConnectionTrait>(
         None => false,
     };
     Ok((name_taken, key_taken))
+}
+
+/// A channel by id alone, whatever its tenant: for X's public webhook and the background
+/// work, which know a channel only by the id in its URL or its lease.
+pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Option<Channel>> {
+    Ok(Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// The credentials' version of an X channel, `None` when there is no such channel: the
+/// cheap check behind the webhook key cache.
+pub async fn credentials_version<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Option<i32>> {
+    Ok(Entity::find_by_id(id.to_owned())
+        .select_only()
+        .column(Column::CredentialsVersion)
+        .filter(Column::ChannelType.eq("x"))
+        .into_tuple::<i32>()
+        .one(db)
+        .await?)
 }

@@ -3,6 +3,9 @@
 //! `store::leases`, so several instances on one database share it and never do one item
 //! twice, and an instance that dies leaves its items to be claimed again.
 
+pub mod integration;
+pub mod webhook_check;
+
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -73,6 +76,17 @@ pub trait Job: 'static {
     }
 
     fn work<'a>(&'a self, state: &'a AppState, lease: &'a Lease) -> JobFuture<'a>;
+}
+
+/// The service's own workers, which every instance runs (unless workers are off).
+pub fn standard() -> Vec<(&'static str, Worker)> {
+    fn leased(job: impl Job) -> Worker {
+        Box::new(move |ctx| -> WorkerFuture { Box::pin(run_leased(job, ctx)) })
+    }
+    vec![
+        ("integration", leased(integration::Integrations)),
+        ("webhook_check", leased(webhook_check::WebhookChecks)),
+    ]
 }
 
 /// Items claimed per round.

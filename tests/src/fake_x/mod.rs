@@ -318,6 +318,19 @@ impl FakeX {
         self.state().settings.refuse_hmac_sha256 = refuse;
     }
 
+    /// Marks a webhook valid or invalid, as X does after a CRC (for tests of what the
+    /// service does about an invalid webhook).
+    pub fn set_webhook_valid(&self, webhook_id: &str, valid: bool) {
+        if let Some(webhook) = self
+            .state()
+            .webhooks
+            .iter_mut()
+            .find(|w| w.id == webhook_id)
+        {
+            webhook.valid = valid;
+        }
+    }
+
     pub fn webhooks(&self) -> Vec<FakeWebhook> {
         self.state().webhooks.clone()
     }

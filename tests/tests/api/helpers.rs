@@ -72,6 +72,8 @@ pub struct TestApp {
     pub system_token: String,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// What the service was started with, to start another instance on the same database.
+    pub settings: Settings,
 }
 
 pub struct Answer {
@@ -111,6 +113,12 @@ pub struct SpawnOptions {
     pub region: Region,
     pub public_url: String,
     pub cors_allowed_origins: Option<Vec<String>>,
+    /// The address to listen on (`127.0.0.1:0` unless a test needs to know it first).
+    pub bind: Option<String>,
+    /// Where X is: a fake X's base URL.
+    pub x_api_base_url: Option<String>,
+    /// How often active Enterprise webhooks are checked at X (15 minutes unless a test says).
+    pub webhook_check_interval: Option<std::time::Duration>,
 }
 
 impl Default for SpawnOptions {
@@ -119,6 +127,9 @@ impl Default for SpawnOptions {
             region: Region::International,
             public_url: "https://xchannel.example.com".into(),
             cors_allowed_origins: None,
+            bind: None,
+            x_api_base_url: None,
+            webhook_check_interval: None,
         }
     }
 }
@@ -152,17 +163,32 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
             data_dir.join("xchannel.db").display()
         )
     };
-    Settings::resolve(Options {
-        bind: Some("127.0.0.1:0".into()),
+    let mut settings = Settings::resolve(Options {
+        bind: Some(options.bind.unwrap_or_else(|| "127.0.0.1:0".into())),
         database_url: Some(database_url),
         data_dir: Some(data_dir),
         master_key: Some(Secret::new(MASTER_KEY)),
         public_url: Some(options.public_url),
         region: Some(options.region),
         cors_allowed_origins: options.cors_allowed_origins,
+        x_api_base_url: options.x_api_base_url,
         ..Options::default()
     })
-    .unwrap()
+    .unwrap();
+    if let Some(interval) = options.webhook_check_interval {
+        settings.workers.webhook_check_interval = interval;
+    }
+    settings
+}
+
+/// Another instance of the service on the database of `settings`; answers its base URL.
+pub async fn spawn_instance(settings: &Settings) -> String {
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the service starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    base
 }
 
 pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
@@ -188,6 +214,7 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
         system_token,
         data_dir: settings.keys.data_dir.clone(),
         database_url: settings.database.url.clone(),
+        settings,
     }
 }
 

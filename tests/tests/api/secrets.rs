@@ -68,7 +68,7 @@ async fn rows_as_text(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<Stri
 
 /// Every row of every table the database lists; on SQLite also every byte of its files
 /// (the journal and freed pages included).
-async fn database_contents(app: &TestApp) -> String {
+pub(crate) async fn database_contents(app: &TestApp) -> String {
     let db = Database::connect(&app.database_url).await.unwrap();
     let tables = table_names(&db).await;
     for expected in [
@@ -80,6 +80,7 @@ async fn database_contents(app: &TestApp) -> String {
         "non_working_days",
         "trust_anchors",
         "messages",
+        "channel_integrations",
     ] {
         assert!(
             tables.iter().any(|t| t == expected),
@@ -162,7 +163,7 @@ fn written_forms(secret: &str) -> Vec<(String, String)> {
 }
 
 /// How `text` shows `secret`, if it does: one of its written forms, or percent-encoded.
-fn shown_form(text: &str, secret: &str) -> Option<String> {
+pub(crate) fn shown_form(text: &str, secret: &str) -> Option<String> {
     written_forms(secret)
         .into_iter()
         .find(|(_, written)| text.contains(written.as_str()))
