@@ -4,9 +4,10 @@
 //! paths").
 //!
 //! An entry is the `ring::hmac::Key` (inside [`WebhookKey`]) built from the API key secret,
-//! tagged with the channel's `credentials_version`; the plaintext secret is never kept.
-//! An entry is trusted for [`FRESH_FOR`]; after that one indexed query reads the version
-//! again, and only a changed version opens the credentials anew. So a rotation or a delete
+//! tagged with the channel's `credentials_version`, beside the X account the integration
+//! recorded (deliveries for another account are ignored); the plaintext secret is never
+//! kept. An entry is trusted for [`FRESH_FOR`]; after that two indexed queries read the
+//! version and the account again, and only a changed version opens the credentials anew. So a rotation or a delete
 //! made through any instance is seen by every instance within [`FRESH_FOR`] plus one
 //! request, without any message between instances. Unknown ids are remembered as
 //! unknown for as long, so a flood of made-up ids costs one query per id and second.
@@ -15,7 +16,7 @@
 //!
 //! ```ignore
 //! match state.webhook_keys.key(&state.store, &state.keyring, &channel_id).await? {
-//!     Some(key) => key.verify(signature_header, &body),   // or key.crc_response_token(token)
+//!     Some(webhook) => webhook.key.verify(signature_header, &body),   // or .crc_response_token(token)
 //!     None => /* 404: no such X channel */,
 //! }
 //! ```
@@ -40,10 +41,18 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Entries kept at most; past this, stale entries are dropped (and all if none is stale).
 const CAPACITY: usize = 100_000;
 
+/// What X's webhook calls of one channel are checked with.
+pub struct ChannelWebhook {
+    /// Verifies signed deliveries and answers the CRC.
+    pub key: WebhookKey,
+    /// The channel's X account (`xAccount.id`), once an integration submit recorded it.
+    pub x_account_id: Option<String>,
+}
+
 struct Entry {
     checked_at: Instant,
     /// `None`: no X channel has this id (as of `checked_at`).
-    key: Option<(i32, Arc<WebhookKey>)>,
+    key: Option<(i32, Arc<ChannelWebhook>)>,
 }
 
 /// Per-channel webhook keys by channel id and credentials version.
@@ -70,7 +79,7 @@ impl WebhookKeys {
         store: &Store,
         keyring: &Keyring,
         channel_id: &str,
-    ) -> Result<Option<Arc<WebhookKey>>, WebhookKeyError> {
+    ) -> Result<Option<Arc<ChannelWebhook>>, WebhookKeyError> {
         let cached = self.entries.read().ok().and_then(|entries| {
             entries.get(channel_id).map(|entry| {
                 (
@@ -87,10 +96,19 @@ impl WebhookKeys {
             self.put(channel_id, None);
             return Ok(None);
         };
-        if let Some((_, Some((cached_version, key)))) = cached {
+        let x_account_id = store::integrations::x_account_id(db, channel_id).await?;
+        if let Some((_, Some((cached_version, webhook)))) = cached {
             if cached_version == version {
-                self.put(channel_id, Some((version, key.clone())));
-                return Ok(Some(key));
+                let webhook = if webhook.x_account_id == x_account_id {
+                    webhook
+                } else {
+                    Arc::new(ChannelWebhook {
+                        key: webhook.key.clone(),
+                        x_account_id,
+                    })
+                };
+                self.put(channel_id, Some((version, webhook.clone())));
+                return Ok(Some(webhook));
             }
         }
         let Some(channel) = store::channels::find_by_id(db, channel_id).await? else {
@@ -99,9 +117,15 @@ impl WebhookKeys {
         };
         let credentials = StoredCredentials::open(keyring, &channel)
             .map_err(|e| WebhookKeyError::Credentials(channel_id.to_owned(), e))?;
-        let key = Arc::new(WebhookKey::new(&Secret::new(credentials.api_key_secret)));
-        self.put(channel_id, Some((channel.credentials_version, key.clone())));
-        Ok(Some(key))
+        let webhook = Arc::new(ChannelWebhook {
+            key: WebhookKey::new(&Secret::new(credentials.api_key_secret)),
+            x_account_id,
+        });
+        self.put(
+            channel_id,
+            Some((channel.credentials_version, webhook.clone())),
+        );
+        Ok(Some(webhook))
     }
 
     /// Forgets a channel's key at once (this instance saw its credentials change or the
@@ -112,7 +136,7 @@ impl WebhookKeys {
         }
     }
 
-    fn put(&self, channel_id: &str, key: Option<(i32, Arc<WebhookKey>)>) {
+    fn put(&self, channel_id: &str, key: Option<(i32, Arc<ChannelWebhook>)>) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };

@@ -14,6 +14,8 @@ use std::{
 pub enum Outcome {
     /// Signed, parsed, committed (or nothing in it to keep).
     Accepted,
+    /// Signed and acknowledged, but for another X account than the channel's: not kept.
+    OtherAccount,
     /// 401: the signature was missing or did not match.
     SignatureRefused,
     /// 400 or 413: not a delivery X documents.
@@ -24,8 +26,9 @@ pub enum Outcome {
     Failed,
 }
 
-const OUTCOMES: [(Outcome, &str); 5] = [
+const OUTCOMES: [(Outcome, &str); 6] = [
     (Outcome::Accepted, "accepted"),
+    (Outcome::OtherAccount, "other_account"),
     (Outcome::SignatureRefused, "signature_refused"),
     (Outcome::Malformed, "malformed"),
     (Outcome::UnknownChannel, "unknown_channel"),

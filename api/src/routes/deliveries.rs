@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use x_connector::{webhook::SIGNATURE_HEADER, DeliveredEvents, WebhookKey};
+use x_connector::{webhook::SIGNATURE_HEADER, DeliveredEvents};
 
 use crate::{
     error::{ApiError, ApiResult, Problem},
@@ -16,12 +16,16 @@ use crate::{
     ingest::counters::Outcome,
     state::AppState,
     store::{self, messages::Message, StoreError},
+    webhook_keys::ChannelWebhook,
 };
 
 /// The key that verifies a channel's deliveries, or 404 for a channel that does not exist:
 /// the same in-memory key as the CRC's (`webhook_keys`), so a delivery costs no channel
 /// read and no decryption.
-async fn delivery_key(state: &AppState, channel_id: &str) -> ApiResult<(String, Arc<WebhookKey>)> {
+async fn delivery_key(
+    state: &AppState,
+    channel_id: &str,
+) -> ApiResult<(String, Arc<ChannelWebhook>)> {
     let id = Id::from_path(channel_id, "channel")?;
     let key = state
         .webhook_keys
@@ -79,7 +83,7 @@ pub async fn receive_delivery(
     let counters = &state.ingest.counters;
     let answer = receive(&state, &req, &channel_id, body).await;
     counters.outcome(match &answer {
-        Ok(()) => Outcome::Accepted,
+        Ok(outcome) => *outcome,
         Err(e) => match e.code() {
             crate::error::Code::InvalidSignature => Outcome::SignatureRefused,
             crate::error::Code::NotFound => Outcome::UnknownChannel,
@@ -89,7 +93,7 @@ pub async fn receive_delivery(
             _ => Outcome::Failed,
         },
     });
-    answer.map(|()| HttpResponse::Ok().finish())
+    answer.map(|_| HttpResponse::Ok().finish())
 }
 
 async fn receive(
@@ -97,34 +101,43 @@ async fn receive(
     req: &HttpRequest,
     channel_id: &str,
     body: web::Payload,
-) -> ApiResult<()> {
+) -> ApiResult<Outcome> {
     let max = crate::startup::MAX_BODY_BYTES;
     let body = body
         .to_bytes_limited(max)
         .await
         .map_err(|_| ApiError::payload_too_large(max))?
         .map_err(ApiError::malformed_json)?;
-    let (channel_id, key) = delivery_key(state, channel_id).await?;
+    let (channel_id, webhook) = delivery_key(state, channel_id).await?;
     let signature = req
         .headers()
         .get(SIGNATURE_HEADER)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    key.verify(signature, &body)
+    webhook
+        .key
+        .verify(signature, &body)
         .map_err(ApiError::invalid_signature)?;
     let delivery = DeliveredEvents::parse(&body).map_err(|e| match e.not_json() {
         true => ApiError::malformed_json(e),
         false => ApiError::malformed_delivery(e),
     })?;
     state.ingest.counters.skipped(delivery.skipped_events);
-    // Left for the integration merge: a delivery whose `for_user_id` is not the channel's
-    // recorded X account is acknowledged and ignored (counted).
+    // X sends a webhook the events of every account subscribed to it: those of another
+    // account than the channel's recorded one are acknowledged and not kept.
+    if webhook
+        .x_account_id
+        .as_ref()
+        .is_some_and(|account| *account != delivery.for_user_id)
+    {
+        return Ok(Outcome::OtherAccount);
+    }
     let messages = messages_of(&channel_id, delivery)?;
     match state.ingest.group_commit.commit(messages).await {
         // The channel was deleted while its delivery waited for the writer.
         Err(StoreError::Conflict(store::Constraint::ForeignKey)) => {
             Err(ApiError::not_found("channel"))
         }
-        other => Ok(other?),
+        other => other.map(|_| Outcome::Accepted).map_err(ApiError::from),
     }
 }
 

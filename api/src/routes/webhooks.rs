@@ -93,7 +93,7 @@ pub async fn crc(
         Some(token) => token,
     };
     let channel = Id::from_path(&channel_id, "channel")?;
-    let key = state
+    let webhook = state
         .webhook_keys
         .key(&state.store, &state.keyring, channel.as_str())
         .await
@@ -101,7 +101,7 @@ pub async fn crc(
         .ok_or_else(|| ApiError::not_found("channel"))?;
     let mut body = String::with_capacity(64);
     body.push_str("{\"response_token\":\"");
-    body.push_str(&key.crc_response_token(&token));
+    body.push_str(&webhook.key.crc_response_token(&token));
     body.push_str("\"}");
     Ok(HttpResponse::Ok()
         .content_type("application/json")

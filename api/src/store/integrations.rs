@@ -58,6 +58,21 @@ pub const WEBHOOK_CHECK_KIND: &str = "webhook_check";
 
 const VERIFYING: &str = "verifying";
 
+/// The X account an integration submit recorded for the channel, if any: the account
+/// every delivery to the channel's webhook must be for.
+pub async fn x_account_id<C: ConnectionTrait>(
+    db: &C,
+    channel_id: &str,
+) -> StoreResult<Option<String>> {
+    Ok(Entity::find_by_id(channel_id.to_owned())
+        .select_only()
+        .column(Column::XUserId)
+        .into_tuple::<Option<String>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
 pub async fn find<C: ConnectionTrait>(
     db: &C,
     channel_id: &str,

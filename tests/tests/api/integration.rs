@@ -715,3 +715,57 @@ async fn no_secret_in_any_answer_or_log_line_of_an_integration() {
         );
     }
 }
+
+// R-INGEST-1: X sends a webhook the events of every account subscribed to it; once the
+// submit recorded the channel's account, a delivery for another account is acknowledged
+// (200, so X does not retry it) and not kept, and one for the channel's account is.
+#[actix_web::test]
+async fn a_delivery_for_another_account_than_the_channel_s_is_acknowledged_and_not_kept() {
+    let w = world().await;
+    let (id, credentials) = w.channel("ent_accounts", "enterprise", "SHA-1").await;
+    assert_eq!(w.submitted(&id).await["status"], "active");
+    let url = format!("{}/webhooks/x/{id}", w.app.base);
+    let customer = ("2000000000000000007", "Ada", "ada");
+    let delivery = |for_user_id: &str, event_id: &str| {
+        xchannel_tests::fake_x::direct_message_delivery(
+            for_user_id,
+            event_id,
+            1_764_000_000_000,
+            customer,
+            for_user_id,
+            "Where is my order?",
+        )
+        .to_string()
+    };
+    // The key cache reads the recorded account within a second of the submit.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let driver = w.fake.driver();
+    let other = delivery("1000000000000000099", "1900000000000000001");
+    let own = delivery(USER_ID, "1900000000000000002");
+    for body in [&other, &own] {
+        let statuses = driver
+            .deliver(&url, &credentials.api_key_secret, body.as_bytes(), 1)
+            .await;
+        assert_eq!(statuses, [Ok(200)]);
+    }
+    let listed = w
+        .app
+        .get(
+            &format!("/api/v1/channels/{id}/messages"),
+            &w.tenant.admin_token,
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let ids: Vec<_> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["xEventId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["1900000000000000002"]);
+    let metrics = w.app.get("/metrics", "").await.text;
+    assert!(
+        metrics.contains("xchannel_webhook_deliveries_total{outcome=\"other_account\"} 1"),
+        "{metrics}"
+    );
+}
