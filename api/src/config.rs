@@ -114,6 +114,9 @@ pub struct Options {
     /// Run the background workers on this instance (on, the default) or serve HTTP only.
     #[arg(long, env = "XCHANNEL_WORKERS", global = true)]
     pub workers: Option<Switch>,
+    /// Hours an export task and its archive are kept (default 24).
+    #[arg(long, env = "XCHANNEL_EXPORT_TTL_HOURS", global = true)]
+    pub export_ttl_hours: Option<u32>,
 }
 
 impl Options {
@@ -131,6 +134,7 @@ impl Options {
             sqlite_synchronous: self.sqlite_synchronous.or(file.sqlite_synchronous),
             cors_allowed_origins: self.cors_allowed_origins.or(file.cors_allowed_origins),
             workers: self.workers.or(file.workers),
+            export_ttl_hours: self.export_ttl_hours.or(file.export_ttl_hours),
         }
     }
 }
@@ -143,6 +147,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub x: XSettings,
     pub workers: WorkerSettings,
+    pub exports: ExportSettings,
     pub log_format: LogFormat,
 }
 
@@ -217,6 +222,13 @@ pub struct KeySettings {
 #[derive(Debug, Clone)]
 pub struct XSettings {
     pub region: Region,
+}
+
+/// Export tasks (R-EXPORT).
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    /// How long a task and its archive are kept.
+    pub ttl: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -356,6 +368,12 @@ impl Settings {
             },
             workers: WorkerSettings {
                 enabled: o.workers != Some(Switch::Off),
+            },
+            exports: ExportSettings {
+                ttl: match o.export_ttl_hours {
+                    Some(0) => anyhow::bail!("XCHANNEL_EXPORT_TTL_HOURS must be at least 1"),
+                    hours => chrono::Duration::hours(i64::from(hours.unwrap_or(24))),
+                },
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })

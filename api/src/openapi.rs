@@ -7,7 +7,8 @@ use utoipa::{
 };
 
 use crate::routes::{
-    calendar, called_routes, certificates, channels, health, ous, tenants, tokens, work_time,
+    calendar, called_routes, certificates, channels, exports, health, ous, tenants, tokens,
+    work_time,
 };
 
 #[derive(OpenApi)]
@@ -52,6 +53,11 @@ use crate::routes::{
         channels::patch_channel,
         channels::delete_channel,
         work_time::channel_work_time,
+        exports::create_export,
+        exports::list_exports,
+        exports::get_export,
+        exports::download_export,
+        exports::delete_export,
     ),
     modifiers(&BearerAuth, &VersionPrefix),
     tags(
@@ -63,6 +69,7 @@ use crate::routes::{
         (name = "called-routes", description = "Called routes (skill queues)"),
         (name = "service-calendar", description = "Non-working days"),
         (name = "health", description = "Probes"),
+        (name = "exports", description = "Encrypted archives of channel settings (R-EXPORT)"),
     )
 )]
 pub struct ApiDoc;

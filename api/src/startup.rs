@@ -100,7 +100,15 @@ impl Application {
             port,
             server,
             state,
-            workers: Vec::new(),
+            workers: vec![(
+                "exports",
+                Box::new(|ctx| {
+                    Box::pin(crate::workers::run_leased(
+                        crate::workers::exports::ExportJob,
+                        ctx,
+                    ))
+                }),
+            )],
         })
     }
 

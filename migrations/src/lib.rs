@@ -7,6 +7,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_trust_anchors;
 mod m20261201_000003_leases;
 mod m20261205_000004_api_key_per_tenant;
+mod m20261208_000007_exports;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_trust_anchors::Migration),
             Box::new(m20261201_000003_leases::Migration),
             Box::new(m20261205_000004_api_key_per_tenant::Migration),
+            Box::new(m20261208_000007_exports::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
 pub mod channels;
+pub mod exports;
 pub mod health;
 pub mod ous;
 pub mod pagination;
@@ -24,4 +25,5 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     calendar::configure(cfg);
     channels::configure(cfg);
     work_time::configure(cfg);
+    exports::configure(cfg);
 }

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod channels;
 mod db;
 mod error;
+pub mod exports;
 pub mod leases;
 pub mod ous;
 pub mod tenants;

@@ -3,6 +3,8 @@
 //! `store::leases`, so several instances on one database share it and never do one item
 //! twice, and an instance that dies leaves its items to be claimed again.
 
+pub mod exports;
+
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};

@@ -11,6 +11,7 @@ mod certificates;
 mod channels;
 mod cors;
 mod credentials;
+mod exports;
 mod files;
 mod health;
 mod heavy_bodies;

@@ -1,0 +1,187 @@
+//! The columns of an exported channel record: every field of basic and robot
+//! configuration plus id, account level, signature algorithm, status and times; never a
+//! credential. A column is named by the field's path in the API's JSON (`more.lastAgentMode.validHours`);
+//! lists and objects (keywords, work segments, allowed targets) are one cell of compact
+//! JSON, an absent value an empty cell.
+
+use serde_json::Value;
+
+use crate::store::channels::Channel;
+
+/// Where a column's value comes from.
+pub enum Source {
+    Id,
+    Status,
+    CreatedAt,
+    UpdatedAt,
+    /// A JSON pointer into the stored settings (the API's view minus the credentials).
+    Setting(&'static str),
+}
+
+pub const COLUMNS: &[(&str, Source)] = &[
+    ("id", Source::Id),
+    ("name", Source::Setting("/name")),
+    ("type", Source::Setting("/type")),
+    ("x.accountLevel", Source::Setting("/x/accountLevel")),
+    (
+        "x.signatureAlgorithm",
+        Source::Setting("/x/signatureAlgorithm"),
+    ),
+    ("ouId", Source::Setting("/ouId")),
+    ("skillQueueId", Source::Setting("/skillQueueId")),
+    ("transferKeywords", Source::Setting("/transferKeywords")),
+    ("workTime.workday", Source::Setting("/workTime/workday")),
+    (
+        "workTime.nonWorkday",
+        Source::Setting("/workTime/nonWorkday"),
+    ),
+    (
+        "nonWorkingTimeNotification",
+        Source::Setting("/nonWorkingTimeNotification"),
+    ),
+    ("queueReminder.mode", Source::Setting("/queueReminder/mode")),
+    (
+        "queueReminder.content",
+        Source::Setting("/queueReminder/content"),
+    ),
+    (
+        "queueReminder.progressContent",
+        Source::Setting("/queueReminder/progressContent"),
+    ),
+    (
+        "callTransferInteractionTimes",
+        Source::Setting("/callTransferInteractionTimes"),
+    ),
+    (
+        "more.lastAgentMode.enabled",
+        Source::Setting("/more/lastAgentMode/enabled"),
+    ),
+    (
+        "more.lastAgentMode.validHours",
+        Source::Setting("/more/lastAgentMode/validHours"),
+    ),
+    (
+        "more.noCustomerReplyEnd.enabled",
+        Source::Setting("/more/noCustomerReplyEnd/enabled"),
+    ),
+    (
+        "more.noCustomerReplyEnd.timeoutSeconds",
+        Source::Setting("/more/noCustomerReplyEnd/timeoutSeconds"),
+    ),
+    (
+        "more.noCustomerReplyEnd.reminderSeconds",
+        Source::Setting("/more/noCustomerReplyEnd/reminderSeconds"),
+    ),
+    (
+        "more.noCustomerReplyEnd.reminderText",
+        Source::Setting("/more/noCustomerReplyEnd/reminderText"),
+    ),
+    (
+        "more.noCustomerReplyEnd.endText",
+        Source::Setting("/more/noCustomerReplyEnd/endText"),
+    ),
+    (
+        "more.noAgentReplyTransfer.enabled",
+        Source::Setting("/more/noAgentReplyTransfer/enabled"),
+    ),
+    (
+        "more.noAgentReplyTransfer.timeoutSeconds",
+        Source::Setting("/more/noAgentReplyTransfer/timeoutSeconds"),
+    ),
+    (
+        "more.noAgentReplyTransfer.targetSkillQueueId",
+        Source::Setting("/more/noAgentReplyTransfer/targetSkillQueueId"),
+    ),
+    (
+        "more.sessionTransfer.enabled",
+        Source::Setting("/more/sessionTransfer/enabled"),
+    ),
+    (
+        "more.sessionTransfer.allowedTargets",
+        Source::Setting("/more/sessionTransfer/allowedTargets"),
+    ),
+    (
+        "robot.intelligentRobot.enabled",
+        Source::Setting("/robot/intelligentRobot/enabled"),
+    ),
+    (
+        "robot.intelligentRobot.robotId",
+        Source::Setting("/robot/intelligentRobot/robotId"),
+    ),
+    (
+        "robot.robotAssistant.enabled",
+        Source::Setting("/robot/robotAssistant/enabled"),
+    ),
+    ("status", Source::Status),
+    ("createdAt", Source::CreatedAt),
+    ("updatedAt", Source::UpdatedAt),
+];
+
+pub fn header() -> Vec<String> {
+    COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect()
+}
+
+/// One channel as a row of `COLUMNS`.
+pub fn record(channel: &Channel) -> Vec<String> {
+    // Through the settings type, as the API shows them: PostgreSQL's jsonb keeps object
+    // keys in an order of its own, and a nested cell must read as the API writes it.
+    let settings =
+        serde_json::from_value::<channel_config::ChannelSettings>(channel.settings.clone())
+            .ok()
+            .and_then(|s| serde_json::to_value(s).ok())
+            .unwrap_or_else(|| channel.settings.clone());
+    COLUMNS
+        .iter()
+        .map(|(_, source)| match source {
+            Source::Id => channel.id.clone(),
+            Source::Status => channel.status.clone(),
+            Source::CreatedAt => instant(channel.created_at),
+            Source::UpdatedAt => instant(channel.updated_at),
+            Source::Setting(pointer) => cell(settings.pointer(pointer)),
+        })
+        .collect()
+}
+
+/// An instant written as the API writes it.
+fn instant(at: chrono::DateTime<chrono::Utc>) -> String {
+    match serde_json::to_value(at) {
+        Ok(Value::String(s)) => s,
+        _ => at.to_rfc3339(),
+    }
+}
+
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(nested) => nested.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_one_cell_of_json_and_absent_values_are_empty() {
+        assert_eq!(
+            cell(Some(&serde_json::json!(["a", "b,c"]))),
+            r#"["a","b,c"]"#
+        );
+        assert_eq!(cell(None), "");
+        assert_eq!(cell(Some(&serde_json::json!(true))), "true");
+    }
+
+    #[test]
+    fn no_column_is_a_credential() {
+        for (name, _) in COLUMNS {
+            let lower = name.to_ascii_lowercase();
+            assert!(
+                !lower.contains("secret") && !lower.contains("token") && !lower.contains("apikey"),
+                "{name}"
+            );
+        }
+    }
+}
