@@ -93,6 +93,13 @@ pub struct ExportList {
     pub next_cursor: Option<String>,
 }
 
+// For the OpenAPI document only.
+/// The archive: a ZIP whose entries are AES-256 encrypted (WinZip AE-2).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Archive(Vec<u8>);
+
 /// Body of `POST /exports`.
 #[allow(dead_code)]
 #[derive(Debug, ToSchema)]
@@ -397,7 +404,7 @@ pub async fn get_export(
 
 /// Downloads the archive of a successful task, from any instance: an encrypted ZIP.
 #[utoipa::path(tag = "exports", params(("id" = Id, Path)), security(("bearer" = [])), responses(
-    (status = 200, content_type = "application/zip", body = Vec<u8>, description = "the archive; entries AES-256 encrypted (WinZip AE-2) with the compression password",
+    (status = 200, content_type = "application/zip", body = Archive, description = "the archive; entries AES-256 encrypted (WinZip AE-2) with the compression password",
         headers(("Content-Disposition" = String, description = "attachment; filename=..."), ("Content-Length" = u64))),
     Unauthenticated,
     Forbidden,
