@@ -345,7 +345,7 @@ async fn an_archive_opens_elsewhere_with_the_password_and_holds_every_field_but_
 
 /// Copies channel `source` `n` times with raw SQL (new ids, names and API keys): big
 /// tenants without thousands of requests.
-async fn clone_channels(app: &TestApp, source: &str, n: usize) {
+pub(crate) async fn clone_channels(app: &TestApp, source: &str, n: usize) {
     let db = Database::connect(&app.database_url).await.unwrap();
     let backend = db.get_database_backend();
     let mut done = 0;

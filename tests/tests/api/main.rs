@@ -11,6 +11,7 @@ mod certificates;
 mod channels;
 mod cors;
 mod credentials;
+mod export_crash;
 mod exports;
 mod files;
 mod health;
