@@ -13,6 +13,13 @@ enum Tenants {
 }
 
 #[derive(DeriveIden)]
+enum Channels {
+    Table,
+    TenantId,
+    Id,
+}
+
+#[derive(DeriveIden)]
 enum ExportTasks {
     Table,
     Id,
@@ -47,6 +54,18 @@ enum ExportChunks {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The runner reads a tenant's channels in id order, a page at a time: without this
+        // index each page would sort every channel of the tenant again.
+        manager
+            .create_index(
+                Index::create()
+                    .name("channels_tenant_id_order")
+                    .table(Channels::Table)
+                    .col(Channels::TenantId)
+                    .col(Channels::Id)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -160,6 +179,14 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .drop_table(Table::drop().table(ExportTasks::Table).to_owned())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("channels_tenant_id_order")
+                    .table(Channels::Table)
+                    .to_owned(),
+            )
             .await
     }
 }

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::store::channels::Channel;
+use crate::store::exports::ChannelRecord;
 
 /// Where a column's value comes from.
 pub enum Source {
@@ -16,6 +16,8 @@ pub enum Source {
     UpdatedAt,
     /// A JSON pointer into the stored settings (the API's view minus the credentials).
     Setting(&'static str),
+    /// Work segments at this pointer, written as the API writes them.
+    Segments(&'static str),
 }
 
 pub const COLUMNS: &[(&str, Source)] = &[
@@ -30,10 +32,10 @@ pub const COLUMNS: &[(&str, Source)] = &[
     ("ouId", Source::Setting("/ouId")),
     ("skillQueueId", Source::Setting("/skillQueueId")),
     ("transferKeywords", Source::Setting("/transferKeywords")),
-    ("workTime.workday", Source::Setting("/workTime/workday")),
+    ("workTime.workday", Source::Segments("/workTime/workday")),
     (
         "workTime.nonWorkday",
-        Source::Setting("/workTime/nonWorkday"),
+        Source::Segments("/workTime/nonWorkday"),
     ),
     (
         "nonWorkingTimeNotification",
@@ -122,14 +124,8 @@ pub fn header() -> Vec<String> {
 }
 
 /// One channel as a row of `COLUMNS`.
-pub fn record(channel: &Channel) -> Vec<String> {
-    // Through the settings type, as the API shows them: PostgreSQL's jsonb keeps object
-    // keys in an order of its own, and a nested cell must read as the API writes it.
-    let settings =
-        serde_json::from_value::<channel_config::ChannelSettings>(channel.settings.clone())
-            .ok()
-            .and_then(|s| serde_json::to_value(s).ok())
-            .unwrap_or_else(|| channel.settings.clone());
+pub fn record(channel: &ChannelRecord) -> Vec<String> {
+    let settings = &channel.settings;
     COLUMNS
         .iter()
         .map(|(_, source)| match source {
@@ -138,6 +134,7 @@ pub fn record(channel: &Channel) -> Vec<String> {
             Source::CreatedAt => instant(channel.created_at),
             Source::UpdatedAt => instant(channel.updated_at),
             Source::Setting(pointer) => cell(settings.pointer(pointer)),
+            Source::Segments(pointer) => segments(settings.pointer(pointer)),
         })
         .collect()
 }
@@ -147,6 +144,16 @@ fn instant(at: chrono::DateTime<chrono::Utc>) -> String {
     match serde_json::to_value(at) {
         Ok(Value::String(s)) => s,
         _ => at.to_rfc3339(),
+    }
+}
+
+/// Work segments through their type: PostgreSQL's jsonb keeps object keys in an order of
+/// its own (`end` before `start`), and the cell must read as the API writes it.
+fn segments(value: Option<&Value>) -> String {
+    use serde::Deserialize;
+    match value.map(channel_config::WorkSegments::deserialize) {
+        Some(Ok(segments)) => serde_json::to_string(&segments).unwrap_or_default(),
+        _ => cell(value),
     }
 }
 
@@ -172,6 +179,15 @@ mod tests {
         );
         assert_eq!(cell(None), "");
         assert_eq!(cell(Some(&serde_json::json!(true))), "true");
+    }
+
+    #[test]
+    fn work_segments_read_start_then_end_whatever_the_stored_order() {
+        let stored = serde_json::json!([{"end": "18:00", "start": "08:00"}]);
+        assert_eq!(
+            segments(Some(&stored)),
+            r#"[{"start":"08:00","end":"18:00"}]"#
+        );
     }
 
     #[test]

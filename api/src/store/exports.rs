@@ -348,6 +348,16 @@ pub async fn existing_channels<C: ConnectionTrait>(
     Ok(found)
 }
 
+/// What an export reads of a channel: its settings, never its credentials.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct ChannelRecord {
+    pub id: String,
+    pub status: String,
+    pub settings: Json,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
 /// The next page of a task's channels in id order, after `after`: the selected ones
 /// (`ids`, sorted) or the whole tenant's, only of `ous` when given.
 pub async fn channel_page<C: ConnectionTrait>(
@@ -357,10 +367,19 @@ pub async fn channel_page<C: ConnectionTrait>(
     ous: Option<&HashSet<String>>,
     after: Option<&str>,
     limit: u64,
-) -> StoreResult<Vec<channels::Channel>> {
+) -> StoreResult<Vec<ChannelRecord>> {
     use channels::entity::{Column, Entity};
     let query = || {
-        let mut query = Entity::secure_find(tenant_id).order_by_asc(Column::Id);
+        let mut query = Entity::secure_find(tenant_id)
+            .select_only()
+            .columns([
+                Column::Id,
+                Column::Status,
+                Column::Settings,
+                Column::CreatedAt,
+                Column::UpdatedAt,
+            ])
+            .order_by_asc(Column::Id);
         if let Some(ous) = ous {
             query = query.filter(Column::OuId.is_in(ous.iter().cloned()));
         }
@@ -371,7 +390,7 @@ pub async fn channel_page<C: ConnectionTrait>(
         if let Some(after) = after {
             query = query.filter(Column::Id.gt(after));
         }
-        return Ok(query.all(db).await?);
+        return Ok(query.into_model::<ChannelRecord>().all(db).await?);
     };
     // The sorted selection itself is paged, so no statement carries more ids than a page;
     // a window whose channels were all deleted meanwhile is skipped.
@@ -380,6 +399,7 @@ pub async fn channel_page<C: ConnectionTrait>(
         let end = (start + limit as usize).min(ids.len());
         let rows = query()
             .filter(Column::Id.is_in(ids[start..end].iter().cloned()))
+            .into_model::<ChannelRecord>()
             .all(db)
             .await?;
         if !rows.is_empty() {
