@@ -133,10 +133,19 @@ pub fn record(channel: &ChannelRecord) -> Vec<String> {
             Source::Status => channel.status.clone(),
             Source::CreatedAt => instant(channel.created_at),
             Source::UpdatedAt => instant(channel.updated_at),
-            Source::Setting(pointer) => cell(settings.pointer(pointer)),
-            Source::Segments(pointer) => segments(settings.pointer(pointer)),
+            Source::Setting(pointer) => cell(at(settings, pointer)),
+            Source::Segments(pointer) => segments(at(settings, pointer)),
         })
         .collect()
+}
+
+/// The value at a pointer of plain keys (no `~` escapes): `Value::pointer` without its
+/// allocations, which showed in the profile of a 100,000-record export.
+fn at<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
+    pointer
+        .split('/')
+        .skip(1)
+        .try_fold(value, |node, key| node.get(key))
 }
 
 /// An instant written as the API writes it.
@@ -188,6 +197,14 @@ mod tests {
             segments(Some(&stored)),
             r#"[{"start":"08:00","end":"18:00"}]"#
         );
+    }
+
+    #[test]
+    fn a_pointer_finds_what_value_pointer_finds() {
+        let settings = serde_json::json!({"more": {"lastAgentMode": {"validHours": 24}}});
+        for pointer in ["/more/lastAgentMode/validHours", "/more/none", "/more"] {
+            assert_eq!(at(&settings, pointer), settings.pointer(pointer));
+        }
     }
 
     #[test]
