@@ -1,7 +1,7 @@
 """Opens an xchannel export archive with pyzipper, a ZIP implementation other than the
 one that wrote it, and prints every entry as JSON: its name, its WinZip AES vendor
-version and strength (from the 0x9901 extra field), its CSV rows (or, for xlsx, the
-decrypted bytes in base64). Exits 3 when the password does not open the archive.
+version and strength (from the 0x9901 extra field), its decrypted bytes in base64, and
+its CSV rows or, for xlsx, its sheets and cell texts. Exits 3 when the password does not open the archive.
 
 usage: open_archive.py ARCHIVE PASSWORD
 """
@@ -10,8 +10,11 @@ import base64
 import csv
 import io
 import json
+import re
 import struct
 import sys
+import zipfile
+from xml.sax.saxutils import unescape
 
 import pyzipper
 
@@ -49,6 +52,13 @@ def main():
             if info.filename.endswith(".csv"):
                 text = data.decode("utf-8")
                 entry["rows"] = list(csv.reader(io.StringIO(text, newline="")))
+            elif info.filename.endswith(".xlsx"):
+                # The workbook's sheets and the texts of its cells (shared strings).
+                with zipfile.ZipFile(io.BytesIO(data)) as book:
+                    names = book.namelist()
+                    strings = book.read("xl/sharedStrings.xml").decode("utf-8")
+                entry["xlsxSheets"] = sorted(n for n in names if n.startswith("xl/worksheets/sheet"))
+                entry["xlsxStrings"] = [unescape(t) for t in re.findall(r"<t[^>]*>([^<]*)</t>", strings)]
             entries.append(entry)
     json.dump({"entries": entries}, sys.stdout)
 

@@ -639,6 +639,29 @@ async fn an_archive_downloads_from_a_second_instance_and_a_delete_removes_it() {
     )
     .unwrap();
     assert!(xlsx.starts_with(b"PK"), "an xlsx file is a ZIP package");
+    assert_eq!(
+        entries[0]["xlsxSheets"],
+        json!(["xl/worksheets/sheet1.xml"])
+    );
+    let texts: Vec<&str> = entries[0]["xlsxStrings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    for expected in [
+        "id",
+        "x.accountLevel",
+        "one",
+        "enterprise",
+        "SHA-256",
+        "Please wait.",
+    ] {
+        assert!(
+            texts.contains(&expected),
+            "{expected} is a cell of the sheet: {texts:?}"
+        );
+    }
 
     let deleted = second
         .call(
