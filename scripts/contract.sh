@@ -157,7 +157,7 @@ fuzz_as() {
   python3 tests/contract/seed.py "$BASE" "$SYSTEM_TOKEN" "$RUN" --spares || return 1
   cp tests/contract/schemathesis.toml "$RUN/schemathesis.toml"
   XCH_TOKEN="$token" XCH_ROLE="$role" XCH_HOOKS="$ROOT/tests/contract/hooks.py" \
-    XCH_PROTECTED_IDS="$XCH_TENANT,$SYSTEM_TOKEN_ID,$XCH_ADMIN_TOKEN_ID,$XCH_USER_TOKEN_ID,$XCH_OU,$XCH_CHILD_OU,$XCH_QUEUE,$XCH_VOICE_QUEUE,$XCH_CHANNEL,$XCH_CERTIFICATE" \
+    XCH_PROTECTED_IDS="$XCH_TENANT,$SYSTEM_TOKEN_ID,$XCH_ADMIN_TOKEN_ID,$XCH_USER_TOKEN_ID,$XCH_OU,$XCH_CHILD_OU,$XCH_QUEUE,$XCH_VOICE_QUEUE,$XCH_CHANNEL,$XCH_CERTIFICATE,$XCH_EXPORT" \
     "$VENV/bin/schemathesis" --config-file "$RUN/schemathesis.toml" run "$ROOT/openapi.yaml" \
     --url "$BASE" --checks all --phases examples,coverage,fuzzing,stateful \
     --max-examples "$EXAMPLES" --seed "$SEED" --no-color --output-sanitize false --output-truncate false \

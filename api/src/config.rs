@@ -78,6 +78,7 @@ pub struct Options {
     pub workers: Option<Switch>,
     pub x_api_base_url: Option<String>,
     pub allow_platform_roots: Option<bool>,
+    pub export_ttl_hours: Option<u32>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -134,6 +135,9 @@ pub struct ServerFlags {
     /// Trust the platform's TLS roots beside the uploaded X authentication certificates (R-INTEG-4).
     #[arg(long, env = "XCHANNEL_ALLOW_PLATFORM_ROOTS")]
     pub allow_platform_roots: Option<bool>,
+    /// Hours an export task and its archive are kept (default 24).
+    #[arg(long, env = "XCHANNEL_EXPORT_TTL_HOURS")]
+    pub export_ttl_hours: Option<u32>,
 }
 
 impl Options {
@@ -153,6 +157,7 @@ impl Options {
             workers: server.workers,
             x_api_base_url: server.x_api_base_url,
             allow_platform_roots: server.allow_platform_roots,
+            export_ttl_hours: server.export_ttl_hours,
         }
     }
 }
@@ -174,6 +179,7 @@ impl Options {
             workers: self.workers.or(file.workers),
             x_api_base_url: self.x_api_base_url.or(file.x_api_base_url),
             allow_platform_roots: self.allow_platform_roots.or(file.allow_platform_roots),
+            export_ttl_hours: self.export_ttl_hours.or(file.export_ttl_hours),
         }
     }
 }
@@ -186,6 +192,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub x: XSettings,
     pub workers: WorkerSettings,
+    pub exports: ExportSettings,
     pub log_format: LogFormat,
 }
 
@@ -266,6 +273,13 @@ pub struct XSettings {
     /// Whether outbound TLS to X also trusts the platform's roots, beside the uploaded
     /// X authentication certificates (R-INTEG-4). Off by default.
     pub allow_platform_roots: bool,
+}
+
+/// Export tasks (R-EXPORT).
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    /// How long a task and its archive are kept.
+    pub ttl: chrono::Duration,
 }
 
 pub const DEFAULT_X_API_BASE_URL: &str = "https://api.x.com";
@@ -430,6 +444,12 @@ impl Settings {
             workers: WorkerSettings {
                 enabled: o.workers != Some(Switch::Off),
                 webhook_check_interval: WEBHOOK_CHECK_INTERVAL,
+            },
+            exports: ExportSettings {
+                ttl: match o.export_ttl_hours {
+                    Some(0) => anyhow::bail!("XCHANNEL_EXPORT_TTL_HOURS must be at least 1"),
+                    hours => chrono::Duration::hours(i64::from(hours.unwrap_or(24))),
+                },
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })

@@ -83,6 +83,8 @@ error_codes! {
         "the channel's integration is being verified; wait for it to end (`active` or `failed`)";
     ConflictingChange => CONFLICT, "conflicting_change", "Conflict",
         "two requests raced on related resources; read again and retry";
+    ExportNotReady => CONFLICT, "export_not_ready", "Export not ready",
+        "the export task has not succeeded, so it has no archive (yet)";
     VersionMismatch => PRECONDITION_FAILED, "version_mismatch", "Stale version",
         "`If-Match` names a version that is no longer current";
     PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large",

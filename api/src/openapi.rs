@@ -8,8 +8,8 @@ use utoipa::{
 
 use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
-    calendar, called_routes, certificates, channels, deliveries, health, integration, messages,
-    ous, tenants, tokens, webhooks, work_time,
+    calendar, called_routes, certificates, channels, deliveries, exports, health, integration,
+    messages, ous, tenants, tokens, webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -60,6 +60,11 @@ use crate::routes::{
         messages::list_messages,
         deliveries::receive_delivery,
         webhooks::crc,
+        exports::create_export,
+        exports::list_exports,
+        exports::get_export,
+        exports::download_export,
+        exports::delete_export,
     ),
     modifiers(&BearerAuth, &VersionPrefix, &ProblemExamples),
     // In the order of the README's first steps: a tenant, its administrator's token, an
@@ -75,6 +80,7 @@ use crate::routes::{
         (name = "certificates", description = "Trust anchors for TLS to X (system administrators, R-INTEG-4)"),
         (name = "health", description = "Probes"),
         (name = "webhooks", description = "X's public webhook contract: the CRC challenge and signed deliveries, without a bearer token (R-INGEST-1)"),
+        (name = "exports", description = "Encrypted archives of channel settings (R-EXPORT)"),
     )
 )]
 pub struct ApiDoc;

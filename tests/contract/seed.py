@@ -4,7 +4,7 @@
     python3 seed.py BASE SYSTEM_TOKEN OUT_DIR --spares   # fresh ones to delete
 
 Creates a tenant with an OU (and one below it), a multimedia and a voice called route, a
-channel with one message (a signed delivery), a certificate and a tenant administrator and a tenant user token, then writes
+channel with one message (a signed delivery), an export task, a certificate and a tenant administrator and a tenant user token, then writes
 `OUT_DIR/refs.env` (shell assignments: XCH_TENANT, XCH_OU, ...: scripts/contract.sh puts
 them where schemathesis.toml says `@XCH_...@`) and one schemathesis dictionary per kind
 of id (`OUT_DIR/refs/<kind>.dict`), so the fuzzer sends ids that exist as well as ids it
@@ -101,7 +101,7 @@ def spares(base, system, out, count=3):
     refs = read_refs(out)
     admin, ou = refs["XCH_ADMIN_TOKEN"], refs["XCH_OU"]
     tag = os.urandom(4).hex()
-    made = {k: [] for k in ("spare-channel", "spare-route", "spare-ou", "spare-certificate", "spare-token", "spare-tenant")}
+    made = {k: [] for k in ("spare-channel", "spare-route", "spare-ou", "spare-certificate", "spare-token", "spare-tenant", "spare-export")}
     for i in range(count):
         spare_ou = call(base, admin, "POST", "/api/v1/ous", {"name": f"spare {tag} {i}", "parentId": ou})
         made["spare-ou"].append(spare_ou["id"])
@@ -124,6 +124,8 @@ def spares(base, system, out, count=3):
             call(base, tenant_admin["token"], "POST", "/api/v1/channels",
                  channel_body(f"spare_{tag}", tenant_ou["id"], tenant_route["id"]))
         made["spare-tenant"].append(tenant["id"])
+        export = call(base, admin, "POST", "/api/v1/exports", {"compressionPassword": "Spare-export-1"})
+        made["spare-export"].append(export["id"])
     write_dictionaries(out, made)
 
 
@@ -141,6 +143,7 @@ def main():
     channel = call(base, admin["token"], "POST", "/api/v1/channels", channel_body("x_seed", ou["id"], route["id"]))
     certificate = call(base, system, "POST", "/api/v1/certificates", {"name": "contract seed", "pem": self_signed_pem()})
     deliver(base, channel["id"], "1800000000000000001", "Hello, I need help with my order")
+    export = call(base, admin["token"], "POST", "/api/v1/exports", {"compressionPassword": "Contract-2026"})
 
     refs = {
         "XCH_TENANT": tenant["id"],
@@ -148,7 +151,7 @@ def main():
         "XCH_USER_TOKEN": user["token"], "XCH_USER_TOKEN_ID": user["id"],
         "XCH_OU": ou["id"], "XCH_CHILD_OU": child["id"],
         "XCH_QUEUE": route["id"], "XCH_VOICE_QUEUE": voice["id"],
-        "XCH_CHANNEL": channel["id"], "XCH_CERTIFICATE": certificate["id"],
+        "XCH_CHANNEL": channel["id"], "XCH_CERTIFICATE": certificate["id"], "XCH_EXPORT": export["id"],
         # A certificate no schema can tell from any other string: the one the fuzzer
         # uploads (201, then 409), its newlines escaped for a TOML string.
         "XCH_PEM": self_signed_pem("contract upload").replace("\n", "\\n"),
@@ -163,6 +166,7 @@ def main():
         "channel": [channel["id"]],
         "certificate": [certificate["id"]],
         "token": [user["id"]],
+        "export": [export["id"]],
     }
     write_dictionaries(out, dictionaries)
     spares(base, system, out)

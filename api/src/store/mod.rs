@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod channels;
 mod db;
 mod error;
+pub mod exports;
 pub mod integrations;
 pub mod leases;
 pub mod messages;

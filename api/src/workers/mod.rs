@@ -3,6 +3,7 @@
 //! `store::leases`, so several instances on one database share it and never do one item
 //! twice, and an instance that dies leaves its items to be claimed again.
 
+pub mod exports;
 pub mod integration;
 pub mod webhook_check;
 
@@ -86,6 +87,7 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
     vec![
         ("integration", leased(integration::Integrations)),
         ("webhook_check", leased(webhook_check::WebhookChecks)),
+        ("exports", leased(exports::ExportJob)),
     ]
 }
 

@@ -13,6 +13,8 @@ mod conflicts;
 mod cors;
 mod credentials;
 mod deliveries;
+mod export_crash;
+mod exports;
 mod files;
 mod health;
 mod heavy_bodies;

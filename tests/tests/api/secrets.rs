@@ -546,3 +546,88 @@ async fn a_start_without_a_key_against_sealed_credentials_refuses_and_writes_no_
     );
     assert!(!key_file.exists(), "a key file was written: {message}");
 }
+
+/// R-EXPORT: the compression password of an export is sealed like a credential, and
+/// neither it nor a channel credential reaches an export answer, a log line or the
+/// database in a readable form (the archive's chunks included).
+#[actix_web::test]
+async fn an_export_shows_neither_its_password_nor_a_credential() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let credentials = reserved_credentials();
+    let created = app
+        .post(
+            "/api/v1/channels",
+            &tenant.admin_token,
+            &tenant.channel_body("x_exported", &credentials),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let password = format!("Pw-{}", uuid::Uuid::new_v4().simple());
+    let asked = app
+        .post(
+            "/api/v1/exports",
+            &tenant.admin_token,
+            &json!({"compressionPassword": password}),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.text);
+    let path = format!("/api/v1/exports/{}", asked.id());
+    let mut answers = vec![asked];
+    for _ in 0..300 {
+        let read = app.get(&path, &tenant.admin_token).await;
+        let done = read.body["status"] == "success";
+        answers.push(read);
+        if done {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(answers.last().unwrap().body["status"], "success");
+    answers.push(app.get("/api/v1/exports", &tenant.admin_token).await);
+    let weak = app
+        .post(
+            "/api/v1/exports",
+            &tenant.admin_token,
+            &json!({"compressionPassword": "weakpassword"}),
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    answers.push(weak);
+
+    let logs = captured_logs();
+    let stored = database_contents(&app).await;
+    assert!(
+        stored.contains(&asked_id(&answers)),
+        "the scan reads the export rows"
+    );
+    let secrets = credentials
+        .secrets()
+        .into_iter()
+        .chain([credentials.api_key.as_str(), password.as_str()]);
+    for secret in secrets {
+        for answer in &answers {
+            let shown = format!("{}\n{:?}", answer.text, answer.headers);
+            assert_eq!(
+                shown_form(&shown, secret),
+                None,
+                "an export answer shows {shown}"
+            );
+        }
+        assert_eq!(shown_form(&logs, secret), None, "the logs show a secret");
+        assert_eq!(
+            shown_form(&stored, secret),
+            None,
+            "the database holds a secret"
+        );
+    }
+    assert_eq!(
+        shown_form(&logs, "weakpassword"),
+        None,
+        "a refused password is not logged"
+    );
+}
+
+fn asked_id(answers: &[Answer]) -> String {
+    answers[0].id()
+}
