@@ -47,8 +47,9 @@ drop_test_databases() {
     while read -r db; do psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
 }
 
-echo "== The habits: rustfmt =="
+echo "== The habits: rustfmt and clippy =="
 timed "cargo fmt --check" cargo fmt --all -- --check
+timed "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== SQLite: every crate =="
 timed "cargo test, every crate (SQLite)" cargo test --workspace --locked --no-fail-fast
