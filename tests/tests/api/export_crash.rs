@@ -11,7 +11,7 @@ use std::{
 
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_settings, SpawnOptions, TestApp, MASTER_KEY};
+use crate::helpers::{free_port, fresh_settings, SpawnOptions, TestApp, MASTER_KEY};
 
 struct Server(Child);
 
@@ -32,14 +32,6 @@ fn binary() -> PathBuf {
         bin.display()
     );
     bin
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn serve(app: &TestApp, port: u16) -> Server {

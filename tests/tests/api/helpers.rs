@@ -56,6 +56,15 @@ impl Write for LogWriter {
     }
 }
 
+/// A port free at this moment, so a service's public URL can name it before it binds.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn on_postgres() -> bool {
     std::env::var("XCHANNEL_TEST_BACKEND").as_deref() == Ok("postgres")
 }

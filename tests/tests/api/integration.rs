@@ -11,18 +11,9 @@ use serde_json::{json, Value};
 use xchannel_tests::fake_x::{unrelated_ca_certificate_pem, Endpoint, FakeAccount, FakeX, Fault};
 
 use crate::helpers::{
-    captured_logs, spawn_app_with, Answer, SpawnOptions, Tenant, TestApp, XCredentials,
+    captured_logs, free_port, spawn_app_with, Answer, SpawnOptions, Tenant, TestApp, XCredentials,
 };
 use crate::secrets::{database_contents, shown_form};
-
-/// A port free at this moment, so the service's public URL can name it before it binds.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct World {
     app: TestApp,
