@@ -8,7 +8,7 @@ use sea_orm::DbErr;
 use tokio::sync::{mpsc, oneshot};
 
 use super::DeliveryCounters;
-use crate::store::{self, messages::Message, Store, StoreError, StoreResult};
+use crate::store::{messages::Message, Store, StoreError, StoreResult};
 
 /// The most messages one transaction takes; more wait for the next one.
 const MAX_GROUP: usize = 2000;
@@ -97,9 +97,9 @@ async fn write(
 ) -> StoreResult<()> {
     let offered = messages.len() as u64;
     let tx = store.write().await?;
-    let stored = store::messages::insert_new(&tx, messages).await?;
+    let stored = super::store_messages(&tx, messages).await?;
     tx.commit().await?;
-    counters.committed(offered, stored);
+    counters.committed(offered, stored.len() as u64);
     Ok(())
 }
 

@@ -3,8 +3,11 @@
 //! Rows are reached through a channel already found in its tenant, so a read cannot
 //! forget the tenant.
 
+use std::collections::HashSet;
+
 use sea_orm::{
-    entity::prelude::*, sea_query::OnConflict, ActiveValue::Set, Condition, QueryOrder, QuerySelect,
+    entity::prelude::*, sea_query::OnConflict, ActiveValue::Set, Condition, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 
 use super::{channels::Channel, StoreResult};
@@ -49,22 +52,29 @@ pub type Message = entity::Model;
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// Inserts the messages, skipping those whose `(channel_id, x_event_id)` is already
-/// stored; returns how many were new. A message repeated within `messages` counts once.
-pub async fn insert_new<C: ConnectionTrait>(db: &C, messages: Vec<Message>) -> StoreResult<u64> {
-    let mut stored = 0;
-    let mut rows = messages.into_iter().map(active).peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<ActiveModel> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
-        stored += Entity::insert_many(chunk)
-            .on_conflict(
-                OnConflict::columns([Column::ChannelId, Column::XEventId])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+/// stored; returns the ones that were new, in the order given. A message repeated within
+/// `messages` is stored (and returned) once.
+pub async fn insert_new<C: ConnectionTrait>(
+    db: &C,
+    messages: Vec<Message>,
+) -> StoreResult<Vec<Message>> {
+    let backend = db.get_database_backend();
+    let mut inserted = HashSet::new();
+    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Entity::insert_many(chunk.iter().cloned().map(active)).on_conflict(
+            OnConflict::columns([Column::ChannelId, Column::XEventId])
+                .do_nothing()
+                .to_owned(),
+        );
+        let statement = backend.build(&insert.query().returning_col(Column::Id).to_owned());
+        for row in db.query_all(statement).await? {
+            inserted.insert(row.try_get::<String>("", "id")?);
+        }
     }
-    Ok(stored)
+    Ok(messages
+        .into_iter()
+        .filter(|m| inserted.contains(&m.id))
+        .collect())
 }
 
 fn active(m: Message) -> ActiveModel {
