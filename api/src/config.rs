@@ -79,6 +79,8 @@ pub struct Options {
     pub x_api_base_url: Option<String>,
     pub allow_platform_roots: Option<bool>,
     pub export_ttl_hours: Option<u32>,
+    pub pull_interval_secs: Option<u64>,
+    pub pull_concurrency: Option<usize>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -138,6 +140,12 @@ pub struct ServerFlags {
     /// Hours an export task and its archive are kept (default 24).
     #[arg(long, env = "XCHANNEL_EXPORT_TTL_HOURS")]
     pub export_ttl_hours: Option<u32>,
+    /// Seconds between two pulls of each active Basic or Pro channel (default 60).
+    #[arg(long, env = "XCHANNEL_PULL_INTERVAL_SECS")]
+    pub pull_interval_secs: Option<u64>,
+    /// Pulls one instance runs at the same time (default 32).
+    #[arg(long, env = "XCHANNEL_PULL_CONCURRENCY")]
+    pub pull_concurrency: Option<usize>,
 }
 
 impl Options {
@@ -158,6 +166,8 @@ impl Options {
             x_api_base_url: server.x_api_base_url,
             allow_platform_roots: server.allow_platform_roots,
             export_ttl_hours: server.export_ttl_hours,
+            pull_interval_secs: server.pull_interval_secs,
+            pull_concurrency: server.pull_concurrency,
         }
     }
 }
@@ -180,6 +190,8 @@ impl Options {
             x_api_base_url: self.x_api_base_url.or(file.x_api_base_url),
             allow_platform_roots: self.allow_platform_roots.or(file.allow_platform_roots),
             export_ttl_hours: self.export_ttl_hours.or(file.export_ttl_hours),
+            pull_interval_secs: self.pull_interval_secs.or(file.pull_interval_secs),
+            pull_concurrency: self.pull_concurrency.or(file.pull_concurrency),
         }
     }
 }
@@ -291,7 +303,17 @@ pub struct WorkerSettings {
     /// How often every active Enterprise channel's webhook is checked at X (15 minutes;
     /// shorter in tests).
     pub webhook_check_interval: std::time::Duration,
+    /// How often each active Basic or Pro channel is pulled (`XCHANNEL_PULL_INTERVAL_SECS`).
+    pub pull_interval: std::time::Duration,
+    /// Pulls one instance runs at the same time (`XCHANNEL_PULL_CONCURRENCY`).
+    pub pull_concurrency: usize,
 }
+
+/// Issue 15: Basic and Pro channels are pulled every minute.
+pub const DEFAULT_PULL_INTERVAL_SECS: u64 = 60;
+/// Enough for thousands of channels a minute against an X answering in tens of
+/// milliseconds, few enough for a small database pool.
+pub const DEFAULT_PULL_CONCURRENCY: usize = 32;
 
 /// X marks a webhook invalid without telling anyone: look at least this often.
 pub const WEBHOOK_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -444,6 +466,16 @@ impl Settings {
             workers: WorkerSettings {
                 enabled: o.workers != Some(Switch::Off),
                 webhook_check_interval: WEBHOOK_CHECK_INTERVAL,
+                pull_interval: match o.pull_interval_secs {
+                    Some(0) => anyhow::bail!("XCHANNEL_PULL_INTERVAL_SECS must be at least 1"),
+                    secs => {
+                        std::time::Duration::from_secs(secs.unwrap_or(DEFAULT_PULL_INTERVAL_SECS))
+                    }
+                },
+                pull_concurrency: match o.pull_concurrency {
+                    Some(0) => anyhow::bail!("XCHANNEL_PULL_CONCURRENCY must be at least 1"),
+                    n => n.unwrap_or(DEFAULT_PULL_CONCURRENCY),
+                },
             },
             exports: ExportSettings {
                 ttl: match o.export_ttl_hours {

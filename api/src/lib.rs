@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 mod openapi_examples;
 pub mod private_files;
+pub mod pull;
 pub mod routes;
 pub mod shapes;
 pub mod startup;

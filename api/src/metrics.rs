@@ -44,6 +44,9 @@ pub struct Metrics {
     integrations: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     /// Webhook validity checks by result (`valid`, `revalidated`, `invalid`, `error`).
     webhook_checks: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Claims of the minute pull by how far they got, and the messages they stored.
+    pulls: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    pulled_messages: std::sync::atomic::AtomicU64,
 }
 
 fn count(counters: &std::sync::Mutex<std::collections::BTreeMap<String, u64>>, label: &str) {
@@ -77,6 +80,13 @@ impl Metrics {
     /// One webhook validity check at X ended with `result`.
     pub fn webhook_checked(&self, result: &str) {
         count(&self.webhook_checks, result);
+    }
+
+    /// One claim of a channel's pull ended at `reach`, having stored `messages` new ones.
+    pub fn pulled(&self, reach: &str, messages: usize) {
+        count(&self.pulls, reach);
+        self.pulled_messages
+            .fetch_add(messages as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
@@ -121,6 +131,18 @@ impl Metrics {
             "Checks of a webhook's validity at X, by result.",
             "result",
             &self.webhook_checks,
+        );
+        render_counters(
+            &mut out,
+            "xchannel_pulls_total",
+            "Pages and claims of the minute pull, by how far they got.",
+            "reach",
+            &self.pulls,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP xchannel_pulled_messages_total New messages the minute pull stored.\n# TYPE xchannel_pulled_messages_total counter\nxchannel_pulled_messages_total {}",
+            self.pulled_messages.load(Relaxed)
         );
         let Ok(all) = self.series.read() else {
             return out;

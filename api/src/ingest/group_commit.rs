@@ -96,8 +96,13 @@ async fn write(
     messages: Vec<Message>,
 ) -> StoreResult<()> {
     let offered = messages.len() as u64;
+    let mut channels: Vec<String> = messages.iter().map(|m| m.channel_id.clone()).collect();
+    channels.sort_unstable();
+    channels.dedup();
     let tx = store.write().await?;
     let stored = super::store_messages(&tx, messages).await?;
+    // `lastDeliveryAt`, once per group rather than once per request.
+    crate::store::pull::record_deliveries(&tx, channels, crate::store::now()).await?;
     tx.commit().await?;
     counters.committed(offered, stored.len() as u64);
     Ok(())

@@ -8,6 +8,7 @@ pub use counters::DeliveryCounters;
 pub use group_commit::GroupCommit;
 
 use sea_orm::DatabaseTransaction;
+use x_connector::MessageEvent;
 
 use crate::store::{self, messages::Message, StoreResult};
 
@@ -21,6 +22,45 @@ pub async fn store_messages(
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
     store::messages::insert_new(tx, messages).await
+}
+
+/// Whether a text of the event holds a NUL character: PostgreSQL keeps none in text, and
+/// X sends none, so such an event is not X's.
+pub fn holds_nul(m: &MessageEvent) -> bool {
+    let texts = [&m.id, &m.conversation_id, &m.sender_id, &m.text];
+    let optional = [&m.recipient_id, &m.sender_name, &m.sender_username];
+    texts.iter().any(|t| t.contains('\0'))
+        || optional
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| t.contains('\0')))
+        || m.attachments
+            .iter()
+            .any(|a| a.url.contains('\0') || a.media_type.contains('\0'))
+}
+
+/// The row of a message of `channel_id`, whose own X account is `account_id`: what it
+/// sent (X echoes it, through any app) is `outbound`. The same mapping for every path.
+pub fn message_of(
+    channel_id: &str,
+    account_id: &str,
+    m: MessageEvent,
+    received_at: chrono::DateTime<chrono::Utc>,
+) -> Message {
+    Message {
+        id: store::new_id(),
+        channel_id: channel_id.to_owned(),
+        direction: m.direction(account_id).as_str().to_owned(),
+        attachments: serde_json::to_value(&m.attachments).unwrap_or_default(),
+        x_event_id: m.id,
+        conversation_id: m.conversation_id,
+        sender_id: m.sender_id,
+        sender_username: m.sender_username,
+        sender_name: m.sender_name,
+        recipient_id: m.recipient_id,
+        text: m.text,
+        sent_at_ms: m.created_at_ms,
+        received_at,
+    }
 }
 
 /// What the delivery endpoint shares across requests.

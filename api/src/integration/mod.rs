@@ -35,12 +35,22 @@ pub fn webhook_url(state: &AppState, channel_id: &str) -> String {
 /// certificates, and the platform's roots where the deployment allows them (R-INTEG-4).
 /// Built per piece of work, so an upload takes effect at the next call without a restart.
 pub async fn client(state: &AppState) -> anyhow::Result<(XClient, Trust)> {
+    client_with_timeout(state, std::time::Duration::from_secs(10)).await
+}
+
+/// [`client`] with another bound on each call (the minute pull's is shorter than an
+/// interval).
+pub async fn client_with_timeout(
+    state: &AppState,
+    timeout: std::time::Duration,
+) -> anyhow::Result<(XClient, Trust)> {
     let certificates = store::certificates::list(state.store.reader()).await?;
     let trust = Trust {
         uploaded_certificates: certificates.len(),
         platform_roots: state.settings.x.allow_platform_roots,
     };
     let mut config = XClientConfig::new(state.settings.x.api_base_url.clone());
+    config.timeout = timeout;
     config.tls = TlsTrust {
         pem_certificates: certificates
             .into_iter()

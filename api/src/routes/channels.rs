@@ -25,6 +25,7 @@ use crate::{
         called_routes::MULTIMEDIA,
         channels::{Channel, ChannelFilter, ChannelWrite},
         integrations::Integration,
+        pull::PullState,
     },
 };
 
@@ -76,6 +77,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "detail": null
     },
     "warnings": [],
+    "lastPullAt": null,
+    "nextPullAt": null,
+    "lastError": null,
+    "lastDeliveryAt": null,
     "createdAt": "2026-12-01T09:30:00Z",
     "updatedAt": "2026-12-01T09:30:00Z"
 }))]
@@ -96,8 +101,42 @@ pub struct ChannelOut {
     /// E.g. that SHA-1 is weak (R-CRED-7), that a Basic channel's messages come late, that
     /// X marks the webhook invalid.
     pub warnings: Vec<String>,
+    /// When the minute pull (Basic, Pro) last read the channel's DMs at X; null before the
+    /// first pull.
+    #[schema(required = true)]
+    pub last_pull_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the minute pull reads them next (X's rate limit and back-off included); null
+    /// when the channel is not pulled.
+    #[schema(required = true)]
+    pub next_pull_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the last pull failed (X's rate limit, X failing, X refusing the credentials);
+    /// null once a pull succeeds.
+    #[schema(required = true)]
+    pub last_error: Option<PullError>,
+    /// When X's last signed delivery to the channel's webhook (Enterprise) was stored.
+    #[schema(required = true)]
+    pub last_delivery_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Why a channel's last pull failed.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PullError {
+    /// One of the integration failure codes: `x_rate_limited`, `x_unreachable`,
+    /// `x_unexpected_answer`, `x_credentials_refused`, ...
+    pub code: String,
+    pub message: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+fn pull_error(pull: &PullState) -> Option<PullError> {
+    Some(PullError {
+        code: pull.last_error_code.clone()?,
+        message: pull.last_error_message.clone().unwrap_or_default(),
+        at: pull.last_error_at?,
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,14 +162,20 @@ fn channel_out(
     state: &AppState,
     m: Channel,
     integration: Option<&Integration>,
+    pull: Option<&PullState>,
 ) -> ApiResult<ChannelOut> {
     let settings = settings_of(&m)?;
     let credentials = credentials::hints_of(&m);
     let integration = integration_out(state, &m, &settings, integration);
     let mut warnings = settings.warnings();
     warnings.extend(integration.warnings.iter().cloned());
+    let pulled = m.status == "active" && m.account_level != "enterprise";
     Ok(ChannelOut {
         warnings,
+        last_pull_at: pull.and_then(|p| p.last_pull_at),
+        next_pull_at: pull.and_then(|p| p.next_pull_at).filter(|_| pulled),
+        last_error: pull.and_then(pull_error),
+        last_delivery_at: pull.and_then(|p| p.last_delivery_at),
         id: m.id,
         tenant_id: m.tenant_id,
         version: m.version,
@@ -146,7 +191,8 @@ fn channel_out(
 /// A channel's answer with its integration read now.
 async fn channel_out_now(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
     let integration = store::integrations::find(state.store.reader(), &m.id).await?;
-    channel_out(state, m, integration.as_ref())
+    let pull = store::pull::find(state.store.reader(), &m.id).await?;
+    channel_out(state, m, integration.as_ref(), pull.as_ref())
 }
 
 fn etag(version: i32) -> header::EntityTag {
@@ -364,7 +410,7 @@ pub async fn create_channel(
     tx.commit().await?;
     Ok(respond(
         HttpResponse::Created(),
-        channel_out(&state, channel, None)?,
+        channel_out(&state, channel, None, None)?,
     ))
 }
 
@@ -475,11 +521,14 @@ pub async fn list_channels(
     let integrations =
         store::integrations::find_many(state.store.reader(), rows.iter().map(|c| c.id.clone()))
             .await?;
+    let pulls =
+        store::pull::find_many(state.store.reader(), rows.iter().map(|c| c.id.clone())).await?;
     let items = rows
         .into_iter()
         .map(|m| {
             let integration = integrations.get(&m.id);
-            channel_out(&state, m, integration)
+            let pull = pulls.get(&m.id);
+            channel_out(&state, m, integration, pull)
         })
         .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ChannelList { items, next_cursor }))
@@ -681,7 +730,7 @@ async fn replace(
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
-const READ_ONLY: [&str; 9] = [
+const READ_ONLY: [&str; 13] = [
     "id",
     "tenantId",
     "version",
@@ -689,6 +738,10 @@ const READ_ONLY: [&str; 9] = [
     "credentials",
     "integration",
     "warnings",
+    "lastPullAt",
+    "nextPullAt",
+    "lastError",
+    "lastDeliveryAt",
     "createdAt",
     "updatedAt",
 ];

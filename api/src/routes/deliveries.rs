@@ -144,43 +144,16 @@ async fn receive(
 /// The rows of a delivery's messages. The subscribed account is the channel's own, so
 /// what it sent (X echoes it) is `outbound`.
 fn messages_of(channel_id: &str, delivery: DeliveredEvents) -> ApiResult<Vec<Message>> {
-    // PostgreSQL keeps no NUL in text, and X sends none: such a delivery is not X's.
-    let nul = delivery.messages.iter().any(|m| {
-        let texts = [&m.id, &m.conversation_id, &m.sender_id, &m.text];
-        let optional = [&m.recipient_id, &m.sender_name, &m.sender_username];
-        texts.iter().any(|t| t.contains('\0'))
-            || optional
-                .iter()
-                .any(|t| t.as_deref().is_some_and(|t| t.contains('\0')))
-            || m.attachments
-                .iter()
-                .any(|a| a.url.contains('\0') || a.media_type.contains('\0'))
-    });
-    if nul {
+    if delivery.messages.iter().any(crate::ingest::holds_nul) {
         return Err(ApiError::malformed_delivery(
             "a text of the delivery holds a NUL character",
         ));
     }
     let received_at = store::now();
-    delivery
+    let account = delivery.for_user_id;
+    Ok(delivery
         .messages
         .into_iter()
-        .map(|m| {
-            Ok(Message {
-                id: store::new_id(),
-                channel_id: channel_id.to_owned(),
-                direction: m.direction(&delivery.for_user_id).as_str().to_owned(),
-                attachments: serde_json::to_value(&m.attachments).map_err(ApiError::internal)?,
-                x_event_id: m.id,
-                conversation_id: m.conversation_id,
-                sender_id: m.sender_id,
-                sender_username: m.sender_username,
-                sender_name: m.sender_name,
-                recipient_id: m.recipient_id,
-                text: m.text,
-                sent_at_ms: m.created_at_ms,
-                received_at,
-            })
-        })
-        .collect()
+        .map(|m| crate::ingest::message_of(channel_id, &account, m, received_at))
+        .collect())
 }

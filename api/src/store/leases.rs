@@ -60,6 +60,42 @@ pub async fn schedule<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Makes `item` due at `due_at` unless it is scheduled already (whenever that is).
+pub async fn schedule_if_absent<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+    item: &str,
+    due_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let sql = "INSERT INTO leases (kind, item, due_at, attempts) VALUES ($1, $2, $3, 0) \
+               ON CONFLICT (kind, item) DO NOTHING";
+    db.execute(statement(
+        db,
+        sql,
+        vec![kind.into(), item.into(), due_at.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The items of `kind` scheduled or held.
+pub async fn items<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+) -> StoreResult<std::collections::HashSet<String>> {
+    let rows = db
+        .query_all(statement(
+            db,
+            "SELECT item FROM leases WHERE kind = $1",
+            vec![kind.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "item"))
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(StoreError::from)
+}
+
 /// Claims up to `limit` due items of `kind` for `lease_for`, the longest-waiting first.
 pub async fn claim_due<C: ConnectionTrait>(
     db: &C,

@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod leases;
 pub mod messages;
 pub mod ous;
+pub mod pull;
 pub mod tenants;
 pub mod tokens;
 

@@ -74,12 +74,17 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
             ..
         }
     );
+    // Basic and Pro: no webhook, the minute pull.
+    let pulled = matches!(&outcome, Outcome::Active { webhook: None, .. });
     let tx = state.store.write().await?;
     let ended =
         store::integrations::finish(&tx, &channel.id, channel.credentials_version, outcome).await?;
     if ended && watched {
         let next = store::now() + state.settings.workers.webhook_check_interval;
         store::leases::schedule(&tx, WEBHOOK_CHECK_KIND, &channel.id, next).await?;
+    }
+    if ended && pulled {
+        store::leases::schedule(&tx, store::pull::PULL_KIND, &channel.id, store::now()).await?;
     }
     tx.commit().await?;
     if !ended {

@@ -5,6 +5,7 @@
 
 pub mod exports;
 pub mod integration;
+pub mod pull;
 pub mod webhook_check;
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
@@ -88,6 +89,7 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("integration", leased(integration::Integrations)),
         ("webhook_check", leased(webhook_check::WebhookChecks)),
         ("exports", leased(exports::ExportJob)),
+        ("pull", pull::worker()),
     ]
 }
 
@@ -130,7 +132,7 @@ async fn claim(ctx: &WorkerContext, job: &impl Job) -> store::StoreResult<Vec<Le
     Ok(claimed)
 }
 
-async fn settle(
+pub(crate) async fn settle(
     state: &AppState,
     lease: &Lease,
     outcome: anyhow::Result<Next>,

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::DmEventsPage;
 use crate::webhook::{MalformedDelivery, WebhookDelivery};
 
 /// A direct message sent to or by a subscribed account.
@@ -110,6 +111,92 @@ impl From<WebhookDelivery> for DeliveredEvents {
     }
 }
 
+/// The direct messages of one `GET /2/dm_events` page, in the one event type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulledEvents {
+    /// The messages, newest first as X lists them.
+    pub messages: Vec<MessageEvent>,
+    /// Events of other types (participants joining or leaving).
+    pub skipped_events: usize,
+}
+
+/// A page whose `MessageCreate` event lacks what the minute pull's query asks for: not
+/// what X documents, so the page is not stored in part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("DM event {id}: {reason}")]
+pub struct MalformedDmEvent {
+    pub id: String,
+    pub reason: String,
+}
+
+impl PulledEvents {
+    /// Reads a page fetched with `DmEventsQuery::minute_pull`: senders' names and handles
+    /// from `includes.users`, attachments from `includes.media`, the recipient from the
+    /// participants of a one-to-one conversation.
+    pub fn from_page(page: &DmEventsPage) -> Result<Self, MalformedDmEvent> {
+        let mut messages = Vec::with_capacity(page.events.len());
+        let mut skipped_events = 0;
+        for event in &page.events {
+            if event.event_type != "MessageCreate" {
+                skipped_events += 1;
+                continue;
+            }
+            let bad = |reason: &str| MalformedDmEvent {
+                id: event.id.clone(),
+                reason: reason.to_owned(),
+            };
+            let sender_id = event.sender_id.clone().ok_or_else(|| bad("no sender_id"))?;
+            let created_at_ms = event
+                .created_at
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp_millis())
+                .filter(|ms| (0..=crate::webhook::LATEST_MS).contains(ms))
+                .ok_or_else(|| bad("no created_at in RFC 3339 between 1970 and 9999"))?;
+            let participants = event.participant_ids.as_deref().unwrap_or_default();
+            let recipient_id = match participants {
+                [a, b] if *a == sender_id => Some(b.clone()),
+                [a, b] if *b == sender_id => Some(a.clone()),
+                _ => None,
+            };
+            let conversation_id = match (&event.dm_conversation_id, &recipient_id) {
+                (Some(id), _) => id.clone(),
+                (None, Some(recipient)) => one_to_one_conversation_id(&sender_id, recipient),
+                (None, None) => return Err(bad("no dm_conversation_id")),
+            };
+            let sender = page.users.iter().find(|u| u.id == sender_id);
+            let attachments = event
+                .attachments
+                .iter()
+                .flat_map(|a| &a.media_keys)
+                .filter_map(|key| page.media.iter().find(|m| m.media_key == *key))
+                .filter_map(|m| {
+                    let url = m.url.clone().or_else(|| m.preview_image_url.clone())?;
+                    Some(Attachment {
+                        media_type: m.media_type.clone(),
+                        url,
+                    })
+                })
+                .collect();
+            messages.push(MessageEvent {
+                id: event.id.clone(),
+                conversation_id,
+                sender_name: sender.map(|u| u.name.clone()),
+                sender_username: sender.map(|u| u.username.clone()),
+                sender_id,
+                recipient_id,
+                text: event.text.clone().unwrap_or_default(),
+                created_at_ms,
+                attachments,
+            });
+        }
+        Ok(PulledEvents {
+            messages,
+            skipped_events,
+        })
+    }
+}
+
 /// X's id of a one-to-one conversation: the two user ids, smaller first, joined by `-`.
 /// User ids are numbers; compared as numbers (a shorter id is smaller), not as text.
 pub fn one_to_one_conversation_id(a: &str, b: &str) -> String {
@@ -173,6 +260,66 @@ mod tests {
         assert_eq!(echo.direction(&events.for_user_id), Direction::Outbound);
         assert_eq!(echo.sender_name, None);
         assert!(echo.attachments.is_empty());
+    }
+
+    fn pulled(json: &str) -> Result<PulledEvents, MalformedDmEvent> {
+        let page: serde_json::Value = serde_json::from_str(json).unwrap();
+        let events = serde_json::from_value(page["data"].clone()).unwrap();
+        let users = serde_json::from_value(page["includes"]["users"].clone()).unwrap_or_default();
+        let media = serde_json::from_value(page["includes"]["media"].clone()).unwrap_or_default();
+        PulledEvents::from_page(&DmEventsPage {
+            events,
+            users,
+            media,
+            next_token: None,
+        })
+    }
+
+    #[test]
+    fn a_dm_events_page_becomes_message_events_like_a_delivery() {
+        let pulled = pulled(
+            r#"{"data": [
+              {"id": "3", "event_type": "MessageCreate", "text": "Thanks", "sender_id": "4337869213",
+               "participant_ids": ["4337869213", "3001969357"], "dm_conversation_id": "3001969357-4337869213",
+               "created_at": "2018-01-19T23:12:40.600Z"},
+              {"id": "2", "event_type": "ParticipantsJoin", "participant_ids": ["3001969357"],
+               "dm_conversation_id": "3001969357-4337869213", "created_at": "2018-01-19T23:12:40.000Z"},
+              {"id": "1", "event_type": "MessageCreate", "text": "Look", "sender_id": "3001969357",
+               "participant_ids": ["3001969357", "4337869213"], "dm_conversation_id": "3001969357-4337869213",
+               "created_at": "2018-01-19T23:12:40.557Z", "attachments": {"media_keys": ["3_9"]}}
+            ],
+            "includes": {"users": [{"id": "3001969357", "name": "Jordan Brinks", "username": "furiouscamper"}],
+                         "media": [{"media_key": "3_9", "type": "photo", "url": "https://pbs.twimg.com/dm/9.jpg"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(pulled.skipped_events, 1);
+        let [echo, inbound] = pulled.messages.as_slice() else {
+            panic!("two messages: {:?}", pulled.messages)
+        };
+        assert_eq!(echo.direction("4337869213"), Direction::Outbound);
+        assert_eq!(echo.recipient_id.as_deref(), Some("3001969357"));
+        assert_eq!(echo.sender_name, None);
+        assert_eq!(inbound.direction("4337869213"), Direction::Inbound);
+        assert_eq!(inbound.sender_username.as_deref(), Some("furiouscamper"));
+        assert_eq!(inbound.created_at_ms, 1516403560557);
+        assert_eq!(inbound.conversation_id, "3001969357-4337869213");
+        assert_eq!(
+            inbound.attachments,
+            vec![Attachment {
+                media_type: "photo".into(),
+                url: "https://pbs.twimg.com/dm/9.jpg".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_pulled_message_without_its_time_is_malformed() {
+        let error = pulled(
+            r#"{"data": [{"id": "7", "event_type": "MessageCreate", "text": "a", "sender_id": "1",
+                "dm_conversation_id": "1-2"}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.id, "7");
     }
 
     #[test]

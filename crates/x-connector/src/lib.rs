@@ -18,7 +18,9 @@ pub use client::{
     AppCredentials, Authentication, BearerToken, RateLimit, TlsTrust, XClient, XClientConfig,
     XError, XResponse,
 };
-pub use event::{Attachment, DeliveredEvents, Direction, MessageEvent};
+pub use event::{
+    Attachment, DeliveredEvents, Direction, MalformedDmEvent, MessageEvent, PulledEvents,
+};
 pub use oauth::{SignatureMethod, UserCredentials};
 pub use secret::Secret;
 pub use webhook::{SignatureRejected, WebhookKey};

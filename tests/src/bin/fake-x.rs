@@ -28,6 +28,10 @@ struct Args {
     /// account gets about 15 per user).
     #[arg(long, default_value_t = 300)]
     dm_events_limit: u64,
+    /// Delay every answer by this many milliseconds (X's own latency, for benchmarks;
+    /// `PUT /_fake/latency {"ms": N}` changes it while running).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
     /// Another app, as API_KEY:API_KEY_SECRET (repeatable).
     #[arg(long = "app", value_name = "API_KEY:API_KEY_SECRET")]
     apps: Vec<String>,
@@ -155,6 +159,8 @@ fn print_what_a_person_needs(fake: &FakeX, args: &Args) {
     println!("  POST  {base}/_fake/crc                  the scheduled CRC, now, on every webhook");
     println!("  POST  {base}/_fake/webhooks/ID/crc      the CRC of one webhook");
     println!("  PATCH {base}/_fake/settings             e.g. {{\"fail_crc\": true}}");
+    println!("  PUT   {base}/_fake/latency              {{\"ms\": 20}}  (every answer's delay)");
+    println!("  GET   {base}/_fake/requests?path=/2/dm_events   who called when");
     if let Some(ca) = fake.ca_certificate_pem() {
         println!();
         println!("CA certificate to trust (the X authentication certificate):\n{ca}");
@@ -187,6 +193,7 @@ async fn main() -> std::io::Result<()> {
         args.dm_events_limit,
         Duration::from_secs(15 * 60),
     );
+    fake.set_latency(Duration::from_millis(args.latency_ms));
     fake.add_app(API_KEY, API_KEY_SECRET);
     fake.add_account(FakeAccount {
         user_id: "1000000000000000001".into(),

@@ -53,6 +53,35 @@ struct NewMessage {
     copies: usize,
 }
 
+/// Every answer's delay, for benchmarks (X's own latency).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Latency {
+    ms: u64,
+}
+
+/// The requests received, oldest first (`?path=/2/dm_events` for one path): who signed
+/// each, when, and what the fake answered, so a benchmark can tell how often each account
+/// was read.
+fn requests(req: &HttpRequest, state: &Shared) -> HttpResponse {
+    let pairs = super::oauth_check::form_pairs(req.query_string());
+    let path = pairs
+        .iter()
+        .find(|(k, _)| k == "path")
+        .map(|(_, v)| v.as_str());
+    let s = state.lock().unwrap();
+    let listed: Vec<Value> = s
+        .received
+        .iter()
+        .filter(|r| path.is_none_or(|p| r.path == p))
+        .map(|r| {
+            json!({"method": r.method, "path": r.path, "user_id": r.user_id,
+                   "status": r.status, "at_ms": r.at_ms})
+        })
+        .collect();
+    HttpResponse::Ok().json(listed)
+}
+
 fn one() -> usize {
     1
 }
@@ -86,6 +115,11 @@ pub(crate) async fn handle(
         ("POST", ["crc"]) => Ok(scheduled_crc(state, driver).await),
         ("POST", ["webhooks", id, "crc"]) => Ok(one_crc(state, driver, id).await),
         ("GET", ["settings"]) => Ok(HttpResponse::Ok().json(&state.lock().unwrap().settings)),
+        ("PUT" | "POST", ["latency"]) => body(bytes).map(|latency: Latency| {
+            state.lock().unwrap().latency = std::time::Duration::from_millis(latency.ms);
+            HttpResponse::Ok().json(json!({ "ms": latency.ms }))
+        }),
+        ("GET", ["requests"]) => Ok(requests(req, state)),
         ("PATCH" | "PUT" | "POST", ["settings"]) => change_settings(state, bytes),
         _ => Err(refused(
             StatusCode::NOT_FOUND,

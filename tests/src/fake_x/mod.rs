@@ -37,8 +37,8 @@ use actix_web::{web, App, HttpServer};
 
 pub use driver::{crc_token, direct_message_delivery, sha256_signature, WebhookDriver};
 pub use state::{
-    Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeSettings, FakeWebhook, Fault, RateLimitBody,
-    RateLimitRule, ReceivedRequest,
+    Endpoint, FakeAccount, FakeApp, FakeDmEvent, FakeMedia, FakeSettings, FakeWebhook, Fault,
+    RateLimitBody, RateLimitRule, ReceivedRequest,
 };
 pub use tls::unrelated_ca_certificate_pem;
 
@@ -246,6 +246,35 @@ impl FakeX {
         s.rate_limits
             .insert(endpoint, RateLimitRule { limit, window });
         s.windows.retain(|(e, _), _| *e != endpoint);
+    }
+
+    /// Limits `endpoint` to `limit` calls per `window` for the account `user_id` alone, as
+    /// X's per-user limits of its access level do (about 15 DM reads per 15 minutes on
+    /// Pro, about one a day on Basic).
+    pub fn set_user_rate_limit(
+        &self,
+        endpoint: Endpoint,
+        user_id: &str,
+        limit: u64,
+        window: Duration,
+    ) {
+        let mut s = self.state();
+        s.user_rate_limits.insert(
+            (endpoint, user_id.to_owned()),
+            RateLimitRule { limit, window },
+        );
+        s.windows
+            .retain(|(e, caller), _| !(*e == endpoint && caller == user_id));
+    }
+
+    /// Answers the next request signed with `user_id`'s access token with `fault`, whatever
+    /// other accounts' requests come first; several calls queue several faults.
+    pub fn inject_for_user(&self, user_id: &str, fault: Fault) {
+        self.state()
+            .user_faults
+            .entry(user_id.to_owned())
+            .or_default()
+            .push_back(fault);
     }
 
     /// Answers the next request with `fault`; several calls queue several faults.

@@ -49,15 +49,24 @@ pub(crate) async fn dispatch(
         return super::admin::handle(&req, &body, &state, &driver).await;
     }
     let endpoint = endpoint_of(req.method().as_str(), req.path());
-    let (fault, latency) = {
+    let at_ms = super::state::now_millis();
+    let (fault, latency, user_id) = {
         let mut s = state.lock().unwrap();
+        let user_id = signing_user(&req, &s);
         let fault = match s.faults.pop_front() {
             Some(fault) => Some(fault),
             None => endpoint
                 .and_then(|e| s.endpoint_faults.get_mut(&e))
                 .and_then(|queue| queue.pop_front()),
         };
-        (fault, s.latency)
+        let fault = match fault {
+            Some(fault) => Some(fault),
+            None => user_id
+                .as_ref()
+                .and_then(|u| s.user_faults.get_mut(u))
+                .and_then(|queue| queue.pop_front()),
+        };
+        (fault, s.latency, user_id)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -123,8 +132,23 @@ pub(crate) async fn dispatch(
         query: req.query_string().to_owned(),
         authentication: authentication_kind(&req),
         status: response.status().as_u16(),
+        user_id,
+        at_ms,
     });
     response
+}
+
+/// The account whose access token (`oauth_token`) a user-context request names, whether
+/// or not its signature holds: for faults aimed at one account and for the record.
+fn signing_user(req: &HttpRequest, state: &State) -> Option<String> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    let oauth = parse_authorization(header)?;
+    let token = oauth.get("oauth_token")?;
+    state
+        .accounts
+        .iter()
+        .find(|a| &a.access_token == token)
+        .map(|a| a.user_id.clone())
 }
 
 fn authentication_kind(req: &HttpRequest) -> Option<String> {
@@ -473,6 +497,11 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
         .unwrap_or_default();
     let expand_senders =
         param("expansions").is_some_and(|e| e.split(',').any(|x| x == "sender_id"));
+    let expand_media =
+        param("expansions").is_some_and(|e| e.split(',').any(|x| x == "attachments.media_keys"));
+    let media_fields: Vec<&str> = param("media.fields")
+        .map(|f| f.split(',').collect())
+        .unwrap_or_default();
     let event_types: Option<Vec<&str>> = param("event_types").map(|t| t.split(',').collect());
     let all: Vec<(FakeDmEvent, &str)> = s
         .dm_events
@@ -508,6 +537,21 @@ fn dm_events_page(req: &HttpRequest, s: &mut State, account: &FakeAccount) -> Ht
             let users: Vec<Value> = senders.iter().map(|id| user_json(s, id)).collect();
             answer["includes"] = json!({"users": users});
         }
+        let media: Vec<Value> = page
+            .iter()
+            .flat_map(|(e, _)| &e.media)
+            .map(|m| {
+                // X sends `media_key` and `type` unless `media.fields` asks for more.
+                let mut value = json!({"media_key": m.media_key, "type": m.media_type});
+                if media_fields.contains(&"url") {
+                    value["url"] = json!(m.url);
+                }
+                value
+            })
+            .collect();
+        if expand_media && !media.is_empty() {
+            answer["includes"]["media"] = Value::Array(media);
+        }
     }
     HttpResponse::Ok().json(answer)
 }
@@ -525,6 +569,10 @@ fn dm_event_json(event: &FakeDmEvent, event_type: &str, fields: &[&str]) -> Valu
             "created_at" => value["created_at"] = json!(event.created_at),
             "dm_conversation_id" => value["dm_conversation_id"] = json!(event.dm_conversation_id),
             "participant_ids" => value["participant_ids"] = json!(event.participant_ids),
+            "attachments" if !event.media.is_empty() => {
+                let keys: Vec<&str> = event.media.iter().map(|m| m.media_key.as_str()).collect();
+                value["attachments"] = json!({ "media_keys": keys });
+            }
             _ => {}
         }
     }
@@ -630,6 +678,7 @@ fn send_message(req: &HttpRequest, body: &[u8], state: &Shared, participant: &st
             participant_ids: vec![account.user_id.clone(), participant.to_owned()],
             created_at: now_rfc3339(),
             dm_conversation_id: conversation.clone(),
+            media: Vec::new(),
         };
         s.dm_events
             .entry(account.user_id.clone())

@@ -32,6 +32,17 @@ pub struct FakeDmEvent {
     /// RFC 3339.
     pub created_at: String,
     pub dm_conversation_id: String,
+    /// Media attached (`attachments.media_keys`, expanded into `includes.media`).
+    pub media: Vec<FakeMedia>,
+}
+
+/// A medium attached to a DM: X's media object.
+#[derive(Clone, Debug)]
+pub struct FakeMedia {
+    pub media_key: String,
+    /// `photo`, `video` or `animated_gif`.
+    pub media_type: String,
+    pub url: String,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +144,10 @@ pub struct ReceivedRequest {
     /// `HMAC-SHA1`, `HMAC-SHA256`, `Bearer` or `Basic`, whichever the request used.
     pub authentication: Option<String>,
     pub status: u16,
+    /// The account whose access token signed the request (user context only).
+    pub user_id: Option<String>,
+    /// When the request arrived, milliseconds since the epoch.
+    pub at_ms: u64,
 }
 
 /// Switches a test (or the `/_fake/settings` endpoint) turns; [`FakeSettings::default`] is
@@ -179,6 +194,11 @@ pub(crate) struct State {
     pub webhooks: Vec<FakeWebhook>,
     /// Limits set by tests; every other endpoint has [`Endpoint::x_default_rule`].
     pub rate_limits: HashMap<Endpoint, RateLimitRule>,
+    /// Limits of one account (X's per-user limits differ by access level: a Pro account
+    /// reads DMs about 15 times per 15 minutes, a Basic one about once a day).
+    pub user_rate_limits: HashMap<(Endpoint, String), RateLimitRule>,
+    /// Faults for the next requests signed by one account, whatever others come first.
+    pub user_faults: HashMap<String, VecDeque<Fault>>,
     pub windows: HashMap<(Endpoint, String), Window>,
     pub faults: VecDeque<Fault>,
     /// Faults for the next requests to one endpoint, whatever comes in between.
@@ -234,6 +254,7 @@ impl State {
             participant_ids: vec![sender_id.into(), user_id.into()],
             created_at: now_rfc3339(),
             dm_conversation_id: super::routes::conversation_id(sender_id, user_id),
+            media: Vec::new(),
         };
         self.dm_events
             .entry(user_id.into())
@@ -267,8 +288,9 @@ impl State {
         caller: &str,
     ) -> Result<(RateLimitRule, Window), (RateLimitRule, Window)> {
         let rule = self
-            .rate_limits
-            .get(&endpoint)
+            .user_rate_limits
+            .get(&(endpoint, caller.to_owned()))
+            .or_else(|| self.rate_limits.get(&endpoint))
             .copied()
             .unwrap_or_else(|| endpoint.x_default_rule());
         let now = now_secs();
@@ -291,6 +313,13 @@ impl State {
         window.used += 1;
         Ok((rule, *window))
     }
+}
+
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 pub fn now_secs() -> u64 {

@@ -26,6 +26,39 @@ pub struct DmEvent {
     pub dm_conversation_id: Option<String>,
     #[serde(default)]
     pub participant_ids: Option<Vec<String>>,
+    /// The media attached, by key into `includes.media` (`attachments.media_keys`).
+    #[serde(default)]
+    pub attachments: Option<DmAttachments>,
+    /// Posts the message shares.
+    #[serde(default)]
+    pub referenced_tweets: Option<Vec<ReferencedTweet>>,
+}
+
+/// `attachments` of a DM event.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct DmAttachments {
+    #[serde(default)]
+    pub media_keys: Vec<String>,
+}
+
+/// A post a DM event refers to.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ReferencedTweet {
+    pub id: String,
+}
+
+/// A medium from `includes.media` (the `attachments.media_keys` expansion). X sends
+/// `media_key` and `type` unless `media.fields` asks for more.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct XMedia {
+    pub media_key: String,
+    #[serde(rename = "type")]
+    pub media_type: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A video's or GIF's still, which X gives instead of `url`.
+    #[serde(default)]
+    pub preview_image_url: Option<String>,
 }
 
 /// The parameters of one `GET /2/dm_events` call.
@@ -34,6 +67,7 @@ pub struct DmEventsQuery {
     pub dm_event_fields: Vec<String>,
     pub expansions: Vec<String>,
     pub user_fields: Vec<String>,
+    pub media_fields: Vec<String>,
     pub event_types: Option<String>,
     /// 1 to 100; X answers 400 outside that range, so we refuse before sending.
     pub max_results: Option<u32>,
@@ -57,7 +91,35 @@ impl DmEventsQuery {
             .to_vec(),
             expansions: vec!["sender_id".into()],
             user_fields: vec!["id".into(), "name".into(), "username".into()],
+            media_fields: Vec::new(),
             event_types: Some("MessageCreate".into()),
+            max_results: Some(100),
+            pagination_token: None,
+        }
+    }
+
+    /// The minute pull's query (issue 15): every field a stored message needs, the
+    /// senders' names and handles and the attached media, 100 events a page. All event
+    /// types come (X's default); what is not a `MessageCreate` is skipped when read.
+    /// `media.fields` asks for the media's URL, which X leaves out by default.
+    pub fn minute_pull() -> Self {
+        let list = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect();
+        DmEventsQuery {
+            dm_event_fields: list(&[
+                "id",
+                "event_type",
+                "text",
+                "sender_id",
+                "participant_ids",
+                "dm_conversation_id",
+                "created_at",
+                "attachments",
+                "referenced_tweets",
+            ]),
+            expansions: list(&["sender_id", "attachments.media_keys"]),
+            user_fields: list(&["name", "username"]),
+            media_fields: list(&["type", "url", "preview_image_url"]),
+            event_types: None,
             max_results: Some(100),
             pagination_token: None,
         }
@@ -88,6 +150,9 @@ impl DmEventsQuery {
         if !self.user_fields.is_empty() {
             params.push(("user.fields", self.user_fields.join(",")));
         }
+        if !self.media_fields.is_empty() {
+            params.push(("media.fields", self.media_fields.join(",")));
+        }
         Ok(params)
     }
 }
@@ -98,6 +163,8 @@ pub struct DmEventsPage {
     pub events: Vec<DmEvent>,
     /// Users from `includes.users` (the `sender_id` expansion).
     pub users: Vec<XUser>,
+    /// Media from `includes.media` (the `attachments.media_keys` expansion).
+    pub media: Vec<XMedia>,
     /// The token of the next (older) page; `None` on the last page.
     pub next_token: Option<String>,
 }
@@ -116,6 +183,8 @@ struct RawPage {
 struct RawIncludes {
     #[serde(default)]
     users: Vec<XUser>,
+    #[serde(default)]
+    media: Vec<XMedia>,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +225,7 @@ impl RawPage {
         Ok(DmEventsPage {
             events,
             users: self.includes.users,
+            media: self.includes.media,
             next_token,
         })
     }

@@ -16,7 +16,10 @@ use std::time::Duration;
 use url::Url;
 
 pub use app_credentials::{AppCredentials, BearerToken};
-pub use dm_events::{DmEvent, DmEventWalk, DmEventsPage, DmEventsQuery, WalkStop};
+pub use dm_events::{
+    DmAttachments, DmEvent, DmEventWalk, DmEventsPage, DmEventsQuery, ReferencedTweet, WalkStop,
+    XMedia,
+};
 pub use error::{Authentication, XError};
 pub use messages::SentMessage;
 pub use rate_limit::{RateLimit, XResponse};

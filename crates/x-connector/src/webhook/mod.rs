@@ -7,4 +7,6 @@ mod payload;
 pub use crypto::{
     crc_response_token, verify_signature, SignatureRejected, WebhookKey, SIGNATURE_HEADER,
 };
-pub use payload::{DirectMessage, MalformedDelivery, WebhookApp, WebhookDelivery, WebhookUser};
+pub use payload::{
+    DirectMessage, MalformedDelivery, WebhookApp, WebhookDelivery, WebhookUser, LATEST_MS,
+};

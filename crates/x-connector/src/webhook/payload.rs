@@ -92,7 +92,7 @@ impl MalformedDelivery {
 }
 
 /// The latest instant a delivery may name: the end of year 9999, in milliseconds.
-const LATEST_MS: i64 = 253_402_300_799_999;
+pub const LATEST_MS: i64 = 253_402_300_799_999;
 
 #[derive(Deserialize)]
 struct RawDelivery {

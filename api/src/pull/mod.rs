@@ -1,0 +1,328 @@
+//! The minute pull of one Basic or Pro channel (issue 15): `GET /2/dm_events` newest page
+//! first, following `next_token` back to the cursor (the newest event a complete walk
+//! reached), every page's messages stored through `ingest::store_messages` with the
+//! webhook's mapping. X's rate-limit headers drive the schedule: a channel whose last
+//! `x-rate-limit-remaining` was 0 is not called before `x-rate-limit-reset`; a walk that
+//! runs out of budget keeps its place (X's `next_token` and the newest event it started
+//! from) and goes on in the next window; a 429 defers to the reset; 5xx, timeouts and
+//! garbage back off exponentially (capped at ten intervals) and show on the channel; a 401
+//! ends the integration `failed` with `x_credentials_refused`. The lease that runs it is
+//! in `workers::pull`.
+
+mod schedule;
+
+use chrono::{DateTime, Utc};
+use x_connector::{client::DmEventsQuery, PulledEvents, RateLimit, XClient, XError};
+
+use crate::{
+    ingest,
+    integration::{
+        self,
+        failure::{failure_of, Failure, FailureCode, Step, Trust},
+    },
+    state::AppState,
+    store::{self, channels::Channel, pull::PullState},
+};
+
+pub use schedule::back_off;
+
+/// Pages one claim reads at most; a longer walk keeps its place and goes on at once, so
+/// one channel's month of history does not hold a lease for long.
+const MAX_PAGES_PER_CLAIM: usize = 20;
+
+/// What came of one claim of a channel's pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pulled {
+    /// Pull again at this time.
+    Again(DateTime<Utc>),
+    /// No more pulls: the channel is no longer an active Basic or Pro channel, or X
+    /// refused its credentials (the integration is `failed`).
+    Stop,
+}
+
+/// How far one claim got, for the log and the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The walk reached the cursor (or X's oldest page): every message up to the walk's
+    /// start is stored.
+    Complete,
+    /// The budget ran out (or the page limit of a claim): the walk keeps its place.
+    KeptPlace,
+    /// Not called: X's budget was 0 until its reset.
+    Waited,
+    RateLimited,
+    Failed,
+    CredentialsRefused,
+}
+
+impl Reach {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::Complete => "complete",
+            Reach::KeptPlace => "kept_place",
+            Reach::Waited => "waited",
+            Reach::RateLimited => "rate_limited",
+            Reach::Failed => "failed",
+            Reach::CredentialsRefused => "credentials_refused",
+        }
+    }
+}
+
+/// Whether a channel is one the minute pull serves.
+pub fn is_pulled(channel: &Channel) -> bool {
+    channel.status == "active" && channel.account_level != "enterprise"
+}
+
+/// One claim of a channel's pull, started at `started_at`, with the client of this
+/// moment. `Err` is a failure of this service (the database), retried by the lease.
+pub async fn pull(
+    state: &AppState,
+    x: &XClient,
+    trust: Trust,
+    channel: &Channel,
+    started_at: DateTime<Utc>,
+) -> anyhow::Result<(Pulled, Reach)> {
+    let db = state.store.reader();
+    let interval = chrono::Duration::from_std(state.settings.workers.pull_interval)?;
+    let mut ps = store::pull::find(db, &channel.id)
+        .await?
+        .unwrap_or_else(|| PullState::new(&channel.id));
+    let integration = store::integrations::find(db, &channel.id).await?;
+    let account_id = integration
+        .as_ref()
+        .and_then(|i| i.x_user_id.clone())
+        .unwrap_or_default();
+    if ps.rate_remaining.is_none() {
+        // The verification's probe of `dm_events` told the budget first.
+        if let Some(i) = &integration {
+            ps.rate_limit = i.pull_limit;
+            ps.rate_remaining = i.pull_remaining;
+            ps.rate_reset_at = i.pull_reset_at;
+        }
+    }
+    let credentials = integration::user_credentials(state, channel)?;
+    let settings = crate::routes::channels::settings_of(channel)
+        .map_err(|_| anyhow::anyhow!("stored settings of channel {} unreadable", channel.id))?;
+    let method = integration::signature_method(&settings);
+    let mut query = DmEventsQuery::minute_pull();
+    let mut pages = 0;
+    loop {
+        let now = store::now();
+        if let Some(reset) = exhausted_until(&ps, now) {
+            // LEDGER: stopped short (X's budget is 0 until `reset`); covered up to
+            // `ps.cursor_at_ms`, the unfinished walk at `ps.walk_token` if any.
+            let reach = if pages == 0 {
+                Reach::Waited
+            } else {
+                Reach::KeptPlace
+            };
+            return finish(state, ps, reset, reach).await;
+        }
+        if pages == MAX_PAGES_PER_CLAIM {
+            return finish(state, ps, now, Reach::KeptPlace).await;
+        }
+        query.pagination_token = ps.walk_token.clone();
+        let answer = x.dm_events(&credentials, method, &query).await;
+        pages += 1;
+        let page = match answer {
+            Ok(answer) => {
+                note_budget(&mut ps, answer.rate_limit);
+                match PulledEvents::from_page(&answer.value) {
+                    Ok(events) if !events.messages.iter().any(ingest::holds_nul) => {
+                        Ok((events, answer.value.next_token))
+                    }
+                    Ok(_) => Err(XError::MalformedBody {
+                        status: 200,
+                        reason: "a text of the page holds a NUL character".into(),
+                    }),
+                    Err(bad) => Err(XError::MalformedBody {
+                        status: 200,
+                        reason: bad.to_string(),
+                    }),
+                }
+            }
+            Err(error) => Err(error),
+        };
+        let (events, next_token) = match page {
+            Ok(page) => page,
+            Err(XError::RateLimited { reset, rate_limit }) => {
+                // LEDGER: stopped short (429); covered up to `ps.cursor_at_ms`.
+                note_budget(&mut ps, rate_limit);
+                let reset_at = reset
+                    .and_then(|r| DateTime::from_timestamp(r as i64, 0))
+                    .unwrap_or_else(|| store::now() + interval);
+                ps.rate_remaining = Some(0);
+                ps.rate_reset_at = Some(reset_at);
+                let failure = failure_of(
+                    &XError::RateLimited {
+                        reset: Some(reset_at.timestamp() as u64),
+                        rate_limit,
+                    },
+                    Step::Account,
+                    trust,
+                );
+                set_error(&mut ps, failure);
+                return finish(state, ps, reset_at, Reach::RateLimited).await;
+            }
+            Err(error) if error.refuses_credentials() => {
+                // LEDGER: stopped short (the credentials were refused).
+                return refused(state, ps, channel, &error, trust).await;
+            }
+            Err(error) => {
+                // LEDGER: stopped short (X failed: 5xx, timeout, garbage); covered up to
+                // `ps.cursor_at_ms`.
+                tracing::warn!(channel_id = %channel.id, %error, "pulling the channel's DMs from X failed; backing off");
+                if matches!(error, XError::Api { status: 400, .. }) && ps.walk_token.is_some() {
+                    // X no longer takes the walk's token: walk again from the newest page.
+                    ps.walk_token = None;
+                    ps.walk_newest_event_id = None;
+                    ps.walk_newest_at_ms = None;
+                    ps.walk_started_at = None;
+                }
+                ps.failures = ps.failures.saturating_add(1);
+                set_error(&mut ps, failure_of(&error, Step::Account, trust));
+                let next = store::now() + back_off(interval, ps.failures);
+                return finish(state, ps, next, Reach::Failed).await;
+            }
+        };
+        let now = store::now();
+        ps.last_pull_at = Some(now);
+        ps.failures = 0;
+        clear_error(&mut ps);
+        if ps.walk_token.is_none() {
+            // The first page of a walk: its newest message is the next cursor.
+            ps.walk_started_at = Some(started_at);
+            match events.messages.first() {
+                Some(newest) => {
+                    ps.walk_newest_event_id = Some(newest.id.clone());
+                    ps.walk_newest_at_ms = Some(newest.created_at_ms);
+                }
+                None => {
+                    ps.walk_newest_event_id = ps.cursor_event_id.clone();
+                    ps.walk_newest_at_ms = ps.cursor_at_ms;
+                }
+            }
+        }
+        let mut reached = false;
+        let mut new = Vec::with_capacity(events.messages.len());
+        for event in events.messages {
+            let known = ps.cursor_event_id.as_deref() == Some(event.id.as_str())
+                || ps.cursor_at_ms.is_some_and(|at| event.created_at_ms < at);
+            if known {
+                reached = true;
+                break;
+            }
+            new.push(ingest::message_of(&channel.id, &account_id, event, now));
+        }
+        let complete = reached || next_token.is_none();
+        if complete {
+            // LEDGER: complete. Every message from `ps.cursor_at_ms` (the old cursor's
+            // time; none: X's oldest) to `ps.walk_newest_at_ms` is stored, and nothing
+            // newer existed at `ps.walk_started_at` beyond what this walk read.
+            ps.cursor_event_id = ps.walk_newest_event_id.take();
+            ps.cursor_at_ms = ps.walk_newest_at_ms.take();
+            ps.walk_token = None;
+            ps.walk_started_at = None;
+        } else {
+            ps.walk_token = next_token;
+        }
+        let tx = state.store.write().await?;
+        let stored = ingest::store_messages(&tx, new).await?;
+        if complete {
+            let next = next_pull(&ps, started_at + interval);
+            ps.next_pull_at = Some(next);
+            store::pull::save(&tx, &ps).await?;
+            tx.commit().await?;
+            state.metrics.pulled(Reach::Complete.as_str(), stored.len());
+            return Ok((Pulled::Again(next), Reach::Complete));
+        }
+        store::pull::save(&tx, &ps).await?;
+        tx.commit().await?;
+        state.metrics.pulled("page", stored.len());
+    }
+}
+
+/// The time X's budget allows calls again, when it is 0 now.
+fn exhausted_until(ps: &PullState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match (ps.rate_remaining, ps.rate_reset_at) {
+        (Some(0), Some(reset)) if reset > now => Some(reset),
+        _ => None,
+    }
+}
+
+/// The next pull: at `planned`, unless X's budget is 0 until later.
+fn next_pull(ps: &PullState, planned: DateTime<Utc>) -> DateTime<Utc> {
+    let planned = planned.max(store::now());
+    exhausted_until(ps, planned).unwrap_or(planned)
+}
+
+fn note_budget(ps: &mut PullState, rate_limit: Option<RateLimit>) {
+    if let Some(r) = rate_limit {
+        ps.rate_limit = Some(r.limit as i64);
+        ps.rate_remaining = Some(r.remaining as i64);
+        ps.rate_reset_at = DateTime::from_timestamp(r.reset as i64, 0);
+    }
+}
+
+fn set_error(ps: &mut PullState, failure: Failure) {
+    ps.last_error_code = Some(failure.code.name().to_owned());
+    ps.last_error_message = Some(failure.message);
+    ps.last_error_at = Some(store::now());
+}
+
+fn clear_error(ps: &mut PullState) {
+    ps.last_error_code = None;
+    ps.last_error_message = None;
+    ps.last_error_at = None;
+}
+
+async fn finish(
+    state: &AppState,
+    mut ps: PullState,
+    next: DateTime<Utc>,
+    reach: Reach,
+) -> anyhow::Result<(Pulled, Reach)> {
+    ps.next_pull_at = Some(next);
+    let tx = state.store.write().await?;
+    store::pull::save(&tx, &ps).await?;
+    tx.commit().await?;
+    state.metrics.pulled(reach.as_str(), 0);
+    Ok((Pulled::Again(next), reach))
+}
+
+/// X refused the channel's credentials: the integration ends `failed` with
+/// `x_credentials_refused`, the channel shows why, and the pulls stop until a new submit.
+async fn refused(
+    state: &AppState,
+    mut ps: PullState,
+    channel: &Channel,
+    error: &XError,
+    trust: Trust,
+) -> anyhow::Result<(Pulled, Reach)> {
+    let failure = failure_of(error, Step::Account, trust);
+    debug_assert_eq!(failure.code, FailureCode::XCredentialsRefused);
+    ps.next_pull_at = None;
+    ps.walk_token = None;
+    ps.walk_newest_event_id = None;
+    ps.walk_newest_at_ms = None;
+    ps.walk_started_at = None;
+    let (code, message) = (failure.code.name(), failure.message.clone());
+    set_error(&mut ps, failure);
+    let tx = state.store.write().await?;
+    store::pull::save(&tx, &ps).await?;
+    let ended = store::integrations::fail_active(
+        &tx,
+        &channel.id,
+        channel.credentials_version,
+        code,
+        message,
+    )
+    .await?;
+    tx.commit().await?;
+    if ended {
+        state.metrics.integration_ended(code);
+        tracing::warn!(channel_id = %channel.id, code, "X refused the channel's credentials to the pull; the integration is failed");
+    }
+    state.metrics.pulled(Reach::CredentialsRefused.as_str(), 0);
+    Ok((Pulled::Stop, Reach::CredentialsRefused))
+}
