@@ -128,6 +128,8 @@ pub struct SpawnOptions {
     pub x_api_base_url: Option<String>,
     /// How often active Enterprise webhooks are checked at X (15 minutes unless a test says).
     pub webhook_check_interval: Option<std::time::Duration>,
+    /// How often Basic and Pro channels are pulled (60 s unless a test says).
+    pub pull_interval: Option<std::time::Duration>,
 }
 
 impl Default for SpawnOptions {
@@ -139,6 +141,7 @@ impl Default for SpawnOptions {
             bind: None,
             x_api_base_url: None,
             webhook_check_interval: None,
+            pull_interval: None,
         }
     }
 }
@@ -186,6 +189,9 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
     .unwrap();
     if let Some(interval) = options.webhook_check_interval {
         settings.workers.webhook_check_interval = interval;
+    }
+    if let Some(interval) = options.pull_interval {
+        settings.workers.pull_interval = interval;
     }
     settings
 }

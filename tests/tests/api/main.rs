@@ -24,6 +24,7 @@ mod messages;
 mod ous;
 mod papercuts;
 mod patch;
+mod pull;
 mod secrets;
 mod tenants;
 mod tokens;
