@@ -504,6 +504,40 @@ mod tests {
     }
 
     #[test]
+    fn channels_are_pulled_every_minute_unless_told_and_never_every_zero_seconds() {
+        let settings = Settings::resolve(Options::default()).unwrap();
+        assert_eq!(
+            settings.workers.pull_interval,
+            std::time::Duration::from_secs(60)
+        );
+        assert_eq!(settings.workers.pull_concurrency, DEFAULT_PULL_CONCURRENCY);
+        let told = Settings::resolve(Options {
+            pull_interval_secs: Some(5),
+            pull_concurrency: Some(4),
+            ..Options::default()
+        })
+        .unwrap();
+        assert_eq!(
+            told.workers.pull_interval,
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(told.workers.pull_concurrency, 4);
+        for options in [
+            Options {
+                pull_interval_secs: Some(0),
+                ..Options::default()
+            },
+            Options {
+                pull_concurrency: Some(0),
+                ..Options::default()
+            },
+        ] {
+            let error = Settings::resolve(options).unwrap_err().to_string();
+            assert!(error.contains("XCHANNEL_PULL_"), "{error}");
+        }
+    }
+
+    #[test]
     fn an_x_base_url_that_is_not_http_is_refused_at_start() {
         for url in ["ftp://api.x.com", "api.x.com", "mailto:x@example.com"] {
             let options = Options {

@@ -122,68 +122,10 @@ pub async fn pull(
             return finish(state, ps, now, Reach::KeptPlace).await;
         }
         query.pagination_token = ps.walk_token.clone();
-        let answer = x.dm_events(&credentials, method, &query).await;
         pages += 1;
-        let page = match answer {
-            Ok(answer) => {
-                note_budget(&mut ps, answer.rate_limit);
-                match PulledEvents::from_page(&answer.value) {
-                    Ok(events) if !events.messages.iter().any(ingest::holds_nul) => {
-                        Ok((events, answer.value.next_token))
-                    }
-                    Ok(_) => Err(XError::MalformedBody {
-                        status: 200,
-                        reason: "a text of the page holds a NUL character".into(),
-                    }),
-                    Err(bad) => Err(XError::MalformedBody {
-                        status: 200,
-                        reason: bad.to_string(),
-                    }),
-                }
-            }
-            Err(error) => Err(error),
-        };
-        let (events, next_token) = match page {
+        let (events, next_token) = match read_page(x, &credentials, method, &query, &mut ps).await {
             Ok(page) => page,
-            Err(XError::RateLimited { reset, rate_limit }) => {
-                // LEDGER: stopped short (429); covered up to `ps.cursor_at_ms`.
-                note_budget(&mut ps, rate_limit);
-                let reset_at = reset
-                    .and_then(|r| DateTime::from_timestamp(r as i64, 0))
-                    .unwrap_or_else(|| store::now() + interval);
-                ps.rate_remaining = Some(0);
-                ps.rate_reset_at = Some(reset_at);
-                let failure = failure_of(
-                    &XError::RateLimited {
-                        reset: Some(reset_at.timestamp() as u64),
-                        rate_limit,
-                    },
-                    Step::Account,
-                    trust,
-                );
-                set_error(&mut ps, failure);
-                return finish(state, ps, reset_at, Reach::RateLimited).await;
-            }
-            Err(error) if error.refuses_credentials() => {
-                // LEDGER: stopped short (the credentials were refused).
-                return refused(state, ps, channel, &error, trust).await;
-            }
-            Err(error) => {
-                // LEDGER: stopped short (X failed: 5xx, timeout, garbage); covered up to
-                // `ps.cursor_at_ms`.
-                tracing::warn!(channel_id = %channel.id, %error, "pulling the channel's DMs from X failed; backing off");
-                if matches!(error, XError::Api { status: 400, .. }) && ps.walk_token.is_some() {
-                    // X no longer takes the walk's token: walk again from the newest page.
-                    ps.walk_token = None;
-                    ps.walk_newest_event_id = None;
-                    ps.walk_newest_at_ms = None;
-                    ps.walk_started_at = None;
-                }
-                ps.failures = ps.failures.saturating_add(1);
-                set_error(&mut ps, failure_of(&error, Step::Account, trust));
-                let next = store::now() + back_off(interval, ps.failures);
-                return finish(state, ps, next, Reach::Failed).await;
-            }
+            Err(error) => return stopped(state, ps, channel, error, trust, interval).await,
         };
         let now = store::now();
         ps.last_pull_at = Some(now);
@@ -215,10 +157,11 @@ pub async fn pull(
             new.push(ingest::message_of(&channel.id, &account_id, event, now));
         }
         let complete = reached || next_token.is_none();
+        // What a complete walk proves: every message X timed from the old cursor's time
+        // (`None`: X's oldest, 30 days back) up to the walk's start is stored. A resumed
+        // walk started in an earlier claim (`walk_started_at`).
+        let covered = complete.then(|| (ps.cursor_at_ms, ps.walk_started_at.unwrap_or(started_at)));
         if complete {
-            // LEDGER: complete. Every message from `ps.cursor_at_ms` (the old cursor's
-            // time; none: X's oldest) to `ps.walk_newest_at_ms` is stored, and nothing
-            // newer existed at `ps.walk_started_at` beyond what this walk read.
             ps.cursor_event_id = ps.walk_newest_event_id.take();
             ps.cursor_at_ms = ps.walk_newest_at_ms.take();
             ps.walk_token = None;
@@ -228,7 +171,10 @@ pub async fn pull(
         }
         let tx = state.store.write().await?;
         let stored = ingest::store_messages(&tx, new).await?;
-        if complete {
+        if let Some((_from_ms, _until)) = covered {
+            // LEDGER: complete. `_from_ms` (the old cursor's time, ms) to `_until` (the
+            // walk's start) is known complete for `channel.id`; record it in `tx`, which
+            // commits with the messages and the new cursor (`ps.cursor_at_ms`).
             let next = next_pull(&ps, started_at + interval);
             ps.next_pull_at = Some(next);
             store::pull::save(&tx, &ps).await?;
@@ -239,6 +185,80 @@ pub async fn pull(
         store::pull::save(&tx, &ps).await?;
         tx.commit().await?;
         state.metrics.pulled("page", stored.len());
+    }
+}
+
+/// One page of the walk, read into the one event type, X's budget noted.
+async fn read_page(
+    x: &XClient,
+    credentials: &x_connector::UserCredentials,
+    method: x_connector::SignatureMethod,
+    query: &DmEventsQuery,
+    ps: &mut PullState,
+) -> Result<(PulledEvents, Option<String>), XError> {
+    let answer = x.dm_events(credentials, method, query).await?;
+    note_budget(ps, answer.rate_limit);
+    let garbage = |reason: String| XError::MalformedBody {
+        status: 200,
+        reason,
+    };
+    let events = PulledEvents::from_page(&answer.value).map_err(|bad| garbage(bad.to_string()))?;
+    if events.messages.iter().any(ingest::holds_nul) {
+        return Err(garbage("a text of the page holds a NUL character".into()));
+    }
+    Ok((events, answer.value.next_token))
+}
+
+/// X answered the walk with an error: a 429 waits for X's reset, refused credentials
+/// fail the integration, anything else backs off; the channel shows why.
+async fn stopped(
+    state: &AppState,
+    mut ps: PullState,
+    channel: &Channel,
+    error: XError,
+    trust: Trust,
+    interval: chrono::Duration,
+) -> anyhow::Result<(Pulled, Reach)> {
+    match error {
+        XError::RateLimited { reset, rate_limit } => {
+            // LEDGER: stopped short (429); covered up to `ps.cursor_at_ms`.
+            note_budget(&mut ps, rate_limit);
+            let reset_at = reset
+                .and_then(|r| DateTime::from_timestamp(r as i64, 0))
+                .unwrap_or_else(|| store::now() + interval);
+            ps.rate_remaining = Some(0);
+            ps.rate_reset_at = Some(reset_at);
+            let failure = failure_of(
+                &XError::RateLimited {
+                    reset: Some(reset_at.timestamp() as u64),
+                    rate_limit,
+                },
+                Step::Account,
+                trust,
+            );
+            set_error(&mut ps, failure);
+            finish(state, ps, reset_at, Reach::RateLimited).await
+        }
+        error if error.refuses_credentials() => {
+            // LEDGER: stopped short (the credentials were refused).
+            refused(state, ps, channel, &error, trust).await
+        }
+        error => {
+            // LEDGER: stopped short (X failed: 5xx, timeout, garbage); covered up to
+            // `ps.cursor_at_ms`.
+            tracing::warn!(channel_id = %channel.id, %error, "pulling the channel's DMs from X failed; backing off");
+            if matches!(error, XError::Api { status: 400, .. }) && ps.walk_token.is_some() {
+                // X no longer takes the walk's token: walk again from the newest page.
+                ps.walk_token = None;
+                ps.walk_newest_event_id = None;
+                ps.walk_newest_at_ms = None;
+                ps.walk_started_at = None;
+            }
+            ps.failures = ps.failures.saturating_add(1);
+            set_error(&mut ps, failure_of(&error, Step::Account, trust));
+            let next = store::now() + back_off(interval, ps.failures);
+            finish(state, ps, next, Reach::Failed).await
+        }
     }
 }
 
@@ -276,6 +296,7 @@ fn clear_error(ps: &mut PullState) {
     ps.last_error_at = None;
 }
 
+/// Ends a claim that stopped short of the cursor (or was not called), to go on at `next`.
 async fn finish(
     state: &AppState,
     mut ps: PullState,
@@ -284,6 +305,9 @@ async fn finish(
 ) -> anyhow::Result<(Pulled, Reach)> {
     ps.next_pull_at = Some(next);
     let tx = state.store.write().await?;
+    // LEDGER: stopped short (`reach`: `Waited`/`KeptPlace` = X's budget, `RateLimited` =
+    // 429, `Failed` = X failing). Known complete only up to `ps.cursor_at_ms`; the gap runs
+    // from there to now, until a walk completes; record it in `tx`.
     store::pull::save(&tx, &ps).await?;
     tx.commit().await?;
     state.metrics.pulled(reach.as_str(), 0);
