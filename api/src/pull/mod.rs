@@ -87,6 +87,7 @@ pub async fn pull(
     let mut ps = store::pull::find(db, &channel.id)
         .await?
         .unwrap_or_else(|| PullState::new(&channel.id));
+    let planned = planned_start(&ps, started_at, interval);
     let integration = store::integrations::find(db, &channel.id).await?;
     let account_id = integration
         .as_ref()
@@ -175,7 +176,7 @@ pub async fn pull(
             // LEDGER: complete. `_from_ms` (the old cursor's time, ms) to `_until` (the
             // walk's start) is known complete for `channel.id`; record it in `tx`, which
             // commits with the messages and the new cursor (`ps.cursor_at_ms`).
-            let next = next_pull(&ps, started_at + interval);
+            let next = next_pull(&ps, planned + interval);
             ps.next_pull_at = Some(next);
             store::pull::save(&tx, &ps).await?;
             tx.commit().await?;
@@ -260,6 +261,19 @@ async fn stopped(
             finish(state, ps, next, Reach::Failed).await
         }
     }
+}
+
+/// When this pull was due: the cadence is kept from the plan, not from when a claim
+/// happened to start, so a claim's delay does not add to every interval. A plan more than
+/// an interval old (an instance was down, or overloaded) starts a new cadence now.
+fn planned_start(
+    ps: &PullState,
+    started_at: DateTime<Utc>,
+    interval: chrono::Duration,
+) -> DateTime<Utc> {
+    ps.next_pull_at
+        .filter(|plan| *plan <= started_at && started_at - *plan < interval)
+        .unwrap_or(started_at)
 }
 
 /// The time X's budget allows calls again, when it is 0 now.
