@@ -291,6 +291,37 @@ pub struct WorkerSettings {
     /// How often every active Enterprise channel's webhook is checked at X (15 minutes;
     /// shorter in tests).
     pub webhook_check_interval: std::time::Duration,
+    /// The coverage ledger's clock and thresholds (shorter in tests).
+    pub coverage: CoverageSettings,
+}
+
+/// How the service notices its own absence and heals gaps.
+#[derive(Debug, Clone)]
+pub struct CoverageSettings {
+    /// How often each instance writes its heartbeat (10 s).
+    pub heartbeat_interval: std::time::Duration,
+    /// No heartbeat of any instance for longer than this is a `service_down` stretch (60 s).
+    pub service_down_after: std::time::Duration,
+    /// How recent a gap's end may be before X can replay it: X replays only minutes at
+    /// least 10 minutes past.
+    pub replay_settle: std::time::Duration,
+    /// How often a replay job in progress is looked at (30 s).
+    pub heal_poll: std::time::Duration,
+    /// A replay job whose end X never announced is asked again after this (1 h).
+    pub replay_timeout: std::time::Duration,
+}
+
+impl Default for CoverageSettings {
+    fn default() -> Self {
+        use std::time::Duration;
+        CoverageSettings {
+            heartbeat_interval: Duration::from_secs(10),
+            service_down_after: Duration::from_secs(60),
+            replay_settle: Duration::from_secs(10 * 60),
+            heal_poll: Duration::from_secs(30),
+            replay_timeout: Duration::from_secs(60 * 60),
+        }
+    }
 }
 
 /// X marks a webhook invalid without telling anyone: look at least this often.
@@ -444,6 +475,7 @@ impl Settings {
             workers: WorkerSettings {
                 enabled: o.workers != Some(Switch::Off),
                 webhook_check_interval: WEBHOOK_CHECK_INTERVAL,
+                coverage: CoverageSettings::default(),
             },
             exports: ExportSettings {
                 ttl: match o.export_ttl_hours {

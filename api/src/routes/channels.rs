@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::integration::{integration_out, IntegrationOut};
 use super::pagination::{self, Cursor, PageParams};
+use crate::coverage::SyncGap;
 use crate::{
     access::Access,
     config::Region,
@@ -96,6 +97,9 @@ pub struct ChannelOut {
     /// E.g. that SHA-1 is weak (R-CRED-7), that a Basic channel's messages come late, that
     /// X marks the webhook invalid.
     pub warnings: Vec<String>,
+    /// Time ranges whose messages may be missing, with the reason, oldest first; empty
+    /// when the channel's coverage has no gap (see the README, "Coverage and syncGaps").
+    pub sync_gaps: Vec<SyncGap>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -123,6 +127,7 @@ fn channel_out(
     state: &AppState,
     m: Channel,
     integration: Option<&Integration>,
+    sync_gaps: Vec<SyncGap>,
 ) -> ApiResult<ChannelOut> {
     let settings = settings_of(&m)?;
     let credentials = credentials::hints_of(&m);
@@ -138,6 +143,7 @@ fn channel_out(
         settings,
         credentials,
         integration,
+        sync_gaps,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
@@ -146,7 +152,8 @@ fn channel_out(
 /// A channel's answer with its integration read now.
 async fn channel_out_now(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
     let integration = store::integrations::find(state.store.reader(), &m.id).await?;
-    channel_out(state, m, integration.as_ref())
+    let gaps = crate::coverage::sync_gaps(state.store.reader(), &m.id).await?;
+    channel_out(state, m, integration.as_ref(), gaps)
 }
 
 fn etag(version: i32) -> header::EntityTag {
@@ -364,7 +371,7 @@ pub async fn create_channel(
     tx.commit().await?;
     Ok(respond(
         HttpResponse::Created(),
-        channel_out(&state, channel, None)?,
+        channel_out(&state, channel, None, Vec::new())?,
     ))
 }
 
@@ -475,11 +482,15 @@ pub async fn list_channels(
     let integrations =
         store::integrations::find_many(state.store.reader(), rows.iter().map(|c| c.id.clone()))
             .await?;
+    let mut gaps =
+        crate::coverage::sync_gaps_of_many(state.store.reader(), rows.iter().map(|c| c.id.clone()))
+            .await?;
     let items = rows
         .into_iter()
         .map(|m| {
             let integration = integrations.get(&m.id);
-            channel_out(&state, m, integration)
+            let gaps = gaps.remove(&m.id).unwrap_or_default();
+            channel_out(&state, m, integration, gaps)
         })
         .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ChannelList { items, next_cursor }))

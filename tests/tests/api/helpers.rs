@@ -128,6 +128,8 @@ pub struct SpawnOptions {
     pub x_api_base_url: Option<String>,
     /// How often active Enterprise webhooks are checked at X (15 minutes unless a test says).
     pub webhook_check_interval: Option<std::time::Duration>,
+    /// Any other change to the settings (e.g. shorter coverage thresholds).
+    pub tune: Option<fn(&mut Settings)>,
 }
 
 impl Default for SpawnOptions {
@@ -139,6 +141,7 @@ impl Default for SpawnOptions {
             bind: None,
             x_api_base_url: None,
             webhook_check_interval: None,
+            tune: None,
         }
     }
 }
@@ -186,6 +189,9 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
     .unwrap();
     if let Some(interval) = options.webhook_check_interval {
         settings.workers.webhook_check_interval = interval;
+    }
+    if let Some(tune) = options.tune {
+        tune(&mut settings);
     }
     settings
 }

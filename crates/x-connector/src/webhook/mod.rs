@@ -3,8 +3,10 @@
 
 mod crypto;
 mod payload;
+mod replay_status;
 
 pub use crypto::{
     crc_response_token, verify_signature, SignatureRejected, WebhookKey, SIGNATURE_HEADER,
 };
 pub use payload::{DirectMessage, MalformedDelivery, WebhookApp, WebhookDelivery, WebhookUser};
+pub use replay_status::ReplayJobStatus;
