@@ -385,7 +385,9 @@ pub async fn set_healing<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The channel's gaps a replay job of X heals.
+/// The channel's gaps a replay job of X heals: those recorded with its id, and the one
+/// being asked for whose job id is not recorded yet (one job per webhook at a time, so a
+/// job's end that comes first is that one's).
 pub async fn gaps_of_replay<C: ConnectionTrait>(
     db: &C,
     channel_id: &str,
@@ -393,7 +395,15 @@ pub async fn gaps_of_replay<C: ConnectionTrait>(
 ) -> StoreResult<Vec<Gap>> {
     Ok(gap::Entity::find()
         .filter(gap::Column::ChannelId.eq(channel_id))
-        .filter(gap::Column::ReplayJobId.eq(job_id))
+        .filter(
+            Condition::any()
+                .add(gap::Column::ReplayJobId.eq(job_id))
+                .add(
+                    Condition::all()
+                        .add(gap::Column::Healing.eq("replay"))
+                        .add(gap::Column::ReplayJobId.is_null()),
+                ),
+        )
         .all(db)
         .await?)
 }

@@ -95,8 +95,9 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
         }
         tracing::warn!(channel_id = %channel.id, job_id = ?g.replay_job_id, "X never announced the end of a replay job; asking again");
         let tx = state.store.write().await?;
-        if let Some(job) = &g.replay_job_id {
-            store::coverage::forget_replay(&tx, &channel.id, job).await?;
+        match &g.replay_job_id {
+            Some(job) => store::coverage::forget_replay(&tx, &channel.id, job).await?,
+            None => store::coverage::set_healing(&tx, &g.id, None).await?,
         }
         tx.commit().await?;
         return Ok(Next::At(store::now()));
@@ -154,33 +155,55 @@ async fn replay(
     // `from_date` inclusive, `to_date` exclusive: the minute after the gap's last.
     let from_date = replay_minute(minute(gap.from_ms));
     let to_date = replay_minute(minute(to_ms + 60_000));
-    let credentials = integration::user_credentials(state, channel)?;
-    let (x, _) = integration::client(state).await?;
-    let bearer = integration::bearer(&x, &credentials).await?;
-    match x
-        .create_replay_job(&bearer, webhook_id, &from_date, &to_date)
-        .await
-    {
+    // Marked before asking: X may end a short job before its answer is recorded here, and
+    // the end of a job of this webhook then heals the gap being asked for.
+    let tx = state.store.write().await?;
+    let asking = Some((HealingKind::Replay.as_str(), None));
+    store::coverage::set_healing(&tx, &gap.id, asking).await?;
+    tx.commit().await?;
+    let asked = ask_replay(state, channel, webhook_id, &from_date, &to_date).await;
+    if asked.is_err() {
+        let tx = state.store.write().await?;
+        store::coverage::set_healing(&tx, &gap.id, None).await?;
+        tx.commit().await?;
+    }
+    let error = match asked {
         Ok(job) => {
             let tx = state.store.write().await?;
-            let healing = Some((
-                HealingKind::Replay.as_str(),
-                Some(job.value.job_id.as_str()),
-            ));
+            let healing = Some((HealingKind::Replay.as_str(), Some(job.job_id.as_str())));
             store::coverage::set_healing(&tx, &gap.id, healing).await?;
             tx.commit().await?;
-            tracing::info!(channel_id = %channel.id, job_id = %job.value.job_id, from_date, to_date, "asked X to replay a gap");
-            Ok(Next::At(later(settings.heal_poll)))
+            tracing::info!(channel_id = %channel.id, job_id = %job.job_id, from_date, to_date, "asked X to replay a gap");
+            return Ok(Next::At(later(settings.heal_poll)));
         }
+        Err(error) => error,
+    };
+    match error.downcast_ref::<XError>() {
         // Another job of this webhook is still running at X.
-        Err(XError::Api { status: 409, .. }) => Ok(Next::At(later(settings.heal_poll))),
-        Err(XError::RateLimited { rate_limit, .. }) => Ok(Next::At(
+        Some(XError::Api { status: 409, .. }) => Ok(Next::At(later(settings.heal_poll))),
+        Some(XError::RateLimited { rate_limit, .. }) => Ok(Next::At(
             rate_limit
                 .map(|r| DateTime::<Utc>::from(r.reset_at()))
                 .unwrap_or_else(|| later(settings.heal_poll)),
         )),
-        Err(error) => Err(error.into()),
+        _ => Err(error),
     }
+}
+
+async fn ask_replay(
+    state: &AppState,
+    channel: &Channel,
+    webhook_id: &str,
+    from_date: &str,
+    to_date: &str,
+) -> anyhow::Result<x_connector::client::ReplayJob> {
+    let credentials = integration::user_credentials(state, channel)?;
+    let (x, _) = integration::client(state).await?;
+    let bearer = integration::bearer(&x, &credentials).await?;
+    let job = x
+        .create_replay_job(&bearer, webhook_id, from_date, to_date)
+        .await?;
+    Ok(job.value)
 }
 
 /// Walks `GET /2/dm_events` back past the gap's start and stores what it brings; the gap
