@@ -77,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "detail": null
     },
     "warnings": [],
+    "syncGaps": [],
     "createdAt": "2026-12-01T09:30:00Z",
     "updatedAt": "2026-12-01T09:30:00Z"
 }))]
@@ -692,7 +693,7 @@ async fn replace(
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
-const READ_ONLY: [&str; 9] = [
+const READ_ONLY: [&str; 10] = [
     "id",
     "tenantId",
     "version",
@@ -700,6 +701,7 @@ const READ_ONLY: [&str; 9] = [
     "credentials",
     "integration",
     "warnings",
+    "syncGaps",
     "createdAt",
     "updatedAt",
 ];
