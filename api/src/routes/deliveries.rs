@@ -58,7 +58,8 @@ pub struct AccountActivityDelivery {
 /// wrong, wrong-length or non-base64 signature, or another scheme than `sha256=`.
 /// Event kinds the service does not keep (typing, read receipts, follows, tweets) are
 /// acknowledged and skipped; a message delivered again is stored once. Stored whatever
-/// the channel's integration status.
+/// the channel's integration status. X's `replay_job_status` delivery, the end of a
+/// replay job, heals the gap of the channel's coverage that was replayed.
 #[utoipa::path(tag = "webhooks", path = "/webhooks/x/{channelId}", security(()),
     params(
         ("channelId" = Id, Path, description = "the channel, as in its `integration.webhookUrl`"),
