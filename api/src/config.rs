@@ -307,6 +307,37 @@ pub struct WorkerSettings {
     pub pull_interval: std::time::Duration,
     /// Pulls one instance runs at the same time (`XCHANNEL_PULL_CONCURRENCY`).
     pub pull_concurrency: usize,
+    /// The coverage ledger's clock and thresholds (shorter in tests).
+    pub coverage: CoverageSettings,
+}
+
+/// How the service notices its own absence and heals gaps.
+#[derive(Debug, Clone)]
+pub struct CoverageSettings {
+    /// How often each instance writes its heartbeat (10 s).
+    pub heartbeat_interval: std::time::Duration,
+    /// No heartbeat of any instance for longer than this is a `service_down` stretch (60 s).
+    pub service_down_after: std::time::Duration,
+    /// How recent a gap's end may be before X can replay it: X replays only minutes at
+    /// least 10 minutes past.
+    pub replay_settle: std::time::Duration,
+    /// How often a replay job in progress is looked at (30 s).
+    pub heal_poll: std::time::Duration,
+    /// A replay job whose end X never announced is asked again after this (1 h).
+    pub replay_timeout: std::time::Duration,
+}
+
+impl Default for CoverageSettings {
+    fn default() -> Self {
+        use std::time::Duration;
+        CoverageSettings {
+            heartbeat_interval: Duration::from_secs(10),
+            service_down_after: Duration::from_secs(60),
+            replay_settle: Duration::from_secs(10 * 60),
+            heal_poll: Duration::from_secs(30),
+            replay_timeout: Duration::from_secs(60 * 60),
+        }
+    }
 }
 
 /// Issue 15: Basic and Pro channels are pulled every minute.
@@ -476,6 +507,7 @@ impl Settings {
                     Some(0) => anyhow::bail!("XCHANNEL_PULL_CONCURRENCY must be at least 1"),
                     n => n.unwrap_or(DEFAULT_PULL_CONCURRENCY),
                 },
+                coverage: CoverageSettings::default(),
             },
             exports: ExportSettings {
                 ttl: match o.export_ttl_hours {

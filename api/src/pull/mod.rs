@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use x_connector::{client::DmEventsQuery, PulledEvents, RateLimit, XClient, XError};
 
 use crate::{
+    coverage::{self, GapReason},
     ingest,
     integration::{
         self,
@@ -110,8 +111,6 @@ pub async fn pull(
     loop {
         let now = store::now();
         if let Some(reset) = exhausted_until(&ps, now) {
-            // LEDGER: stopped short (X's budget is 0 until `reset`); covered up to
-            // `ps.cursor_at_ms`, the unfinished walk at `ps.walk_token` if any.
             let reach = if pages == 0 {
                 Reach::Waited
             } else {
@@ -172,10 +171,11 @@ pub async fn pull(
         }
         let tx = state.store.write().await?;
         let stored = ingest::store_messages(&tx, new).await?;
-        if let Some((_from_ms, _until)) = covered {
-            // LEDGER: complete. `_from_ms` (the old cursor's time, ms) to `_until` (the
-            // walk's start) is known complete for `channel.id`; record it in `tx`, which
-            // commits with the messages and the new cursor (`ps.cursor_at_ms`).
+        if let Some((from_ms, until)) = covered {
+            let from = from_ms
+                .and_then(DateTime::from_timestamp_millis)
+                .unwrap_or(until - coverage::DM_HISTORY);
+            coverage::pull_reached_cursor(&tx, &channel.id, from, until).await?;
             let next = next_pull(&ps, planned + interval);
             ps.next_pull_at = Some(next);
             store::pull::save(&tx, &ps).await?;
@@ -222,7 +222,6 @@ async fn stopped(
 ) -> anyhow::Result<(Pulled, Reach)> {
     match error {
         XError::RateLimited { reset, rate_limit } => {
-            // LEDGER: stopped short (429); covered up to `ps.cursor_at_ms`.
             note_budget(&mut ps, rate_limit);
             let reset_at = reset
                 .and_then(|r| DateTime::from_timestamp(r as i64, 0))
@@ -240,13 +239,8 @@ async fn stopped(
             set_error(&mut ps, failure);
             finish(state, ps, reset_at, Reach::RateLimited).await
         }
-        error if error.refuses_credentials() => {
-            // LEDGER: stopped short (the credentials were refused).
-            refused(state, ps, channel, &error, trust).await
-        }
+        error if error.refuses_credentials() => refused(state, ps, channel, &error, trust).await,
         error => {
-            // LEDGER: stopped short (X failed: 5xx, timeout, garbage); covered up to
-            // `ps.cursor_at_ms`.
             tracing::warn!(channel_id = %channel.id, %error, "pulling the channel's DMs from X failed; backing off");
             if matches!(error, XError::Api { status: 400, .. }) && ps.walk_token.is_some() {
                 // X no longer takes the walk's token: walk again from the newest page.
@@ -319,9 +313,15 @@ async fn finish(
 ) -> anyhow::Result<(Pulled, Reach)> {
     ps.next_pull_at = Some(next);
     let tx = state.store.write().await?;
-    // LEDGER: stopped short (`reach`: `Waited`/`KeptPlace` = X's budget, `RateLimited` =
-    // 429, `Failed` = X failing). Known complete only up to `ps.cursor_at_ms`; the gap runs
-    // from there to now, until a walk completes; record it in `tx`.
+    // Stopped short of the cursor because of X's budget: what X timed since the cursor is
+    // not known complete until a walk reaches it (which heals the gap).
+    let budget = matches!(reach, Reach::Waited | Reach::KeptPlace | Reach::RateLimited);
+    if let Some(cursor) = ps.cursor_at_ms.and_then(DateTime::from_timestamp_millis) {
+        if budget {
+            let (id, now) = (ps.channel_id.clone(), store::now());
+            coverage::pull_stopped_short(&tx, &id, cursor, now, GapReason::RateLimited).await?;
+        }
+    }
     store::pull::save(&tx, &ps).await?;
     tx.commit().await?;
     state.metrics.pulled(reach.as_str(), 0);

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::integration::{integration_out, IntegrationOut};
 use super::pagination::{self, Cursor, PageParams};
+use crate::coverage::SyncGap;
 use crate::{
     access::Access,
     config::Region,
@@ -81,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     "nextPullAt": null,
     "lastError": null,
     "lastDeliveryAt": null,
+    "syncGaps": [],
     "createdAt": "2026-12-01T09:30:00Z",
     "updatedAt": "2026-12-01T09:30:00Z"
 }))]
@@ -116,6 +118,9 @@ pub struct ChannelOut {
     /// When X's last signed delivery to the channel's webhook (Enterprise) was stored.
     #[schema(required = true)]
     pub last_delivery_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Time ranges whose messages may be missing, with the reason, oldest first; empty
+    /// when the channel's coverage has no gap (see the README, "Coverage and syncGaps").
+    pub sync_gaps: Vec<SyncGap>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -163,6 +168,7 @@ fn channel_out(
     m: Channel,
     integration: Option<&Integration>,
     pull: Option<&PullState>,
+    sync_gaps: Vec<SyncGap>,
 ) -> ApiResult<ChannelOut> {
     let settings = settings_of(&m)?;
     let credentials = credentials::hints_of(&m);
@@ -183,6 +189,7 @@ fn channel_out(
         settings,
         credentials,
         integration,
+        sync_gaps,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
@@ -192,7 +199,8 @@ fn channel_out(
 async fn channel_out_now(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
     let integration = store::integrations::find(state.store.reader(), &m.id).await?;
     let pull = store::pull::find(state.store.reader(), &m.id).await?;
-    channel_out(state, m, integration.as_ref(), pull.as_ref())
+    let gaps = crate::coverage::sync_gaps(state.store.reader(), &m.id).await?;
+    channel_out(state, m, integration.as_ref(), pull.as_ref(), gaps)
 }
 
 fn etag(version: i32) -> header::EntityTag {
@@ -410,7 +418,7 @@ pub async fn create_channel(
     tx.commit().await?;
     Ok(respond(
         HttpResponse::Created(),
-        channel_out(&state, channel, None, None)?,
+        channel_out(&state, channel, None, None, Vec::new())?,
     ))
 }
 
@@ -523,12 +531,16 @@ pub async fn list_channels(
             .await?;
     let pulls =
         store::pull::find_many(state.store.reader(), rows.iter().map(|c| c.id.clone())).await?;
+    let mut gaps =
+        crate::coverage::sync_gaps_of_many(state.store.reader(), rows.iter().map(|c| c.id.clone()))
+            .await?;
     let items = rows
         .into_iter()
         .map(|m| {
             let integration = integrations.get(&m.id);
             let pull = pulls.get(&m.id);
-            channel_out(&state, m, integration, pull)
+            let gaps = gaps.remove(&m.id).unwrap_or_default();
+            channel_out(&state, m, integration, pull, gaps)
         })
         .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ChannelList { items, next_cursor }))
@@ -730,7 +742,7 @@ async fn replace(
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
-const READ_ONLY: [&str; 13] = [
+const READ_ONLY: [&str; 14] = [
     "id",
     "tenantId",
     "version",
@@ -742,6 +754,7 @@ const READ_ONLY: [&str; 13] = [
     "nextPullAt",
     "lastError",
     "lastDeliveryAt",
+    "syncGaps",
     "createdAt",
     "updatedAt",
 ];

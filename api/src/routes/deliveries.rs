@@ -8,7 +8,10 @@ use std::sync::Arc;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use x_connector::{webhook::SIGNATURE_HEADER, DeliveredEvents};
+use x_connector::{
+    webhook::{ReplayJobStatus, SIGNATURE_HEADER},
+    DeliveredEvents,
+};
 
 use crate::{
     error::{ApiError, ApiResult, Problem},
@@ -55,7 +58,8 @@ pub struct AccountActivityDelivery {
 /// wrong, wrong-length or non-base64 signature, or another scheme than `sha256=`.
 /// Event kinds the service does not keep (typing, read receipts, follows, tweets) are
 /// acknowledged and skipped; a message delivered again is stored once. Stored whatever
-/// the channel's integration status.
+/// the channel's integration status. X's `replay_job_status` delivery, the end of a
+/// replay job, heals the gap of the channel's coverage that was replayed.
 #[utoipa::path(tag = "webhooks", path = "/webhooks/x/{channelId}", security(()),
     params(
         ("channelId" = Id, Path, description = "the channel, as in its `integration.webhookUrl`"),
@@ -117,10 +121,15 @@ async fn receive(
         .key
         .verify(signature, &body)
         .map_err(ApiError::invalid_signature)?;
-    let delivery = DeliveredEvents::parse(&body).map_err(|e| match e.not_json() {
-        true => ApiError::malformed_json(e),
-        false => ApiError::malformed_delivery(e),
-    })?;
+    let delivery = match DeliveredEvents::parse(&body) {
+        Ok(delivery) => delivery,
+        Err(e) if e.not_json() => return Err(ApiError::malformed_json(e)),
+        // Not an Account Activity delivery: the end of a replay job, or not X's.
+        Err(e) => match ReplayJobStatus::parse(&body) {
+            Some(status) => return replay_ended(state, &channel_id, status).await,
+            None => return Err(ApiError::malformed_delivery(e)),
+        },
+    };
     state.ingest.counters.skipped(delivery.skipped_events);
     // X sends a webhook the events of every account subscribed to it: those of another
     // account than the channel's recorded one are acknowledged and not kept.
@@ -139,6 +148,21 @@ async fn receive(
         }
         other => other.map(|_| Outcome::Accepted).map_err(ApiError::from),
     }
+}
+
+/// X ended a replay job of the channel's webhook, after delivering its events: the gaps
+/// it was asked for are healed (or asked again when it did not complete).
+async fn replay_ended(
+    state: &AppState,
+    channel_id: &str,
+    status: ReplayJobStatus,
+) -> ApiResult<Outcome> {
+    tracing::info!(channel_id, job_id = %status.job_id, job_state = %status.job_state, "X ended a replay job");
+    let tx = state.store.write().await?;
+    crate::coverage::replay_completed(&tx, channel_id, &status.job_id, status.is_complete())
+        .await?;
+    tx.commit().await?;
+    Ok(Outcome::Accepted)
 }
 
 /// The rows of a delivery's messages. The subscribed account is the channel's own, so

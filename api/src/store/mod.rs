@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
 pub mod channels;
+pub mod coverage;
 mod db;
 mod error;
 pub mod exports;

@@ -3,7 +3,9 @@
 //! `store::leases`, so several instances on one database share it and never do one item
 //! twice, and an instance that dies leaves its items to be claimed again.
 
+pub mod coverage;
 pub mod exports;
+pub mod heartbeat;
 pub mod integration;
 pub mod pull;
 pub mod webhook_check;
@@ -90,6 +92,8 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("webhook_check", leased(webhook_check::WebhookChecks)),
         ("exports", leased(exports::ExportJob)),
         ("pull", pull::worker()),
+        ("heartbeat", heartbeat::worker()),
+        ("coverage", leased(coverage::Healing)),
     ]
 }
 

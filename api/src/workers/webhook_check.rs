@@ -2,14 +2,16 @@
 //! anyone. So every active Enterprise channel's webhook is read at X (`GET /2/webhooks`,
 //! `valid`) every check interval (15 minutes; shorter in tests), recorded as
 //! `integration.webhook`, and when invalid X is asked to run the CRC again
-//! (`PUT /2/webhooks/{id}`). Claimed through leases (kind `webhook_check`), so of N
+//! (`PUT /2/webhooks/{id}`). While X holds it invalid, the channel's coverage has a
+//! `webhook_invalid` gap, from the last check that found it valid until one finds it valid
+//! again (`coverage::webhook_checked`). Claimed through leases (kind `webhook_check`), so of N
 //! instances one checks each channel.
 
 use std::time::Duration;
 
 use super::{Job, JobFuture, Next};
 use crate::{
-    integration,
+    coverage, integration,
     state::AppState,
     store::{self, integrations::WebhookState, leases::Lease},
 };
@@ -36,6 +38,12 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
         return Ok(Next::Done);
     };
     let integration = store::integrations::find(db, &channel.id).await?;
+    // The last time X was seen to hold the webhook valid: a gap opens from there.
+    let valid_until = integration
+        .as_ref()
+        .filter(|i| i.webhook_valid == Some(true))
+        .and_then(|i| i.webhook_checked_at)
+        .unwrap_or_else(store::now);
     let webhook_id = integration.and_then(|i| i.webhook_id);
     let (true, Some(webhook_id)) = (channel.status == "active", webhook_id) else {
         // No longer an active Enterprise channel: its next submit schedules a new check.
@@ -45,7 +53,9 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
     let result = match check(state, &channel, &webhook_id).await {
         Ok((result, webhook)) => {
             let tx = state.store.write().await?;
+            let valid = webhook.valid;
             store::integrations::record_webhook_check(&tx, &channel.id, webhook).await?;
+            coverage::webhook_checked(&tx, &channel.id, valid, valid_until).await?;
             tx.commit().await?;
             result
         }

@@ -187,6 +187,7 @@ async fn main() -> std::io::Result<()> {
         } else {
             RateLimitBody::V2Problem
         },
+        hold_replay_jobs: false,
     });
     fake.set_rate_limit(
         Endpoint::DmEvents,

@@ -2,7 +2,9 @@
 //! documented shapes and headers, verifies every OAuth 1.0a signature (HMAC-SHA1 and
 //! HMAC-SHA256) with its own code, enforces X's documented rate limits (or a test's) with the
 //! three `x-rate-limit-*` headers on every counted answer, injects faults, and drives the
-//! webhook side (CRC checks at registration, on `PUT` and on a schedule; signed deliveries).
+//! webhook side (CRC checks at registration, on `PUT` and on a schedule; signed deliveries;
+//! replay jobs of `POST /2/webhooks/replay`, one per webhook at a time, ending with X's
+//! `replay_job_status` delivery).
 //!
 //! It is as strict as X where a lenient fake would let a bug through: the wrong kind of
 //! authentication is 403 "Unsupported Authentication", unknown query parameters and values are
@@ -23,6 +25,7 @@ mod admin;
 mod driver;
 mod oauth_check;
 mod parameters;
+mod replay;
 mod routes;
 mod state;
 mod tls;
@@ -358,6 +361,16 @@ impl FakeX {
         {
             webhook.valid = valid;
         }
+    }
+
+    /// Keeps accepted replay jobs running, delivering nothing, until switched off.
+    pub fn hold_replay_jobs(&self, hold: bool) {
+        self.state().settings.hold_replay_jobs = hold;
+    }
+
+    /// The replay jobs running, as `(webhook_id, job_id)`.
+    pub fn replay_jobs(&self) -> Vec<(String, String)> {
+        self.state().replay_jobs.clone().into_iter().collect()
     }
 
     pub fn webhooks(&self) -> Vec<FakeWebhook> {

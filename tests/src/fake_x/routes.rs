@@ -177,6 +177,7 @@ fn endpoint_of(method: &str, path: &str) -> Option<Endpoint> {
             Endpoint::Subscriptions
         }
         ("POST", ["2", "dm_conversations", "with", _, "messages"]) => Endpoint::SendMessage,
+        ("POST", ["2", "webhooks", "replay"]) => Endpoint::WebhookReplay,
         _ => return None,
     })
 }
@@ -193,6 +194,9 @@ async fn route(
         ("GET", ["2", "dm_events"]) => dm_events(req, body, state),
         ("POST", ["oauth2", "token"]) => token(req, body, state),
         ("POST", ["2", "webhooks"]) => create_webhook(req, body, state, driver).await,
+        ("POST", ["2", "webhooks", "replay"]) => {
+            super::replay::create_replay_job(req, body, state, driver).await
+        }
         ("GET", ["2", "webhooks"]) => list_webhooks(req, state).await,
         ("PUT", ["2", "webhooks", id]) => revalidate_webhook(req, state, driver, id).await,
         ("DELETE", ["2", "webhooks", id]) => delete_webhook(req, state, id).await,

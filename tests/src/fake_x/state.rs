@@ -96,6 +96,7 @@ pub enum Endpoint {
     Webhooks,
     Subscriptions,
     Token,
+    WebhookReplay,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -121,6 +122,8 @@ impl Endpoint {
             Endpoint::Subscriptions => 500,
             // X documents no figure for POST /oauth2/token; a generous one of the fake's own.
             Endpoint::Token => 300,
+            // X's replay reference: 5 requests per 15 minutes.
+            Endpoint::WebhookReplay => 5,
         };
         RateLimitRule {
             limit,
@@ -169,6 +172,9 @@ pub struct FakeSettings {
     pub refused_webhook_urls: Vec<String>,
     /// The body shape of 429 answers.
     pub rate_limit_body: RateLimitBody,
+    /// Replay jobs accepted stay running, delivering nothing, until this is switched off
+    /// (for tests of one job per webhook at a time).
+    pub hold_replay_jobs: bool,
 }
 
 impl Default for FakeSettings {
@@ -181,6 +187,7 @@ impl Default for FakeSettings {
             fail_crc: false,
             refused_webhook_urls: Vec::new(),
             rate_limit_body: RateLimitBody::V2Problem,
+            hold_replay_jobs: false,
         }
     }
 }
@@ -210,6 +217,8 @@ pub(crate) struct State {
     pub nonces: HashSet<String>,
     pub received: Vec<ReceivedRequest>,
     pub next_id: u64,
+    /// Replay jobs running, by webhook id (X runs one per webhook at a time).
+    pub replay_jobs: HashMap<String, String>,
 }
 
 impl State {
@@ -340,6 +349,17 @@ pub fn now_rfc3339() -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// A calendar date to days since 1970-01-01 (H. Hinnant's algorithm).
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Days since 1970-01-01 to a calendar date (H. Hinnant's algorithm).

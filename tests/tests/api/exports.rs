@@ -320,6 +320,7 @@ async fn an_archive_opens_elsewhere_with_the_password_and_holds_every_field_but_
             "nextPullAt",
             "lastError",
             "lastDeliveryAt",
+            "syncGaps",
             "createdAt",
             "updatedAt",
         ] {

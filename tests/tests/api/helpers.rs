@@ -130,6 +130,8 @@ pub struct SpawnOptions {
     pub webhook_check_interval: Option<std::time::Duration>,
     /// How often Basic and Pro channels are pulled (60 s unless a test says).
     pub pull_interval: Option<std::time::Duration>,
+    /// Any other change to the settings (e.g. shorter coverage thresholds).
+    pub tune: Option<fn(&mut Settings)>,
 }
 
 impl Default for SpawnOptions {
@@ -142,6 +144,7 @@ impl Default for SpawnOptions {
             x_api_base_url: None,
             webhook_check_interval: None,
             pull_interval: None,
+            tune: None,
         }
     }
 }
@@ -192,6 +195,9 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
     }
     if let Some(interval) = options.pull_interval {
         settings.workers.pull_interval = interval;
+    }
+    if let Some(tune) = options.tune {
+        tune(&mut settings);
     }
     settings
 }

@@ -11,6 +11,7 @@ mod certificates;
 mod channels;
 mod conflicts;
 mod cors;
+mod coverage;
 mod credentials;
 mod deliveries;
 mod export_crash;

@@ -7,6 +7,7 @@ mod dm_events;
 mod error;
 mod messages;
 mod rate_limit;
+mod replay;
 mod transport;
 mod users;
 mod webhooks;
@@ -23,6 +24,7 @@ pub use dm_events::{
 pub use error::{Authentication, XError};
 pub use messages::SentMessage;
 pub use rate_limit::{RateLimit, XResponse};
+pub use replay::{replay_minute, ReplayJob};
 pub use users::XUser;
 pub use webhooks::Webhook;
 

@@ -3,6 +3,7 @@
 
 mod crypto;
 mod payload;
+mod replay_status;
 
 pub use crypto::{
     crc_response_token, verify_signature, SignatureRejected, WebhookKey, SIGNATURE_HEADER,
@@ -10,3 +11,4 @@ pub use crypto::{
 pub use payload::{
     DirectMessage, MalformedDelivery, WebhookApp, WebhookDelivery, WebhookUser, LATEST_MS,
 };
+pub use replay_status::ReplayJobStatus;
