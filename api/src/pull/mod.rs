@@ -22,7 +22,12 @@ use crate::{
         failure::{failure_of, Failure, FailureCode, Step, Trust},
     },
     state::AppState,
-    store::{self, channels::Channel, pull::PullState},
+    store::{
+        self,
+        channels::Channel,
+        leases::{self, Lease},
+        pull::PullState,
+    },
 };
 
 pub use schedule::back_off;
@@ -75,13 +80,16 @@ pub fn is_pulled(channel: &Channel) -> bool {
 }
 
 /// One claim of a channel's pull, started at `started_at`, with the client of this
-/// moment. `Err` is a failure of this service (the database), retried by the lease.
+/// moment. The claim's `lease` is finished (or rescheduled) in the transaction that
+/// records the pull's end, one commit for both. `Err` is a failure of this service (the
+/// database), retried by the lease.
 pub async fn pull(
     state: &AppState,
     x: &XClient,
     trust: Trust,
     channel: &Channel,
     started_at: DateTime<Utc>,
+    lease: &Lease,
 ) -> anyhow::Result<(Pulled, Reach)> {
     let db = state.store.reader();
     let interval = chrono::Duration::from_std(state.settings.workers.pull_interval)?;
@@ -116,16 +124,16 @@ pub async fn pull(
             } else {
                 Reach::KeptPlace
             };
-            return finish(state, ps, reset, reach).await;
+            return finish(state, ps, reset, reach, lease).await;
         }
         if pages == MAX_PAGES_PER_CLAIM {
-            return finish(state, ps, now, Reach::KeptPlace).await;
+            return finish(state, ps, now, Reach::KeptPlace, lease).await;
         }
         query.pagination_token = ps.walk_token.clone();
         pages += 1;
         let (events, next_token) = match read_page(x, &credentials, method, &query, &mut ps).await {
             Ok(page) => page,
-            Err(error) => return stopped(state, ps, channel, error, trust, interval).await,
+            Err(error) => return stopped(state, ps, channel, error, trust, interval, lease).await,
         };
         let now = store::now();
         ps.last_pull_at = Some(now);
@@ -179,6 +187,7 @@ pub async fn pull(
             let next = next_pull(&ps, planned + interval);
             ps.next_pull_at = Some(next);
             store::pull::save(&tx, &ps).await?;
+            leases::finish(&tx, lease, Some(next)).await?;
             tx.commit().await?;
             state.metrics.pulled(Reach::Complete.as_str(), stored.len());
             return Ok((Pulled::Again(next), Reach::Complete));
@@ -219,6 +228,7 @@ async fn stopped(
     error: XError,
     trust: Trust,
     interval: chrono::Duration,
+    lease: &Lease,
 ) -> anyhow::Result<(Pulled, Reach)> {
     match error {
         XError::RateLimited { reset, rate_limit } => {
@@ -237,9 +247,11 @@ async fn stopped(
                 trust,
             );
             set_error(&mut ps, failure);
-            finish(state, ps, reset_at, Reach::RateLimited).await
+            finish(state, ps, reset_at, Reach::RateLimited, lease).await
         }
-        error if error.refuses_credentials() => refused(state, ps, channel, &error, trust).await,
+        error if error.refuses_credentials() => {
+            refused(state, ps, channel, &error, trust, lease).await
+        }
         error => {
             tracing::warn!(channel_id = %channel.id, %error, "pulling the channel's DMs from X failed; backing off");
             if matches!(error, XError::Api { status: 400, .. }) && ps.walk_token.is_some() {
@@ -252,7 +264,7 @@ async fn stopped(
             ps.failures = ps.failures.saturating_add(1);
             set_error(&mut ps, failure_of(&error, Step::Account, trust));
             let next = store::now() + back_off(interval, ps.failures);
-            finish(state, ps, next, Reach::Failed).await
+            finish(state, ps, next, Reach::Failed, lease).await
         }
     }
 }
@@ -310,6 +322,7 @@ async fn finish(
     mut ps: PullState,
     next: DateTime<Utc>,
     reach: Reach,
+    lease: &Lease,
 ) -> anyhow::Result<(Pulled, Reach)> {
     ps.next_pull_at = Some(next);
     let tx = state.store.write().await?;
@@ -323,6 +336,7 @@ async fn finish(
         }
     }
     store::pull::save(&tx, &ps).await?;
+    leases::finish(&tx, lease, Some(next)).await?;
     tx.commit().await?;
     state.metrics.pulled(reach.as_str(), 0);
     Ok((Pulled::Again(next), reach))
@@ -336,6 +350,7 @@ async fn refused(
     channel: &Channel,
     error: &XError,
     trust: Trust,
+    lease: &Lease,
 ) -> anyhow::Result<(Pulled, Reach)> {
     let failure = failure_of(error, Step::Account, trust);
     debug_assert_eq!(failure.code, FailureCode::XCredentialsRefused);
@@ -356,6 +371,7 @@ async fn refused(
         message,
     )
     .await?;
+    leases::finish(&tx, lease, None).await?;
     tx.commit().await?;
     if ended {
         state.metrics.integration_ended(code);

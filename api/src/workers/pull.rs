@@ -7,6 +7,7 @@
 //! start for any active one that has none.
 
 use std::{
+    collections::VecDeque,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -17,7 +18,7 @@ use x_connector::XClient;
 use super::{settle, Next, Worker, WorkerContext, WorkerFuture};
 use crate::{
     integration::{self, failure::Trust},
-    pull::{self, Pulled},
+    pull,
     state::AppState,
     store::{
         self,
@@ -48,6 +49,8 @@ async fn run(mut ctx: WorkerContext) {
     }
     let concurrency = ctx.state.settings.workers.pull_concurrency;
     let permits = Arc::new(Semaphore::new(concurrency));
+    // Claimed ahead, so that one claim serves many pulls rather than one each.
+    let mut queue: VecDeque<Lease> = VecDeque::new();
     let mut client: Option<(XClient, Trust, Instant)> = None;
     while !ctx.shutdown.is_stopping() {
         if client
@@ -63,42 +66,68 @@ async fn run(mut ctx: WorkerContext) {
             pause(&mut ctx).await;
             continue;
         };
-        let free = permits.available_permits().min(CLAIM_AT_MOST);
-        if free == 0 {
-            // Every slot busy: wait for one to free up.
-            tokio::select! {
-                _ = ctx.shutdown.stopped() => {}
-                permit = permits.clone().acquire_owned() => drop(permit),
+        let mut drained = false;
+        if queue.len() <= concurrency / 2 {
+            let want = (concurrency - queue.len()).clamp(1, CLAIM_AT_MOST);
+            match claim(&ctx, want).await {
+                Ok(claimed) => {
+                    drained = claimed.len() < want;
+                    queue.extend(claimed);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "claiming pulls failed");
+                    drained = true;
+                }
             }
-            continue;
         }
-        let claimed = match claim(&ctx, free).await {
-            Ok(claimed) => claimed,
-            Err(err) => {
-                tracing::warn!(error = %err, "claiming pulls failed");
-                Vec::new()
-            }
-        };
-        let full = claimed.len() == free;
-        for lease in claimed {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
+        while !queue.is_empty() {
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                break;
+            };
+            let Some(lease) = queue.pop_front() else {
                 break;
             };
             let (state, x) = (ctx.state.clone(), x.clone());
             actix_web::rt::spawn(async move {
                 let outcome = work(&state, &x, trust, &lease).await;
-                if let Err(err) = settle(&state, &lease, outcome).await {
+                let settled = match outcome {
+                    Ok(None) => Ok(()),
+                    Ok(Some(next)) => settle(&state, &lease, Ok(next)).await,
+                    Err(err) => settle(&state, &lease, Err(err)).await,
+                };
+                if let Err(err) = settled {
                     tracing::warn!(item = %lease.item, error = %err, "recording the outcome of a pull failed");
                 }
                 drop(permit);
             });
         }
-        if !full {
+        if !queue.is_empty() {
+            // Every slot busy: wait for one to free up.
+            tokio::select! {
+                _ = ctx.shutdown.stopped() => {}
+                permit = permits.clone().acquire_owned() => drop(permit),
+            }
+        } else if drained {
             pause(&mut ctx).await;
+        }
+    }
+    // Claimed but not started: due again now, for any instance.
+    if !queue.is_empty() {
+        if let Err(err) = release_all(&ctx.state, queue).await {
+            tracing::warn!(error = %err, "releasing the pulls not started failed; their leases expire");
         }
     }
     // Let the pulls in hand end before the worker does.
     let _ = permits.acquire_many(concurrency as u32).await;
+}
+
+async fn release_all(state: &AppState, queue: VecDeque<Lease>) -> store::StoreResult<()> {
+    let tx = state.store.write().await?;
+    for lease in &queue {
+        leases::release(&tx, lease, store::now()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn pause(ctx: &mut WorkerContext) {
@@ -125,22 +154,26 @@ async fn claim(ctx: &WorkerContext, limit: usize) -> store::StoreResult<Vec<Leas
     Ok(claimed)
 }
 
-async fn work(state: &AppState, x: &XClient, trust: Trust, lease: &Lease) -> anyhow::Result<Next> {
+/// Pulls the leased channel; `None` when the pull already finished the lease with its
+/// own transaction, else what comes next for it.
+async fn work(
+    state: &AppState,
+    x: &XClient,
+    trust: Trust,
+    lease: &Lease,
+) -> anyhow::Result<Option<Next>> {
     let started_at = store::now();
     let Some(channel) = store::channels::find_by_id(state.store.reader(), &lease.item).await?
     else {
-        return Ok(Next::Done); // deleted
+        return Ok(Some(Next::Done)); // deleted
     };
     if !pull::is_pulled(&channel) {
         // Edited back to draft, failed, or Enterprise now: its next activation schedules it.
-        return Ok(Next::Done);
+        return Ok(Some(Next::Done));
     }
-    let (pulled, reach) = pull::pull(state, x, trust, &channel, started_at).await?;
-    tracing::debug!(channel_id = %channel.id, reach = reach.as_str(), "pulled");
-    Ok(match pulled {
-        Pulled::Again(at) => Next::At(at),
-        Pulled::Stop => Next::Done,
-    })
+    let (pulled, reach) = pull::pull(state, x, trust, &channel, started_at, lease).await?;
+    tracing::debug!(channel_id = %channel.id, reach = reach.as_str(), ?pulled, "pulled");
+    Ok(None)
 }
 
 /// Schedules a pull now for every active Basic or Pro channel that has none.
