@@ -1,11 +1,20 @@
-//! The group commit of webhook deliveries (DESIGN "Hot paths"): one writer per database
-//! takes every delivery waiting at that moment, inserts their messages in one transaction
+//! The group commit of webhook deliveries (DESIGN "Hot paths"): a writer takes every
+//! delivery waiting at that moment, inserts their messages in one transaction
 //! (conflict-ignore on `(channel_id, x_event_id)`), commits, and only then lets each
 //! request answer. One fsync serves many deliveries; nothing is acknowledged before it is
 //! on disk (SQLite keeps `synchronous=FULL`).
+//!
+//! SQLite has one writer (the database takes one write transaction at a time). PostgreSQL
+//! commits concurrently, so it gets [`POSTGRES_WRITERS`]: while one group commits, the
+//! next writer already gathers and writes the deliveries that arrived meanwhile, instead
+//! of letting them wait for that commit. Two writers inserting the same event race safely:
+//! the unique index `(channel_id, x_event_id)` lets one row in and the other insert skips
+//! it (`ON CONFLICT DO NOTHING` waits for the first transaction's outcome).
 
-use sea_orm::DbErr;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use sea_orm::{DbBackend, DbErr};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::DeliveryCounters;
 use crate::store::{messages::Message, Store, StoreError, StoreResult};
@@ -13,22 +22,43 @@ use crate::store::{messages::Message, Store, StoreError, StoreResult};
 /// The most messages one transaction takes; more wait for the next one.
 const MAX_GROUP: usize = 2000;
 
+/// Writers on PostgreSQL, each with a connection of the shared pool while it writes. Two
+/// let one group insert while the other waits for its commit; more make the groups
+/// smaller (more transactions, more round trips per message) for no more throughput on
+/// this 2-core machine (BENCHMARKS.md).
+pub const POSTGRES_WRITERS: usize = 2;
+
 struct Pending {
     messages: Vec<Message>,
     done: oneshot::Sender<StoreResult<()>>,
 }
 
-/// The way to the writer.
+type Waiting = Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>;
+
+/// The way to the writers.
 pub struct GroupCommit {
     queue: mpsc::UnboundedSender<Pending>,
 }
 
 impl GroupCommit {
-    /// Starts the writer on the current tokio runtime; it runs until every `GroupCommit`
-    /// is dropped.
+    /// Starts the writers of `store`'s database (one on SQLite, [`POSTGRES_WRITERS`] on
+    /// PostgreSQL) on the current tokio runtime; they run until every `GroupCommit` is
+    /// dropped.
     pub fn start(store: Store, counters: DeliveryCounters) -> Self {
+        let writers = match store.backend() {
+            DbBackend::Sqlite => 1,
+            _ => POSTGRES_WRITERS,
+        };
+        Self::with_writers(store, counters, writers)
+    }
+
+    /// As [`GroupCommit::start`], with `writers` writers (at least one).
+    pub fn with_writers(store: Store, counters: DeliveryCounters, writers: usize) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
-        tokio::spawn(writer(store, counters, waiting));
+        let waiting: Waiting = Arc::new(Mutex::new(waiting));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(writer(store.clone(), counters.clone(), waiting.clone()));
+        }
         GroupCommit { queue }
     }
 
@@ -49,23 +79,27 @@ fn stopped() -> StoreError {
     StoreError::Db(DbErr::Custom("the delivery writer has stopped".into()))
 }
 
-async fn writer(
-    store: Store,
-    counters: DeliveryCounters,
-    mut waiting: mpsc::UnboundedReceiver<Pending>,
-) {
-    while let Some(first) = waiting.recv().await {
-        let mut rows = first.messages.len();
-        let mut group = vec![first];
-        while rows < MAX_GROUP {
-            match waiting.try_recv() {
-                Ok(next) => {
-                    rows += next.messages.len();
-                    group.push(next);
-                }
-                Err(_) => break,
+/// The next group: waits for a first delivery, then takes every one waiting behind it.
+/// Writers take their turn here one at a time, so each delivery goes to one writer.
+async fn gather(waiting: &Waiting) -> Option<Vec<Pending>> {
+    let mut waiting = waiting.lock().await;
+    let first = waiting.recv().await?;
+    let mut rows = first.messages.len();
+    let mut group = vec![first];
+    while rows < MAX_GROUP {
+        match waiting.try_recv() {
+            Ok(next) => {
+                rows += next.messages.len();
+                group.push(next);
             }
+            Err(_) => break,
         }
+    }
+    Some(group)
+}
+
+async fn writer(store: Store, counters: DeliveryCounters, waiting: Waiting) {
+    while let Some(group) = gather(&waiting).await {
         let messages: Vec<Message> = group.iter().flat_map(|p| p.messages.clone()).collect();
         match write(&store, &counters, messages).await {
             Ok(()) => {

@@ -21,7 +21,7 @@ use crate::{
 /// One connection pool with the schema brought up to date: for commands that run once.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let db = if settings.is_sqlite() {
-        connect_sqlite(settings, 8).await?
+        connect_sqlite(settings, 8, Role::Shared).await?
     } else {
         let mut options = ConnectOptions::new(&settings.url);
         options
@@ -53,11 +53,11 @@ pub(super) async fn open(
              use a file (the default) or PostgreSQL"
         );
     }
-    let write = connect_sqlite(settings, 1).await?;
+    let write = connect_sqlite(settings, 1, Role::Writer).await?;
     Migrator::up(&write, None)
         .await
         .context("applying migrations")?;
-    let read = connect_sqlite(settings, 8).await?;
+    let read = connect_sqlite(settings, 8, Role::Shared).await?;
     Ok((read, write))
 }
 
@@ -124,6 +124,11 @@ fn sqlite_options(settings: &DatabaseSettings) -> anyhow::Result<SqliteConnectOp
         .synchronous(synchronous)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
+        // A multi-row insert keeps a statement journal (to undo that one statement if a
+        // row fails); past 64 KiB SQLite spills it to a temporary file, created and
+        // deleted for each group commit. In memory instead. Only temporary data: what a
+        // commit makes durable (the WAL, synchronous as set above) is unchanged.
+        .pragma("temp_store", "memory")
         .disable_statement_logging())
 }
 
@@ -145,14 +150,34 @@ fn private_database_files(file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a SQLite pool is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The one connection every write goes through (the delivery writer's group commits
+    /// among them).
+    Writer,
+    /// Reads, or reads and writes of a command.
+    Shared,
+}
+
+/// Pages the writer keeps in memory, in KiB (SQLite's default is 2,000 KiB): the B-tree
+/// pages each group commit changes (the tips of the messages table and its five indexes,
+/// and the leaves of the conversation index, one per busy conversation) stay cached
+/// instead of being read back from the file at every commit.
+const WRITER_CACHE_KIB: u32 = 32 * 1024;
+
 async fn connect_sqlite(
     settings: &DatabaseSettings,
     connections: u32,
+    role: Role,
 ) -> anyhow::Result<DatabaseConnection> {
     if let Some(file) = sqlite_path(settings) {
         private_database_files(&file)?;
     }
-    let options = sqlite_options(settings)?;
+    let mut options = sqlite_options(settings)?;
+    if role == Role::Writer {
+        options = options.pragma("cache_size", format!("-{WRITER_CACHE_KIB}"));
+    }
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
         .connect_with(options)

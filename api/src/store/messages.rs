@@ -54,18 +54,28 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// Inserts the messages, skipping those whose `(channel_id, x_event_id)` is already
 /// stored; returns the ones that were new, in the order given. A message repeated within
 /// `messages` is stored (and returned) once.
+///
+/// Rows are inserted in the order of that key, whatever the order given: two
+/// transactions inserting some of the same messages at once (on PostgreSQL, where writes
+/// run concurrently) then wait for each other's keys in the same order, and never
+/// deadlock.
 pub async fn insert_new<C: ConnectionTrait>(
     db: &C,
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
     let backend = db.get_database_backend();
+    let mut in_key_order: Vec<&Message> = messages.iter().collect();
+    in_key_order.sort_unstable_by(|a, b| {
+        (&a.channel_id, &a.x_event_id).cmp(&(&b.channel_id, &b.x_event_id))
+    });
     let mut inserted = HashSet::new();
-    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = Entity::insert_many(chunk.iter().cloned().map(active)).on_conflict(
-            OnConflict::columns([Column::ChannelId, Column::XEventId])
-                .do_nothing()
-                .to_owned(),
-        );
+    for chunk in in_key_order.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Entity::insert_many(chunk.iter().map(|m| active((*m).clone())))
+            .on_conflict(
+                OnConflict::columns([Column::ChannelId, Column::XEventId])
+                    .do_nothing()
+                    .to_owned(),
+            );
         let statement = backend.build(&insert.query().returning_col(Column::Id).to_owned());
         for row in db.query_all(statement).await? {
             inserted.insert(row.try_get::<String>("", "id")?);

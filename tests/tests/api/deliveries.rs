@@ -375,3 +375,66 @@ async fn a_delivery_over_one_mebibyte_is_413_and_stores_nothing() {
     assert_eq!(answer.problem_code(), "payload_too_large");
     assert!(messages(&app, &token, &id).await.is_empty());
 }
+
+#[actix_web::test]
+async fn several_writers_committing_the_same_deliveries_at_once_store_each_message_once() {
+    use xchannel::{
+        ingest::{DeliveryCounters, GroupCommit},
+        store::Store,
+    };
+    let app = spawn_app().await;
+    let (id, token, _) = channel(&app).await;
+    let store = Store::open(&DatabaseSettings {
+        url: app.database_url.clone(),
+        sqlite_synchronous: SqliteSynchronous::Full,
+    })
+    .await
+    .unwrap();
+    let counters = DeliveryCounters::default();
+    // Four writers, as PostgreSQL may run (SQLite queues them on its one connection).
+    let writer = GroupCommit::with_writers(store, counters.clone(), 4);
+    // 120 deliveries of three messages each over 60 events, every event in six of them,
+    // half of them listing their messages in the opposite order; sent in four waves a
+    // moment apart, so that the writers commit overlapping groups at the same time.
+    let waves = (0..4u64).map(|wave| {
+        let (writer, id) = (&writer, &id);
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(2 * wave)).await;
+            let commits = (0..30u64).map(|i| {
+                let first = (wave * 30 + i) % 60;
+                let mut rows: Vec<_> = (0..3).map(|k| row(id, (first + k * 7) % 60)).collect();
+                if i % 2 == 1 {
+                    rows.reverse();
+                }
+                writer.commit(rows)
+            });
+            futures_util::future::join_all(commits).await
+        }
+    });
+    let results: Vec<_> = futures_util::future::join_all(waves)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let mut metrics = String::new();
+    counters.render(&mut metrics);
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    assert_eq!(value("xchannel_messages_stored_total"), 60);
+    assert_eq!(value("xchannel_messages_duplicate_total"), 360 - 60);
+    let all = app.all_messages(&token, &id, "").await;
+    let mut events: Vec<_> = all
+        .iter()
+        .map(|m| m["xEventId"].as_str().unwrap().to_owned())
+        .collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(all.len(), 60, "each of the 60 events once");
+    assert_eq!(events.len(), 60);
+}
