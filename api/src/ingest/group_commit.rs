@@ -11,7 +11,11 @@
 //! the unique index `(channel_id, x_event_id)` lets one row in and the other insert skips
 //! it (`ON CONFLICT DO NOTHING` waits for the first transaction's outcome).
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use sea_orm::{DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -21,6 +25,12 @@ use crate::store::{messages::Message, Store, StoreError, StoreResult};
 
 /// The most messages one transaction takes; more wait for the next one.
 const MAX_GROUP: usize = 2000;
+
+/// How often a writer updates one channel's `lastDeliveryAt` at most. The row is one per
+/// channel, so writing it in every group would make PostgreSQL's writers wait for each
+/// other's commit on a busy channel; the channel shows the time of its last delivery
+/// within this much.
+const LAST_DELIVERY_EVERY: Duration = Duration::from_secs(1);
 
 /// Writers on PostgreSQL, each with a connection of the shared pool while it writes. Two
 /// let one group insert while the other waits for its commit; more make the groups
@@ -98,10 +108,14 @@ async fn gather(waiting: &Waiting) -> Option<Vec<Pending>> {
     Some(group)
 }
 
+/// When this writer last wrote each channel's `lastDeliveryAt`.
+type Recorded = HashMap<String, Instant>;
+
 async fn writer(store: Store, counters: DeliveryCounters, waiting: Waiting) {
+    let mut recorded = Recorded::new();
     while let Some(group) = gather(&waiting).await {
         let messages: Vec<Message> = group.iter().flat_map(|p| p.messages.clone()).collect();
-        match write(&store, &counters, messages).await {
+        match write(&store, &counters, &mut recorded, messages).await {
             Ok(()) => {
                 for pending in group {
                     let _ = pending.done.send(Ok(()));
@@ -111,7 +125,7 @@ async fn writer(store: Store, counters: DeliveryCounters, waiting: Waiting) {
             // then written alone, so the others still commit and only it fails.
             Err(_) if group.len() > 1 => {
                 for pending in group {
-                    let result = write(&store, &counters, pending.messages).await;
+                    let result = write(&store, &counters, &mut recorded, pending.messages).await;
                     let _ = pending.done.send(result);
                 }
             }
@@ -127,17 +141,25 @@ async fn writer(store: Store, counters: DeliveryCounters, waiting: Waiting) {
 async fn write(
     store: &Store,
     counters: &DeliveryCounters,
+    recorded: &mut Recorded,
     messages: Vec<Message>,
 ) -> StoreResult<()> {
     let offered = messages.len() as u64;
-    let mut channels: Vec<String> = messages.iter().map(|m| m.channel_id.clone()).collect();
+    let now = Instant::now();
+    recorded.retain(|_, at| now.duration_since(*at) < LAST_DELIVERY_EVERY);
+    // Sorted, so that two writers lock the channels' rows in one order.
+    let mut channels: Vec<String> = messages
+        .iter()
+        .filter(|m| !recorded.contains_key(&m.channel_id))
+        .map(|m| m.channel_id.clone())
+        .collect();
     channels.sort_unstable();
     channels.dedup();
     let tx = store.write().await?;
     let stored = super::store_messages(&tx, messages).await?;
-    // `lastDeliveryAt`, once per group rather than once per request.
-    crate::store::pull::record_deliveries(&tx, channels, crate::store::now()).await?;
+    crate::store::pull::record_deliveries(&tx, channels.clone(), crate::store::now()).await?;
     tx.commit().await?;
+    recorded.extend(channels.into_iter().map(|c| (c, now)));
     counters.committed(offered, stored.len() as u64);
     Ok(())
 }
