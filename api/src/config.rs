@@ -79,6 +79,8 @@ pub struct Options {
     pub x_api_base_url: Option<String>,
     pub allow_platform_roots: Option<bool>,
     pub export_ttl_hours: Option<u32>,
+    pub event_retention_hours: Option<u32>,
+    pub event_heartbeat_seconds: Option<u32>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -138,6 +140,12 @@ pub struct ServerFlags {
     /// Hours an export task and its archive are kept (default 24).
     #[arg(long, env = "XCHANNEL_EXPORT_TTL_HOURS")]
     pub export_ttl_hours: Option<u32>,
+    /// Hours events are kept for streams to resume from (default 72).
+    #[arg(long, env = "XCHANNEL_EVENT_RETENTION_HOURS")]
+    pub event_retention_hours: Option<u32>,
+    /// Seconds between the heartbeat comments of an idle event stream (default 15).
+    #[arg(long, env = "XCHANNEL_EVENT_HEARTBEAT_SECONDS")]
+    pub event_heartbeat_seconds: Option<u32>,
 }
 
 impl Options {
@@ -158,6 +166,8 @@ impl Options {
             x_api_base_url: server.x_api_base_url,
             allow_platform_roots: server.allow_platform_roots,
             export_ttl_hours: server.export_ttl_hours,
+            event_retention_hours: server.event_retention_hours,
+            event_heartbeat_seconds: server.event_heartbeat_seconds,
         }
     }
 }
@@ -180,6 +190,10 @@ impl Options {
             x_api_base_url: self.x_api_base_url.or(file.x_api_base_url),
             allow_platform_roots: self.allow_platform_roots.or(file.allow_platform_roots),
             export_ttl_hours: self.export_ttl_hours.or(file.export_ttl_hours),
+            event_retention_hours: self.event_retention_hours.or(file.event_retention_hours),
+            event_heartbeat_seconds: self
+                .event_heartbeat_seconds
+                .or(file.event_heartbeat_seconds),
         }
     }
 }
@@ -193,6 +207,7 @@ pub struct Settings {
     pub x: XSettings,
     pub workers: WorkerSettings,
     pub exports: ExportSettings,
+    pub events: EventSettings,
     pub log_format: LogFormat,
 }
 
@@ -280,6 +295,19 @@ pub struct XSettings {
 pub struct ExportSettings {
     /// How long a task and its archive are kept.
     pub ttl: chrono::Duration,
+}
+
+/// The event outbox and its stream.
+#[derive(Debug, Clone)]
+pub struct EventSettings {
+    /// How long events are kept (`XCHANNEL_EVENT_RETENTION_HOURS`, default 72).
+    pub retention: chrono::Duration,
+    /// How often retention runs (hourly; shorter in tests).
+    pub prune_every: std::time::Duration,
+    /// Between the heartbeat comments of a stream (`XCHANNEL_EVENT_HEARTBEAT_SECONDS`, 15).
+    pub heartbeat: std::time::Duration,
+    /// The reconnection delay a stream advises (`retry:`).
+    pub retry: std::time::Duration,
 }
 
 pub const DEFAULT_X_API_BASE_URL: &str = "https://api.x.com";
@@ -450,6 +478,18 @@ impl Settings {
                     Some(0) => anyhow::bail!("XCHANNEL_EXPORT_TTL_HOURS must be at least 1"),
                     hours => chrono::Duration::hours(i64::from(hours.unwrap_or(24))),
                 },
+            },
+            events: EventSettings {
+                retention: match o.event_retention_hours {
+                    Some(0) => anyhow::bail!("XCHANNEL_EVENT_RETENTION_HOURS must be at least 1"),
+                    hours => chrono::Duration::hours(i64::from(hours.unwrap_or(72))),
+                },
+                prune_every: std::time::Duration::from_secs(3600),
+                heartbeat: match o.event_heartbeat_seconds {
+                    Some(0) => anyhow::bail!("XCHANNEL_EVENT_HEARTBEAT_SECONDS must be at least 1"),
+                    seconds => std::time::Duration::from_secs(u64::from(seconds.unwrap_or(15))),
+                },
+                retry: std::time::Duration::from_secs(3),
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })

@@ -7,6 +7,7 @@ pub mod config;
 pub mod credentials;
 pub mod crypto;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod id;
 pub mod ingest;

@@ -23,6 +23,7 @@ use crate::{
     credentials,
     crypto::Keyring,
     error::{ApiError, FieldError},
+    events::EventHub,
     ingest::Ingest,
     metrics::Metrics,
     openapi::{ApiDoc, MethodTable},
@@ -68,6 +69,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let ingest = Ingest::start(store.clone());
+        let events = EventHub::start(store.clone());
         let state = Arc::new(AppState {
             ingest,
             store,
@@ -76,6 +78,7 @@ impl Application {
             token_cache: TokenCache::default(),
             metrics: Metrics::default(),
             webhook_keys: WebhookKeys::default(),
+            events,
         });
         let data = web::Data::from(state.clone());
         let cors_origins = state.settings.http.cors_allowed_origins.clone();

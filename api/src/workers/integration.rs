@@ -74,12 +74,29 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
             ..
         }
     );
+    let (status, reason) = match &outcome {
+        Outcome::Active { .. } => ("active", None),
+        Outcome::Failed { code, message, .. } => ("failed", Some((*code, message.clone()))),
+    };
     let tx = state.store.write().await?;
     let ended =
         store::integrations::finish(&tx, &channel.id, channel.credentials_version, outcome).await?;
     if ended && watched {
         let next = store::now() + state.settings.workers.webhook_check_interval;
         store::leases::schedule(&tx, WEBHOOK_CHECK_KIND, &channel.id, next).await?;
+    }
+    if ended {
+        crate::events::channel_status_changed(
+            &tx,
+            &channel.tenant_id,
+            &channel.id,
+            "verifying",
+            status,
+            reason
+                .as_ref()
+                .map(|(code, message)| (*code, message.as_str())),
+        )
+        .await?;
     }
     tx.commit().await?;
     if !ended {

@@ -13,6 +13,7 @@ mod conflicts;
 mod cors;
 mod credentials;
 mod deliveries;
+mod events;
 mod export_crash;
 mod exports;
 mod files;
