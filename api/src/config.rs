@@ -81,6 +81,7 @@ pub struct Options {
     pub export_ttl_hours: Option<u32>,
     pub event_retention_hours: Option<u32>,
     pub event_heartbeat_seconds: Option<u32>,
+    pub event_stream_seconds: Option<u32>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -146,6 +147,9 @@ pub struct ServerFlags {
     /// Seconds between the heartbeat comments of an idle event stream (default 15).
     #[arg(long, env = "XCHANNEL_EVENT_HEARTBEAT_SECONDS")]
     pub event_heartbeat_seconds: Option<u32>,
+    /// Seconds after which an event stream ends, for its client to resume (default 900).
+    #[arg(long, env = "XCHANNEL_EVENT_STREAM_SECONDS")]
+    pub event_stream_seconds: Option<u32>,
 }
 
 impl Options {
@@ -168,6 +172,7 @@ impl Options {
             export_ttl_hours: server.export_ttl_hours,
             event_retention_hours: server.event_retention_hours,
             event_heartbeat_seconds: server.event_heartbeat_seconds,
+            event_stream_seconds: server.event_stream_seconds,
         }
     }
 }
@@ -194,6 +199,7 @@ impl Options {
             event_heartbeat_seconds: self
                 .event_heartbeat_seconds
                 .or(file.event_heartbeat_seconds),
+            event_stream_seconds: self.event_stream_seconds.or(file.event_stream_seconds),
         }
     }
 }
@@ -308,6 +314,10 @@ pub struct EventSettings {
     pub heartbeat: std::time::Duration,
     /// The reconnection delay a stream advises (`retry:`).
     pub retry: std::time::Duration,
+    /// How long one stream lasts before it ends and its client resumes with
+    /// `Last-Event-ID` (`XCHANNEL_EVENT_STREAM_SECONDS`, default 900): streams then
+    /// spread over instances again, and a fuzzer's request ends.
+    pub stream_for: std::time::Duration,
 }
 
 pub const DEFAULT_X_API_BASE_URL: &str = "https://api.x.com";
@@ -490,6 +500,10 @@ impl Settings {
                     seconds => std::time::Duration::from_secs(u64::from(seconds.unwrap_or(15))),
                 },
                 retry: std::time::Duration::from_secs(3),
+                stream_for: match o.event_stream_seconds {
+                    Some(0) => anyhow::bail!("XCHANNEL_EVENT_STREAM_SECONDS must be at least 1"),
+                    seconds => std::time::Duration::from_secs(u64::from(seconds.unwrap_or(900))),
+                },
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })

@@ -151,6 +151,13 @@ impl Application {
                 running.push((name, actix_web::rt::spawn(worker(ctx))));
             }
         }
+        // SIGTERM or Ctrl-C: the server drains its requests, but an event stream never
+        // ends by itself, so the streams are told to end first.
+        let events = self.state.events.clone();
+        actix_web::rt::spawn(async move {
+            stopping_signal().await;
+            events.close();
+        });
         let served = self.server.await;
         let _ = stop.send(true);
         for (name, worker) in running {
@@ -160,6 +167,22 @@ impl Application {
         }
         served
     }
+}
+
+/// Resolves on the signals the HTTP server stops on.
+async fn stopping_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// This host's name, to tell instances apart in leases and logs.

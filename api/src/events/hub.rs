@@ -71,6 +71,8 @@ impl Frame {
 
 struct Inner {
     frames: broadcast::Sender<Arc<Frame>>,
+    /// True once the service is stopping: streams end, their clients resume elsewhere.
+    closing: watch::Sender<bool>,
     /// Dropped with the hub: tells its tasks to end.
     _alive: watch::Sender<()>,
 }
@@ -89,6 +91,7 @@ impl EventHub {
         let (alive, gone) = watch::channel(());
         let inner = Arc::new(Inner {
             frames,
+            closing: watch::channel(false).0,
             _alive: alive,
         });
         let wake = Arc::new(Notify::new());
@@ -103,6 +106,17 @@ impl EventHub {
     /// `BACKLOG` behind gets `Lagged` and must read the table.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Frame>> {
         self.inner.frames.subscribe()
+    }
+
+    /// Changes to `true` when the service begins to stop.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    /// Ends every stream of this instance (the service is stopping), so the server's
+    /// drain does not wait for them; their clients reconnect and resume elsewhere.
+    pub fn close(&self) {
+        self.inner.closing.send_replace(true);
     }
 }
 

@@ -212,6 +212,9 @@ pub async fn stream_events(
             tokio::time::Instant::now() + settings.heartbeat,
             settings.heartbeat,
         ),
+        ends_at: tokio::time::Instant::now() + settings.stream_for,
+        closing: state.events.closing(),
+        ended: false,
         out,
     };
     Ok(HttpResponse::Ok()
@@ -253,15 +256,24 @@ struct EventStream {
     /// Reading the table rather than the fan-out.
     catching_up: bool,
     heartbeat: tokio::time::Interval,
+    /// When this stream ends (its client resumes with `Last-Event-ID`).
+    ends_at: tokio::time::Instant,
+    /// True once the service is stopping.
+    closing: tokio::sync::watch::Receiver<bool>,
+    ended: bool,
     out: VecDeque<Bytes>,
 }
 
 impl EventStream {
-    /// The next bytes to send; `None` ends the stream (the client reconnects and resumes).
+    /// The next bytes to send; `None` ends the stream (the client reconnects and resumes):
+    /// at `ends_at`, when the service stops, or on a database error.
     async fn next_chunk(&mut self) -> Option<Bytes> {
         loop {
             if let Some(chunk) = self.out.pop_front() {
                 return Some(chunk);
+            }
+            if self.ended || *self.closing.borrow() || tokio::time::Instant::now() >= self.ends_at {
+                return None;
             }
             let step = match self.catching_up {
                 true => self.catch_up().await,
@@ -271,14 +283,7 @@ impl EventStream {
                 tracing::warn!(%error, "an event stream ended on a database error; the client resumes");
                 return None;
             }
-            if self.live_closed() {
-                return None;
-            }
         }
-    }
-
-    fn live_closed(&self) -> bool {
-        self.live.is_closed() && self.out.is_empty() && !self.catching_up
     }
 
     /// One batch from the table after the cursor.
@@ -321,9 +326,11 @@ impl EventStream {
                     }
                 }
                 Err(RecvError::Lagged(_)) => self.catching_up = true,
-                Err(RecvError::Closed) => {}
+                Err(RecvError::Closed) => self.ended = true,
             },
             _ = self.heartbeat.tick() => self.out.push_back(Bytes::from_static(b": heartbeat\n\n")),
+            _ = tokio::time::sleep_until(self.ends_at) => self.ended = true,
+            _ = self.closing.changed() => self.ended = true,
         }
         Ok(())
     }

@@ -113,6 +113,19 @@ impl Sse {
         }
     }
 
+    /// Whether the service ends the stream within `wait` (whatever comes before).
+    async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) => return true,
+                Ok(Err(error)) => panic!("the stream breaks instead of ending: {error}"),
+            }
+        }
+    }
+
     /// Asserts that no event comes within `wait`.
     async fn quiet_for(&mut self, wait: Duration) {
         if let Some(extra) = self.event_within(wait).await {
@@ -157,6 +170,12 @@ async fn start(settings: &Settings) -> Instance {
     };
     actix_web::rt::spawn(app.run_until_stopped());
     instance
+}
+
+/// Stops `instance` as SIGTERM does: its streams end, then the server drains.
+async fn stop(instance: Instance) {
+    instance.state.events.close();
+    instance.handle.stop(true).await;
 }
 
 /// A `TestApp` talking to `instance`, with a fresh system administrator token.
@@ -282,8 +301,7 @@ async fn last_event_id_resumes_exactly_after_it_across_a_restart() {
         &customer_dm("100000000000000003", "three"),
     )
     .await;
-    first.handle.stop(true).await;
-    drop(first);
+    stop(first).await;
 
     let second = start(&settings).await;
     let mut resumed = Sse::open(
@@ -326,7 +344,7 @@ async fn last_event_id_resumes_exactly_after_it_across_a_restart() {
         "100000000000000003"
     );
     drop((resumed, by_query));
-    second.handle.stop(true).await;
+    stop(second).await;
 }
 
 #[actix_web::test]
@@ -366,7 +384,7 @@ async fn an_event_written_through_one_instance_reaches_a_stream_of_another_and_r
     assert_eq!(two.id, seen.id);
     resumed.quiet_for(Duration::from_millis(1500)).await;
     drop((resumed, on_first));
-    other.handle.stop(true).await;
+    stop(other).await;
 }
 
 #[actix_web::test]
@@ -424,7 +442,7 @@ async fn appends_committing_out_of_order_are_streamed_once_each_in_id_order() {
     let payloads: BTreeSet<u64> = got.iter().map(|(_, n)| *n).collect();
     assert_eq!(payloads, (0..APPENDS as u64).collect(), "{got:?}");
     drop(stream);
-    other.handle.stop(true).await;
+    stop(other).await;
 }
 
 #[actix_web::test]
@@ -565,9 +583,10 @@ async fn channel_and_type_filters_pass_only_what_they_name_and_bad_ones_are_refu
 }
 
 #[actix_web::test]
-async fn an_idle_stream_gets_a_heartbeat_comment() {
+async fn an_idle_stream_gets_a_heartbeat_comment_and_ends_after_its_time() {
     let mut settings = fresh_settings(SpawnOptions::default()).await;
     settings.events.heartbeat = Duration::from_millis(300);
+    settings.events.stream_for = Duration::from_secs(2);
     let instance = start(&settings).await;
     let app = test_app(&instance, &settings).await;
     let tenant = app.tenant().await;
@@ -578,8 +597,10 @@ async fn an_idle_stream_gets_a_heartbeat_comment() {
         .expect("a heartbeat");
     assert_eq!(block.comments, ["heartbeat"], "{block:?}");
     assert!(block.event.is_none());
+    // Then it ends, for the client to resume (with `Last-Event-ID`), maybe elsewhere.
+    assert!(stream.ends_within(Duration::from_secs(4)).await);
     drop(stream);
-    instance.handle.stop(true).await;
+    stop(instance).await;
 }
 
 #[actix_web::test]
@@ -711,5 +732,5 @@ async fn retention_prunes_old_events_and_an_older_resume_point_starts_with_a_res
         "100000000000000043"
     );
     drop((after_pruned, too_old));
-    instance.handle.stop(true).await;
+    stop(instance).await;
 }
