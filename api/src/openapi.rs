@@ -67,6 +67,8 @@ use crate::routes::{
         exports::download_export,
         exports::delete_export,
     ),
+    // The JSON of each event's `data:` line, which no operation names as a body.
+    components(schemas(events::EventOut)),
     modifiers(&BearerAuth, &VersionPrefix, &ProblemExamples),
     // In the order of the README's first steps: a tenant, its administrator's token, an
     // OU, a called route, then the channel.

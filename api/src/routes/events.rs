@@ -69,6 +69,23 @@ pub struct EventOut {
     pub data: serde_json::Value,
 }
 
+// For the OpenAPI document only: one block of the stream, as an SSE parser reads it.
+/// One event of the stream: `id:`, `event:` and `data:` lines (the stream also sends a
+/// `retry:` line first and `: heartbeat` comments).
+#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
+pub struct StreamEvent {
+    /// The event id, digits: send it back as `Last-Event-ID` to resume after it.
+    #[schema(pattern = "^[0-9]{1,18}$", example = "42")]
+    pub id: Option<String>,
+    /// The event's `type`.
+    #[schema(example = "message.received")]
+    pub event: Option<String>,
+    /// The JSON of an `EventOut`.
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -123,11 +140,11 @@ impl EventQuery {
     tag = "events",
     params(
         EventQuery,
-        ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event received: the stream resumes right after it"),
+        ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{0,18}$", description = "The `id` of the last event received: the stream resumes right after it (empty: as if not sent)"),
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, content_type = "text/event-stream", body = EventOut,
+        (status = 200, content_type = "text/event-stream", body = StreamEvent,
             description = "An endless stream: `retry:`, then for each event `id:`, `event:` (its type) and `data:` (the JSON of `EventOut`) lines, and `: heartbeat` comments"),
         BadRequest,
         Unauthenticated,
@@ -145,9 +162,11 @@ pub async fn stream_events(
     let mut errors = Vec::new();
     let channel_id = Id::from_query("channelId", query.channel_id.as_deref(), &mut errors);
     let kinds = query.kinds(&mut errors);
+    // An empty header is no resume point (EventSource sends none before the first id).
     let header = request
         .headers()
         .get("last-event-id")
+        .filter(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace))
         .map(|v| v.to_str().ok().and_then(parse_event_id));
     let resume = match (header, query.last_event_id.as_deref()) {
         (Some(Some(id)), _) => Some(id),

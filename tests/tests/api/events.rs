@@ -562,6 +562,9 @@ async fn channel_and_type_filters_pass_only_what_they_name_and_bad_ones_are_refu
     assert_eq!(sent.event.as_deref(), Some("message.sent"));
     assert_eq!(x_event_id(&sent), "100000000000000033");
 
+    // An empty Last-Event-ID (EventSource before its first event) is no resume point.
+    let mut empty = Sse::open(&app.base, token, &format!("?channelId={one}"), Some("")).await;
+    empty.quiet_for(Duration::from_millis(500)).await;
     for (query, headers, pointer) in [
         ("?type=message.deleted", vec![], "/query/type"),
         ("?channelId=nope", vec![], "/query/channelId"),
