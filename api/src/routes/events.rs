@@ -140,7 +140,7 @@ impl EventQuery {
     tag = "events",
     params(
         EventQuery,
-        ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{0,18}$", description = "The `id` of the last event received: the stream resumes right after it (empty: as if not sent)"),
+        ("Last-Event-ID" = Option<String>, Header, nullable = false, pattern = "^[0-9]{0,18}$", description = "The `id` of the last event received: the stream resumes right after it (empty: as if not sent)"),
     ),
     security(("bearer" = [])),
     responses(
