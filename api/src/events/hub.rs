@@ -15,8 +15,8 @@ use tokio::sync::{broadcast, watch, Notify};
 
 use crate::store::{self, events::StoredEvent, Store};
 
-/// Frames a stream may fall behind by before it reads the table instead.
-const BACKLOG: usize = 8192;
+/// Batches a stream may fall behind by before it reads the table instead.
+const BACKLOG: usize = 4096;
 /// Events read per query.
 const READ_BATCH: u64 = 1000;
 /// How often the table is read with no wake-up at all.
@@ -29,6 +29,10 @@ static APPENDS: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0
 pub(super) fn appended() {
     APPENDS.send_modify(|n| *n = n.wrapping_add(1));
 }
+
+/// Events read together, in id order with no gap: a stream wakes once per batch, not
+/// once per event.
+pub type Batch = Arc<[Frame]>;
 
 /// An event as the stream sends it.
 #[derive(Debug)]
@@ -70,7 +74,7 @@ impl Frame {
 }
 
 struct Inner {
-    frames: broadcast::Sender<Arc<Frame>>,
+    frames: broadcast::Sender<Batch>,
     /// True once the service is stopping: streams end, their clients resume elsewhere.
     closing: watch::Sender<bool>,
     /// Dropped with the hub: tells its tasks to end.
@@ -102,9 +106,9 @@ impl EventHub {
         EventHub { inner }
     }
 
-    /// Every event read from now on, in id order. A receiver that falls more than
-    /// `BACKLOG` behind gets `Lagged` and must read the table.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Frame>> {
+    /// Every event read from now on, in batches in id order. A receiver that falls more
+    /// than `BACKLOG` batches behind gets `Lagged` and must read the table.
+    pub fn subscribe(&self) -> broadcast::Receiver<Batch> {
         self.inner.frames.subscribe()
     }
 
@@ -160,10 +164,11 @@ async fn fan_out(
                 }
             };
             let full = read.len() as u64 == READ_BATCH;
-            for event in read {
+            if let Some(event) = read.last() {
                 last = event.id;
+                let batch: Batch = read.into_iter().map(Frame::of).collect();
                 // No receiver is no error: nobody is connected.
-                let _ = inner.frames.send(Arc::new(Frame::of(event)));
+                let _ = inner.frames.send(batch);
             }
             if !full {
                 break;

@@ -24,7 +24,7 @@
 
 mod hub;
 
-pub use hub::{EventHub, Frame};
+pub use hub::{Batch, EventHub, Frame};
 
 use std::collections::HashSet;
 

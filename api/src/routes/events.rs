@@ -11,10 +11,7 @@
 //! older than retention (or unknown to this database) starts with a `stream.resync`
 //! event: what happened in between is gone, so the client reloads what it shows.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    sync::Arc,
-};
+use std::collections::{HashMap, VecDeque};
 
 use actix_web::{get, http::header, web, web::Bytes, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -26,7 +23,7 @@ use crate::{
     access::Access,
     error::responses::{BadRequest, Forbidden, NotFound, Unauthenticated},
     error::{ApiResult, FieldError},
-    events::{self, Frame},
+    events::{self, Batch, Frame},
     id::Id,
     state::AppState,
     store::{self, events::EventFilter, Store, StoreError},
@@ -269,7 +266,7 @@ struct EventStream {
     filter: EventFilter,
     /// Whether the caller sees a channel's events, by channel id (tenant users only).
     visible: HashMap<String, bool>,
-    live: broadcast::Receiver<Arc<Frame>>,
+    live: broadcast::Receiver<Batch>,
     /// Every event up to this id has been sent or passed over.
     cursor: i64,
     /// Reading the table rather than the fan-out.
@@ -336,12 +333,19 @@ impl EventStream {
     async fn follow(&mut self) -> Result<(), StoreError> {
         tokio::select! {
             received = self.live.recv() => match received {
-                Ok(frame) if frame.id <= self.cursor => {}
-                Ok(frame) if frame.id > self.cursor + 1 => self.catching_up = true,
-                Ok(frame) => {
-                    self.cursor = frame.id;
-                    if self.wants(&frame).await? {
-                        self.out.push_back(frame.bytes.clone());
+                Ok(batch) => {
+                    for frame in batch.iter() {
+                        if frame.id <= self.cursor {
+                            continue;
+                        }
+                        if frame.id > self.cursor + 1 {
+                            self.catching_up = true;
+                            break;
+                        }
+                        self.cursor = frame.id;
+                        if self.wants(frame).await? {
+                            self.out.push_back(frame.bytes.clone());
+                        }
                     }
                 }
                 Err(RecvError::Lagged(_)) => self.catching_up = true,
