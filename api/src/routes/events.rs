@@ -92,7 +92,7 @@ pub struct EventQuery {
     pub channel_id: Option<String>,
     /// Only events of these types, comma-separated (e.g. `message.received,conversation.queued`).
     #[serde(rename = "type")]
-    #[param(rename = "type", value_type = Option<String>, pattern = "^[a-z._]{1,64}(,[a-z._]{1,64}){0,15}$", example = "message.received")]
+    #[param(rename = "type", value_type = Option<String>, pattern = "^(message\\.received|message\\.sent|conversation\\.opened|conversation\\.queued|conversation\\.assigned|conversation\\.transferred|conversation\\.ended|channel\\.status_changed)(,(message\\.received|message\\.sent|conversation\\.opened|conversation\\.queued|conversation\\.assigned|conversation\\.transferred|conversation\\.ended|channel\\.status_changed)){0,7}$", example = "message.received")]
     pub kind: Option<String>,
     /// Resume after this event id, for clients that cannot send `Last-Event-ID`
     /// (the header wins when both are sent).
