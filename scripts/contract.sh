@@ -105,6 +105,8 @@ start_service() {
   rm -rf "$RUN" && mkdir -p "$RUN/data"
   export XCHANNEL_DATA_DIR="$RUN/data"
   export XCHANNEL_MASTER_KEY="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+  # An event stream ends after this, so the fuzzer's and the client's requests end too.
+  export XCHANNEL_EVENT_STREAM_SECONDS=1
   if [ "$backend" = postgres ]; then
     PG_DB="xchannel_contract_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
     psql "$PG_URL/postgres" -qc "CREATE DATABASE \"$PG_DB\"" >/dev/null

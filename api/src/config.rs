@@ -81,6 +81,9 @@ pub struct Options {
     pub export_ttl_hours: Option<u32>,
     pub pull_interval_secs: Option<u64>,
     pub pull_concurrency: Option<usize>,
+    pub event_retention_hours: Option<u32>,
+    pub event_heartbeat_seconds: Option<u32>,
+    pub event_stream_seconds: Option<u32>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -146,6 +149,15 @@ pub struct ServerFlags {
     /// Pulls one instance runs at the same time (default 32).
     #[arg(long, env = "XCHANNEL_PULL_CONCURRENCY")]
     pub pull_concurrency: Option<usize>,
+    /// Hours events are kept for streams to resume from (default 72).
+    #[arg(long, env = "XCHANNEL_EVENT_RETENTION_HOURS")]
+    pub event_retention_hours: Option<u32>,
+    /// Seconds between the heartbeat comments of an idle event stream (default 15).
+    #[arg(long, env = "XCHANNEL_EVENT_HEARTBEAT_SECONDS")]
+    pub event_heartbeat_seconds: Option<u32>,
+    /// Seconds after which an event stream ends, for its client to resume (default 900).
+    #[arg(long, env = "XCHANNEL_EVENT_STREAM_SECONDS")]
+    pub event_stream_seconds: Option<u32>,
 }
 
 impl Options {
@@ -168,6 +180,9 @@ impl Options {
             export_ttl_hours: server.export_ttl_hours,
             pull_interval_secs: server.pull_interval_secs,
             pull_concurrency: server.pull_concurrency,
+            event_retention_hours: server.event_retention_hours,
+            event_heartbeat_seconds: server.event_heartbeat_seconds,
+            event_stream_seconds: server.event_stream_seconds,
         }
     }
 }
@@ -192,6 +207,11 @@ impl Options {
             export_ttl_hours: self.export_ttl_hours.or(file.export_ttl_hours),
             pull_interval_secs: self.pull_interval_secs.or(file.pull_interval_secs),
             pull_concurrency: self.pull_concurrency.or(file.pull_concurrency),
+            event_retention_hours: self.event_retention_hours.or(file.event_retention_hours),
+            event_heartbeat_seconds: self
+                .event_heartbeat_seconds
+                .or(file.event_heartbeat_seconds),
+            event_stream_seconds: self.event_stream_seconds.or(file.event_stream_seconds),
         }
     }
 }
@@ -205,6 +225,7 @@ pub struct Settings {
     pub x: XSettings,
     pub workers: WorkerSettings,
     pub exports: ExportSettings,
+    pub events: EventSettings,
     pub log_format: LogFormat,
 }
 
@@ -292,6 +313,23 @@ pub struct XSettings {
 pub struct ExportSettings {
     /// How long a task and its archive are kept.
     pub ttl: chrono::Duration,
+}
+
+/// The event outbox and its stream.
+#[derive(Debug, Clone)]
+pub struct EventSettings {
+    /// How long events are kept (`XCHANNEL_EVENT_RETENTION_HOURS`, default 72).
+    pub retention: chrono::Duration,
+    /// How often retention runs (hourly; shorter in tests).
+    pub prune_every: std::time::Duration,
+    /// Between the heartbeat comments of a stream (`XCHANNEL_EVENT_HEARTBEAT_SECONDS`, 15).
+    pub heartbeat: std::time::Duration,
+    /// The reconnection delay a stream advises (`retry:`).
+    pub retry: std::time::Duration,
+    /// How long one stream lasts before it ends and its client resumes with
+    /// `Last-Event-ID` (`XCHANNEL_EVENT_STREAM_SECONDS`, default 900): streams then
+    /// spread over instances again, and a fuzzer's request ends.
+    pub stream_for: std::time::Duration,
 }
 
 pub const DEFAULT_X_API_BASE_URL: &str = "https://api.x.com";
@@ -513,6 +551,22 @@ impl Settings {
                 ttl: match o.export_ttl_hours {
                     Some(0) => anyhow::bail!("XCHANNEL_EXPORT_TTL_HOURS must be at least 1"),
                     hours => chrono::Duration::hours(i64::from(hours.unwrap_or(24))),
+                },
+            },
+            events: EventSettings {
+                retention: match o.event_retention_hours {
+                    Some(0) => anyhow::bail!("XCHANNEL_EVENT_RETENTION_HOURS must be at least 1"),
+                    hours => chrono::Duration::hours(i64::from(hours.unwrap_or(72))),
+                },
+                prune_every: std::time::Duration::from_secs(3600),
+                heartbeat: match o.event_heartbeat_seconds {
+                    Some(0) => anyhow::bail!("XCHANNEL_EVENT_HEARTBEAT_SECONDS must be at least 1"),
+                    seconds => std::time::Duration::from_secs(u64::from(seconds.unwrap_or(15))),
+                },
+                retry: std::time::Duration::from_secs(3),
+                stream_for: match o.event_stream_seconds {
+                    Some(0) => anyhow::bail!("XCHANNEL_EVENT_STREAM_SECONDS must be at least 1"),
+                    seconds => std::time::Duration::from_secs(u64::from(seconds.unwrap_or(900))),
                 },
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),

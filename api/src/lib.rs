@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod credentials;
 pub mod crypto;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod id;
 pub mod ingest;

@@ -8,8 +8,8 @@ use utoipa::{
 
 use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
-    calendar, called_routes, certificates, channels, deliveries, exports, health, integration,
-    messages, ous, tenants, tokens, webhooks, work_time,
+    calendar, called_routes, certificates, channels, deliveries, events, exports, health,
+    integration, messages, ous, tenants, tokens, webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -58,6 +58,7 @@ use crate::routes::{
         integration::submit_integration,
         work_time::channel_work_time,
         messages::list_messages,
+        events::stream_events,
         deliveries::receive_delivery,
         webhooks::crc,
         exports::create_export,
@@ -66,6 +67,8 @@ use crate::routes::{
         exports::download_export,
         exports::delete_export,
     ),
+    // The JSON of each event's `data:` line, which no operation names as a body.
+    components(schemas(events::EventOut)),
     modifiers(&BearerAuth, &VersionPrefix, &ProblemExamples),
     // In the order of the README's first steps: a tenant, its administrator's token, an
     // OU, a called route, then the channel.
@@ -77,6 +80,7 @@ use crate::routes::{
         (name = "channels", description = "X channels: credentials, basic and robot configuration (R-CRED, R-BASIC, R-ROBOT). Fifth step: `ouId` and `skillQueueId` are the `id`s of `POST /ous` and `POST /called-routes`."),
         (name = "service-calendar", description = "Non-working days"),
         (name = "messages", description = "Direct messages a channel received and sent (R-INGEST-4)"),
+        (name = "events", description = "The live event stream of the tenant (Server-Sent Events, resumable with `Last-Event-ID`)"),
         (name = "certificates", description = "Trust anchors for TLS to X (system administrators, R-INTEG-4)"),
         (name = "health", description = "Probes"),
         (name = "webhooks", description = "X's public webhook contract: the CRC challenge and signed deliveries, without a bearer token (R-INGEST-1)"),

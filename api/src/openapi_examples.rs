@@ -79,6 +79,11 @@ fn example(method: &str, path: &str, status: &str, takes_body: bool) -> Option<A
                 "must be true or false",
             )])
         }
+        "400" if path == "/api/v1/events" => ApiError::invalid_query(vec![FieldError::new(
+            "/header/last-event-id",
+            "invalid_format",
+            "must be the id of an event: digits",
+        )]),
         "400" => ApiError::invalid_query(vec![FieldError::new(
             "/query/nmePrefix",
             "unknown_parameter",
@@ -90,6 +95,9 @@ fn example(method: &str, path: &str, status: &str, takes_body: bool) -> Option<A
         {
             ApiError::forbidden("this needs a system administrator token")
         }
+        "403" if path == "/api/v1/events" => ApiError::forbidden(
+            "this needs a tenant token; a system administrator mints one with POST /api/v1/tokens",
+        ),
         "403" => ApiError::forbidden("this needs a tenant administrator token"),
         "404" => ApiError::not_found(resource(path)),
         "409" => conflict(method, path),

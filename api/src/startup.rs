@@ -23,6 +23,7 @@ use crate::{
     credentials,
     crypto::Keyring,
     error::{ApiError, FieldError},
+    events::EventHub,
     ingest::Ingest,
     metrics::Metrics,
     openapi::{ApiDoc, MethodTable},
@@ -68,6 +69,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let ingest = Ingest::start(store.clone());
+        let events = EventHub::start(store.clone());
         let state = Arc::new(AppState {
             ingest,
             store,
@@ -76,6 +78,7 @@ impl Application {
             token_cache: TokenCache::default(),
             metrics: Metrics::default(),
             webhook_keys: WebhookKeys::default(),
+            events,
         });
         let data = web::Data::from(state.clone());
         let cors_origins = state.settings.http.cors_allowed_origins.clone();
@@ -148,6 +151,13 @@ impl Application {
                 running.push((name, actix_web::rt::spawn(worker(ctx))));
             }
         }
+        // SIGTERM or Ctrl-C: the server drains its requests, but an event stream never
+        // ends by itself, so the streams are told to end first.
+        let events = self.state.events.clone();
+        actix_web::rt::spawn(async move {
+            stopping_signal().await;
+            events.close();
+        });
         let served = self.server.await;
         let _ = stop.send(true);
         for (name, worker) in running {
@@ -157,6 +167,22 @@ impl Application {
         }
         served
     }
+}
+
+/// Resolves on the signals the HTTP server stops on.
+async fn stopping_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// This host's name, to tell instances apart in leases and logs.

@@ -1,8 +1,8 @@
 //! What every request handler and worker shares, built once by `startup.rs`.
 
 use crate::{
-    config::Settings, crypto::Keyring, ingest::Ingest, metrics::Metrics, store::Store,
-    token_cache::TokenCache, webhook_keys::WebhookKeys,
+    config::Settings, crypto::Keyring, events::EventHub, ingest::Ingest, metrics::Metrics,
+    store::Store, token_cache::TokenCache, webhook_keys::WebhookKeys,
 };
 
 pub struct AppState {
@@ -15,4 +15,6 @@ pub struct AppState {
     pub ingest: Ingest,
     /// The HMAC keys of X's webhook (CRC and signed deliveries), by channel.
     pub webhook_keys: WebhookKeys,
+    /// This instance's fan-out of new events to the streams connected to it.
+    pub events: EventHub,
 }

@@ -12,3 +12,4 @@ export type Message = Schemas["MessageOut"];
 export function xchannel(baseUrl: string, token: string) {
   return createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
 }
+export type Event = Schemas["EventOut"];

@@ -21,7 +21,10 @@ pub async fn store_messages(
     tx: &DatabaseTransaction,
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
-    store::messages::insert_new(tx, messages).await
+    let stored = store::messages::insert_new(tx, messages).await?;
+    // Last in the transaction: the event counter's lock is then held only to the commit.
+    crate::events::messages_stored(tx, &stored).await?;
+    Ok(stored)
 }
 
 /// Whether a text of the event holds a NUL character: PostgreSQL keeps none in text, and

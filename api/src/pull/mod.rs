@@ -368,10 +368,22 @@ async fn refused(
         &channel.id,
         channel.credentials_version,
         code,
-        message,
+        message.clone(),
     )
     .await?;
     leases::finish(&tx, lease, None).await?;
+    if ended {
+        // Last in the transaction: the event counter stays locked until the commit.
+        crate::events::channel_status_changed(
+            &tx,
+            &channel.tenant_id,
+            &channel.id,
+            "active",
+            "failed",
+            Some((code, &message)),
+        )
+        .await?;
+    }
     tx.commit().await?;
     if ended {
         state.metrics.integration_ended(code);

@@ -733,6 +733,15 @@ async fn replace(
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;
     let channel = store::channels::replace(&tx, &current, expected, status.as_str(), write).await?;
+    crate::events::channel_status_changed(
+        &tx,
+        &channel.tenant_id,
+        &channel.id,
+        &current.status,
+        &channel.status,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     state.webhook_keys.forget(&channel.id);
     Ok(respond(

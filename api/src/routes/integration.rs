@@ -299,6 +299,15 @@ pub async fn submit_integration(
     if !store::integrations::submit(&tx, &channel).await? {
         return Err(refused("the channel is already verifying".to_owned()));
     }
+    crate::events::channel_status_changed(
+        &tx,
+        &channel.tenant_id,
+        &channel.id,
+        &channel.status,
+        "verifying",
+        None,
+    )
+    .await?;
     tx.commit().await?;
     let channel = access.channel(state.store.reader(), &channel.id).await?;
     Ok(HttpResponse::Accepted().json(read(&state, &channel).await?))

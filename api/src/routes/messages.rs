@@ -197,7 +197,8 @@ fn cursor_of(m: &Message) -> String {
     format!("{}_{}", m.sent_at_ms, m.id)
 }
 
-fn message_out(m: Message) -> ApiResult<MessageOut> {
+/// A stored message as the API shows it (the lists, and the `message.*` events).
+pub(crate) fn message_out(m: Message) -> ApiResult<MessageOut> {
     let sent_at = chrono::DateTime::from_timestamp_millis(m.sent_at_ms)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("message {} has no valid time", m.id)))?;
     let attachments = serde_json::from_value(m.attachments).map_err(|e| {

@@ -6,6 +6,7 @@ pub mod called_routes;
 pub mod certificates;
 pub mod channels;
 pub mod deliveries;
+pub mod events;
 pub mod exports;
 pub mod health;
 pub mod integration;
@@ -31,5 +32,6 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     integration::configure(cfg);
     work_time::configure(cfg);
     messages::configure(cfg);
+    events::configure(cfg);
     exports::configure(cfg);
 }

@@ -10,6 +10,7 @@ pub mod channels;
 pub mod coverage;
 mod db;
 mod error;
+pub mod events;
 pub mod exports;
 pub mod integrations;
 pub mod leases;
@@ -83,6 +84,15 @@ impl Store {
     /// short writes (a webhook delivery's commit waits for at most one of them).
     pub async fn bulk_turn(&self) -> OwnedMutexGuard<()> {
         self.bulk.clone().lock_owned().await
+    }
+
+    /// Returns once no write is in progress that began before the call: on SQLite, once
+    /// the one writer connection has been free; on PostgreSQL at once.
+    pub async fn writer_idle(&self) -> StoreResult<()> {
+        if self.backend() == DbBackend::Sqlite {
+            self.writer.execute_unprepared("SELECT 1").await?;
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -76,6 +76,10 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
     );
     // Basic and Pro: no webhook, the minute pull.
     let pulled = matches!(&outcome, Outcome::Active { webhook: None, .. });
+    let (status, reason) = match &outcome {
+        Outcome::Active { .. } => ("active", None),
+        Outcome::Failed { code, message, .. } => ("failed", Some((*code, message.clone()))),
+    };
     let tx = state.store.write().await?;
     let ended =
         store::integrations::finish(&tx, &channel.id, channel.credentials_version, outcome).await?;
@@ -85,6 +89,19 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
     }
     if ended && pulled {
         store::leases::schedule(&tx, store::pull::PULL_KIND, &channel.id, store::now()).await?;
+    }
+    if ended {
+        crate::events::channel_status_changed(
+            &tx,
+            &channel.tenant_id,
+            &channel.id,
+            "verifying",
+            status,
+            reason
+                .as_ref()
+                .map(|(code, message)| (*code, message.as_str())),
+        )
+        .await?;
     }
     tx.commit().await?;
     if !ended {

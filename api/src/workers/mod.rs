@@ -4,6 +4,7 @@
 //! twice, and an instance that dies leaves its items to be claimed again.
 
 pub mod coverage;
+pub mod event_retention;
 pub mod exports;
 pub mod heartbeat;
 pub mod integration;
@@ -94,6 +95,7 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("pull", pull::worker()),
         ("heartbeat", heartbeat::worker()),
         ("coverage", leased(coverage::Healing)),
+        ("event_retention", event_retention::worker()),
     ]
 }
 

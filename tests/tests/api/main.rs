@@ -14,6 +14,7 @@ mod cors;
 mod coverage;
 mod credentials;
 mod deliveries;
+mod events;
 mod export_crash;
 mod exports;
 mod files;

@@ -1,0 +1,239 @@
+//! Events: the outbox rows every stored message and conversation change appends in its
+//! own transaction, and the reads of the live stream. Ids are taken from the counter row
+//! `event_sequence.events` with `UPDATE ... RETURNING`, which holds the row's lock until
+//! the appending transaction ends: appends queue one behind the other, so ids follow commit
+//! order and have no gaps (a rolled-back append gives its ids back with its counter).
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, DbBackend, QueryOrder, QuerySelect, Statement,
+};
+
+use super::{channels, now, StoreResult};
+
+pub(super) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i64,
+        pub tenant_id: String,
+        pub channel_id: Option<String>,
+        pub kind: String,
+        /// JSON text, as the stream sends it.
+        pub data: String,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// An event as stored.
+pub type StoredEvent = entity::Model;
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub tenant_id: String,
+    pub channel_id: Option<String>,
+    pub kind: String,
+    pub data: String,
+}
+
+/// The channel PostgreSQL instances wake each other on.
+pub const NOTIFY_CHANNEL: &str = "xchannel_events";
+
+/// Rows per INSERT: 6 parameters each stays below SQLite's 32,766 and PostgreSQL's
+/// 65,535 bound parameters, and above the group commit's largest batch (2,000).
+const ROWS_PER_STATEMENT: usize = 4000;
+
+fn numbered(backend: DbBackend, sql: &str) -> String {
+    match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    }
+}
+
+/// Appends `rows` in the caller's transaction, numbered in order after every event
+/// committed before; returns the last id given (0 when `rows` is empty). Waits while
+/// another transaction that appended is open: call it last in a transaction, after the
+/// rows it reports on are written, so the wait is short and no lock is taken after it.
+pub async fn append<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let backend = db.get_database_backend();
+    let taken = db
+        .query_one(Statement::from_sql_and_values(
+            backend,
+            numbered(
+                backend,
+                "UPDATE event_sequence SET last_id = last_id + $1 WHERE name = 'events' RETURNING last_id",
+            ),
+            [(rows.len() as i64).into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the event counter row".into()))?;
+    let last: i64 = taken.try_get("", "last_id")?;
+    let first = last - rows.len() as i64 + 1;
+    let at = now();
+    let mut numbered_rows = rows.into_iter().enumerate().map(|(n, row)| ActiveModel {
+        id: Set(first + n as i64),
+        tenant_id: Set(row.tenant_id),
+        channel_id: Set(row.channel_id),
+        kind: Set(row.kind),
+        data: Set(row.data),
+        created_at: Set(at),
+    });
+    loop {
+        let chunk: Vec<_> = numbered_rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(last)
+}
+
+/// PostgreSQL: tells every listening instance, when the caller's transaction commits,
+/// that events up to `last_id` are there.
+pub async fn notify<C: ConnectionTrait>(db: &C, last_id: i64) -> StoreResult<()> {
+    db.execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [NOTIFY_CHANNEL.into(), last_id.to_string().into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn sequence<C: ConnectionTrait>(db: &C, name: &str) -> StoreResult<i64> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            backend,
+            numbered(
+                backend,
+                "SELECT last_id FROM event_sequence WHERE name = $1",
+            ),
+            [name.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("the event sequence row {name}")))?;
+    Ok(row.try_get("", "last_id")?)
+}
+
+/// The id of the last committed event: every event up to it is committed.
+pub async fn last_id<C: ConnectionTrait>(db: &C) -> StoreResult<i64> {
+    sequence(db, "events").await
+}
+
+/// The id up to which retention has deleted events.
+pub async fn pruned_through<C: ConnectionTrait>(db: &C) -> StoreResult<i64> {
+    sequence(db, "pruned").await
+}
+
+/// Events of every tenant after `after`, in id order, at most `limit`.
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    after: i64,
+    limit: u64,
+) -> StoreResult<Vec<StoredEvent>> {
+    Ok(Entity::find()
+        .filter(Column::Id.gt(after))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Which of a tenant's events a reader wants.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub channel_id: Option<String>,
+    /// Empty: every kind.
+    pub kinds: Vec<String>,
+}
+
+/// A tenant's events after `after` that pass `filter`, in id order, at most `limit`.
+pub async fn of_tenant<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    after: i64,
+    filter: &EventFilter,
+    limit: u64,
+) -> StoreResult<Vec<StoredEvent>> {
+    let mut query = Entity::find()
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::Id.gt(after));
+    if let Some(channel_id) = &filter.channel_id {
+        query = query.filter(Column::ChannelId.eq(channel_id.as_str()));
+    }
+    if !filter.kinds.is_empty() {
+        query = query.filter(Column::Kind.is_in(filter.kinds.iter().map(String::as_str)));
+    }
+    Ok(query.order_by_asc(Column::Id).limit(limit).all(db).await?)
+}
+
+/// The tenant of each of `channel_ids` that exists.
+pub async fn tenants_of_channels<C: ConnectionTrait>(
+    db: &C,
+    channel_ids: Vec<String>,
+) -> StoreResult<HashMap<String, String>> {
+    let rows: Vec<(String, String)> = channels::entity::Entity::find()
+        .select_only()
+        .column(channels::entity::Column::Id)
+        .column(channels::entity::Column::TenantId)
+        .filter(channels::entity::Column::Id.is_in(channel_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Deletes up to `batch` of the oldest events created before `before` and records how
+/// far retention reached; returns how many were deleted.
+pub async fn prune<C: ConnectionTrait>(
+    db: &C,
+    before: chrono::DateTime<chrono::Utc>,
+    batch: u64,
+) -> StoreResult<u64> {
+    let ids: Vec<i64> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::CreatedAt.lt(before))
+        .order_by_asc(Column::Id)
+        .limit(batch)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let Some(&through) = ids.last() else {
+        return Ok(0);
+    };
+    let deleted = Entity::delete_many()
+        .filter(Column::Id.lte(through))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let backend = db.get_database_backend();
+    db.execute(Statement::from_sql_and_values(
+        backend,
+        numbered(
+            backend,
+            "UPDATE event_sequence SET last_id = $1 WHERE name = 'pruned' AND last_id < $1",
+        ),
+        [through.into()],
+    ))
+    .await?;
+    Ok(deleted)
+}
