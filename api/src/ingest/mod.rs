@@ -20,7 +20,9 @@ pub async fn store_messages(
     tx: &DatabaseTransaction,
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
-    store::messages::insert_new(tx, messages).await
+    let new = store::messages::insert_new(tx, messages).await?;
+    crate::conversations::attach(tx, &new).await?;
+    Ok(new)
 }
 
 /// What the delivery endpoint shares across requests.

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
 pub mod channels;
+pub mod conversations;
 pub mod deliveries;
 pub mod exports;
 pub mod health;
@@ -31,5 +32,6 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     integration::configure(cfg);
     work_time::configure(cfg);
     messages::configure(cfg);
+    conversations::configure(cfg);
     exports::configure(cfg);
 }

@@ -252,6 +252,40 @@ pub async fn finish<C: ConnectionTrait>(
     Ok(true)
 }
 
+/// Moves an `active` channel to `failed` because X refused its credentials in other work
+/// than a verification (a reply): the same `lastError` a verification would record.
+/// `false` (nothing written) when it was no longer active with these credentials.
+pub async fn refused_while_active<C: ConnectionTrait>(
+    db: &C,
+    channel_id: &str,
+    credentials_version: i32,
+    code: &'static str,
+    message: String,
+) -> StoreResult<bool> {
+    let moved = channels::entity::Entity::update_many()
+        .col_expr(channels::entity::Column::Status, Expr::value("failed"))
+        .filter(channels::entity::Column::Id.eq(channel_id))
+        .filter(channels::entity::Column::Status.eq("active"))
+        .filter(channels::entity::Column::CredentialsVersion.eq(credentials_version))
+        .exec(db)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Ok(false);
+    }
+    Entity::update_many()
+        .col_expr(
+            Column::ActivatedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::LastErrorCode, Expr::value(code))
+        .col_expr(Column::LastErrorMessage, Expr::value(message))
+        .col_expr(Column::LastErrorAt, Expr::value(now()))
+        .filter(Column::ChannelId.eq(channel_id))
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
 /// Whether a channel of another tenant that is `active` or `verifying` holds the API key
 /// with this fingerprint (R-CRED-4 across tenants, `x_app_in_use`).
 pub async fn api_key_held_elsewhere<C: ConnectionTrait>(

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
 pub mod channels;
+pub mod conversations;
 mod db;
 mod error;
 pub mod exports;
@@ -14,6 +15,7 @@ pub mod integrations;
 pub mod leases;
 pub mod messages;
 pub mod ous;
+pub mod replies;
 pub mod tenants;
 pub mod tokens;
 
