@@ -295,7 +295,7 @@ fn reply_text(body: &Value) -> ApiResult<String> {
             f.fail("/text", "required", "is required");
             None
         }
-        Some(Value::String(text)) if text.trim().is_empty() => {
+        Some(Value::String(text)) if text.is_empty() => {
             f.fail("/text", "required", "must not be empty");
             None
         }
@@ -505,7 +505,9 @@ pub enum TargetType {
 pub struct TargetIn {
     #[schema(rename = "type")]
     target_type: TargetType,
-    /// An agent id, or a multimedia called route of the tenant.
+    /// An agent id (1-128 letters, digits, `.`, `_`, `@`, `:`, `-`), or the id of a
+    /// multimedia called route of the tenant.
+    #[schema(pattern = "^[A-Za-z0-9._@:-]{1,128}$")]
     id: String,
 }
 
