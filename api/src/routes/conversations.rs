@@ -406,7 +406,7 @@ pub struct ReplyUncertain(Problem);
 /// an `Idempotency-Key`, a repeated request answers the first result and never sends
 /// again (`Idempotent-Replayed: true`).
 #[utoipa::path(tag = "conversations", request_body = ReplyIn,
-    params(("id" = Id, Path), ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters, unique per tenant: a repeated request with it answers the first result")),
+    params(("id" = Id, Path), ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1-255 visible ASCII characters, unique per tenant: a repeated request with it answers the first result")),
     security(("bearer" = [])), responses(
     (status = 201, body = MessageOut, headers(("Idempotent-Replayed" = bool, description = "present and `true` when this is the answer of an earlier request with the same key"))),
     BadRequest,
