@@ -14,7 +14,9 @@ use crate::{
     error::{ApiError, ApiResult},
     id::Id,
     state::AppState,
-    store::{self, called_routes::CalledRoute, channels::Channel, ous::Ou},
+    store::{
+        self, called_routes::CalledRoute, channels::Channel, conversations::Conversation, ous::Ou,
+    },
 };
 
 /// A caller acting inside one tenant, with what it may see.
@@ -32,7 +34,7 @@ impl Access {
     pub async fn load<C: ConnectionTrait>(db: &C, principal: Principal) -> ApiResult<Access> {
         let tenant_id = principal.tenant_id()?.to_owned();
         let ous = match principal.role {
-            Role::TenantUser => {
+            Role::TenantUser | Role::Agent => {
                 let all = store::ous::list(db, &tenant_id).await?;
                 Some(store::ous::with_descendants(&all, &principal.ou_ids))
             }
@@ -116,6 +118,33 @@ impl Access {
         match self.sees_ou(&channel.ou_id) {
             true => Ok(channel),
             false => Err(ApiError::not_found("channel")),
+        }
+    }
+
+    /// A conversation of the tenant on a channel the caller may see, with that channel, or
+    /// 404.
+    pub async fn conversation<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: &str,
+    ) -> ApiResult<(Conversation, Channel)> {
+        let id = Id::from_path(id, "conversation")?;
+        let conversation = store::conversations::find(db, &self.tenant_id, id.as_str()).await?;
+        let channel = store::channels::find(db, &self.tenant_id, &conversation.channel_id).await?;
+        match self.sees_ou(&channel.ou_id) {
+            true => Ok((conversation, channel)),
+            false => Err(ApiError::not_found("conversation")),
+        }
+    }
+
+    /// Replies to customers: tenant administrators and agents (in the conversations they
+    /// see); tenant users only read.
+    pub fn require_replier(&self) -> ApiResult<()> {
+        match self.principal.role {
+            Role::TenantAdmin | Role::Agent => Ok(()),
+            _ => Err(ApiError::forbidden(
+                "replies need an agent or tenant administrator token",
+            )),
         }
     }
 

@@ -18,6 +18,9 @@ pub enum Role {
     TenantAdmin,
     /// Reads what belongs to the OUs granted to it.
     TenantUser,
+    /// A contact center agent: sees what a tenant user of its OUs sees, and also replies
+    /// to the conversations of its OUs' channels.
+    Agent,
 }
 
 impl Role {
@@ -26,6 +29,7 @@ impl Role {
             Role::SystemAdmin => "system-admin",
             Role::TenantAdmin => "tenant-admin",
             Role::TenantUser => "tenant-user",
+            Role::Agent => "agent",
         }
     }
 
@@ -34,6 +38,7 @@ impl Role {
             "system-admin" => Some(Role::SystemAdmin),
             "tenant-admin" => Some(Role::TenantAdmin),
             "tenant-user" => Some(Role::TenantUser),
+            "agent" => Some(Role::Agent),
             _ => None,
         }
     }
@@ -49,6 +54,11 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Whether the caller sees only what belongs to the OUs granted to it.
+    pub fn is_ou_scoped(&self) -> bool {
+        matches!(self.role, Role::TenantUser | Role::Agent)
+    }
+
     pub fn require_system_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::SystemAdmin => Ok(()),

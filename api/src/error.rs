@@ -51,12 +51,18 @@ error_codes! {
         "a query parameter is bad; `errors` names each";
     MalformedDelivery => BAD_REQUEST, "malformed_delivery", "Not a delivery X documents",
         "a validly signed webhook delivery is JSON but not of the shape X documents";
+    InvalidHeader => BAD_REQUEST, "invalid_header", "A request header is invalid",
+        "a header is malformed (an `Idempotency-Key` that is not 1-255 visible ASCII characters)";
     Unauthenticated => UNAUTHORIZED, "unauthenticated", "Authentication required",
         "no token, or an unknown or revoked one";
+    XCredentialsRefused => UNAUTHORIZED, "x_credentials_refused", "X refused the channel's credentials",
+        "X answered 401 to a reply: the channel is moved to `failed` (its integration says why); nothing was sent";
     InvalidSignature => UNAUTHORIZED, "invalid_signature", "Webhook signature refused",
         "a webhook delivery's `x-twitter-webhooks-signature` is missing, malformed or not the body's; nothing is stored";
     Forbidden => FORBIDDEN, "forbidden", "Not allowed",
         "the token's role may not do this";
+    XRecipientRefused => FORBIDDEN, "x_recipient_refused", "X refused the direct message",
+        "X answered 403 to a reply (the customer does not accept direct messages from this account...); `detail` quotes X; nothing was sent";
     NotFound => NOT_FOUND, "not_found", "Not found",
         "no such resource in the caller's tenant (another tenant's included)";
     MethodNotAllowed => METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed",
@@ -85,6 +91,12 @@ error_codes! {
         "two requests raced on related resources; read again and retry";
     ExportNotReady => CONFLICT, "export_not_ready", "Export not ready",
         "the export task has not succeeded, so it has no archive (yet)";
+    ConversationState => CONFLICT, "conversation_state", "Not allowed in the conversation's state",
+        "the conversation's state does not allow the change (or a reply, once `ended`); `detail` says which state it is in";
+    ChannelNotActive => CONFLICT, "channel_not_active", "Channel not active",
+        "a reply needs the channel's integration `active`";
+    ReplyInProgress => CONFLICT, "reply_in_progress", "Reply in progress",
+        "a request with the same `Idempotency-Key` is still sending; ask again when it has ended";
     VersionMismatch => PRECONDITION_FAILED, "version_mismatch", "Stale version",
         "`If-Match` names a version that is no longer current";
     PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large",
@@ -93,10 +105,18 @@ error_codes! {
         "the body is not `application/json` (optionally with `charset=utf-8`)";
     ValidationFailed => UNPROCESSABLE_ENTITY, "validation_failed", "The request has invalid fields",
         "rule violations: `errors` lists every failing field as `{pointer, code, detail}`";
+    IdempotencyKeyReused => UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused",
+        "the `Idempotency-Key` was used for another request (another conversation or text)";
     IfMatchRequired => PRECONDITION_REQUIRED, "if_match_required", "If-Match required",
         "a write that needs `If-Match` came without it";
+    XRateLimited => TOO_MANY_REQUESTS, "x_rate_limited", "X's rate limit reached",
+        "X answered 429 to a reply; `Retry-After` says when X allows sending again; nothing was sent";
     InternalError => INTERNAL_SERVER_ERROR, "internal_error", "Internal error",
         "the service failed; `x-request-id` finds it in the logs";
+    XUnreachable => BAD_GATEWAY, "x_unreachable", "X could not be reached",
+        "no connection to X could be opened, even after retries: the reply was certainly not sent; send it again";
+    XSendUncertain => GATEWAY_TIMEOUT, "x_send_uncertain", "Unknown whether X sent the reply",
+        "X did not answer in time, failed or answered unreadably after receiving the reply: it may or may not be sent, so the service does not send it again (the same `Idempotency-Key` answers this again); read the conversation's messages before sending anew";
 }
 
 /// Which code a unique index or foreign key the database enforced stands for: the one
@@ -188,10 +208,9 @@ pub struct ApiError {
     code: Code,
     detail: Cow<'static, str>,
     errors: Vec<FieldError>,
-    /// The methods a path answers, for 405.
-    allow: Option<String>,
-    /// The current version's `ETag`, for a 412 (so a client can read again or retry).
-    etag: Option<String>,
+    /// Headers of the answer: `Allow` for a 405, the current `ETag` for a 412 (so a
+    /// client can read again or retry), `Retry-After` for a 429.
+    headers: Vec<(&'static str, String)>,
     counts: Option<Box<TenantCounts>>,
     /// Why an internal error happened: logged, never shown.
     cause: Option<anyhow::Error>,
@@ -211,11 +230,16 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
-            allow: None,
-            etag: None,
+            headers: Vec::new(),
             counts: None,
             cause: None,
         }
+    }
+
+    /// With `Retry-After: seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.headers.push(("retry-after", seconds.to_string()));
+        self
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -274,7 +298,7 @@ impl ApiError {
             Code::MethodNotAllowed,
             format!("this endpoint answers only {allow}"),
         );
-        error.allow = Some(allow.to_owned());
+        error.headers.push(("allow", allow.to_owned()));
         error
     }
 
@@ -288,7 +312,7 @@ impl ApiError {
     /// 412 that names the current version, as its `ETag`.
     pub fn stale_at(current_version: i32) -> Self {
         Self {
-            etag: Some(format!("\"{current_version}\"")),
+            headers: vec![("etag", format!("\"{current_version}\""))],
             ..Self::stale()
         }
     }
@@ -455,11 +479,8 @@ impl ResponseError for ApiError {
         if self.code == Code::Unauthenticated {
             response.insert_header(("www-authenticate", "Bearer"));
         }
-        if let Some(allow) = &self.allow {
-            response.insert_header(("allow", allow.as_str()));
-        }
-        if let Some(etag) = &self.etag {
-            response.insert_header(("etag", etag.as_str()));
+        for (name, value) in &self.headers {
+            response.insert_header((*name, value.as_str()));
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         response.body(body)

@@ -4,6 +4,7 @@ pub mod access;
 pub mod auth;
 pub mod bearer;
 pub mod config;
+pub mod conversations;
 pub mod coverage;
 pub mod credentials;
 pub mod crypto;

@@ -52,13 +52,13 @@ enum TokenAction {
     /// Mint a token and print it once on standard output.
     Create {
         /// What the token may do: system-admin (tenants, certificates, every tenant's
-        /// tokens), tenant-admin or tenant-user (one tenant).
+        /// tokens), tenant-admin, tenant-user or agent (one tenant).
         #[arg(long, value_enum)]
         role: Role,
-        /// The tenant of a tenant-admin or tenant-user token.
+        /// The tenant of a tenant-admin, tenant-user or agent token.
         #[arg(long)]
         tenant: Option<String>,
-        /// OUs granted to a tenant-user token (repeatable).
+        /// OUs granted to a tenant-user or agent token (repeatable).
         #[arg(long = "ou")]
         ous: Vec<String>,
         /// A note to recognise the token by in lists (e.g. "provisioning script").
@@ -146,7 +146,7 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
             anyhow::bail!("--tenant is required for tenant roles and refused for system-admin");
         }
         if tenant.is_none() && !ous.is_empty() {
-            anyhow::bail!("--ou applies to tenant-user tokens only");
+            anyhow::bail!("--ou applies to tenant-user and agent tokens only");
         }
     }
     let database = settings.database.describe();

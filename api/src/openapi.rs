@@ -8,8 +8,8 @@ use utoipa::{
 
 use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
-    calendar, called_routes, certificates, channels, deliveries, events, exports, health,
-    integration, messages, ous, tenants, tokens, webhooks, work_time,
+    calendar, called_routes, certificates, channels, conversations, deliveries, events, exports,
+    health, integration, messages, ous, tenants, tokens, webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -59,6 +59,14 @@ use crate::routes::{
         work_time::channel_work_time,
         messages::list_messages,
         events::stream_events,
+        conversations::list_conversations,
+        conversations::get_conversation,
+        conversations::list_conversation_messages,
+        conversations::send_reply,
+        conversations::queue_conversation,
+        conversations::assign_conversation,
+        conversations::transfer_conversation,
+        conversations::end_conversation,
         deliveries::receive_delivery,
         webhooks::crc,
         exports::create_export,
@@ -81,6 +89,7 @@ use crate::routes::{
         (name = "service-calendar", description = "Non-working days"),
         (name = "messages", description = "Direct messages a channel received and sent (R-INGEST-4)"),
         (name = "events", description = "The live event stream of the tenant (Server-Sent Events, resumable with `Last-Event-ID`)"),
+        (name = "conversations", description = "Conversations of customers on channels: the hand-over between robot, skill queue and agent (tenant administrators), and replies through X (tenant administrators and agents)"),
         (name = "certificates", description = "Trust anchors for TLS to X (system administrators, R-INTEG-4)"),
         (name = "health", description = "Probes"),
         (name = "webhooks", description = "X's public webhook contract: the CRC challenge and signed deliveries, without a bearer token (R-INGEST-1)"),

@@ -61,6 +61,7 @@ fn resource(path: &str) -> &'static str {
         "tokens" => "token",
         "ous" => "OU",
         "called-routes" => "called route",
+        "conversations" => "conversation",
         _ => "channel",
     }
 }
@@ -90,6 +91,13 @@ fn example(method: &str, path: &str, status: &str, takes_body: bool) -> Option<A
             "is not a parameter of this endpoint",
         )]),
         "401" => ApiError::unauthenticated(),
+        "403" if path == "/api/v1/conversations/{id}/messages" => ApiError::new(
+            Code::XRecipientRefused,
+            "X answered 403: You are not allowed to send a message to this user; nothing was sent",
+        ),
+        "403" if path.starts_with("/api/v1/conversations") && method == "GET" => {
+            ApiError::forbidden("this needs a tenant token; a system administrator mints one with POST /api/v1/tokens")
+        }
         "403"
             if path.starts_with("/api/v1/tenants") || path.starts_with("/api/v1/certificates") =>
         {
@@ -109,6 +117,18 @@ fn example(method: &str, path: &str, status: &str, takes_body: bool) -> Option<A
         "415" => ApiError::unsupported_media_type(),
         "422" => unprocessable(method, path),
         "428" => ApiError::if_match_required(),
+        "429" => ApiError::new(
+            Code::XRateLimited,
+            "X rate limit reached until 1764600000 (seconds since the epoch); nothing was sent, send it again after 840 seconds",
+        ),
+        "502" => ApiError::new(
+            Code::XUnreachable,
+            "could not reach X: error sending request: connection refused; the reply was not sent, send it again",
+        ),
+        "504" => ApiError::new(
+            Code::XSendUncertain,
+            "X did not answer within 10s: X may or may not have sent the reply, so the service does not send it again; read the conversation's messages before sending anew",
+        ),
         _ => return None,
     };
     Some(error)
@@ -151,6 +171,14 @@ fn conflict(method: &str, path: &str) -> ApiError {
         (_, p) if p.starts_with("/api/v1/certificates") => {
             StoreError::Conflict(Constraint::CertificateBundle).into()
         }
+        ("POST", "/api/v1/conversations/{id}/messages") => ApiError::new(
+            Code::ChannelNotActive,
+            "the channel is `failed`: replies are sent through an active channel",
+        ),
+        (_, p) if p.starts_with("/api/v1/conversations") => ApiError::new(
+            Code::ConversationState,
+            "the conversation is `agent`: assign takes only a conversation that is `robot` or `queued` (a transfer hands an assigned one to another agent)",
+        ),
         ("DELETE", "/api/v1/tokens/{id}") => ApiError::new(
             Code::LastSystemAdmin,
             "this is the last active system administrator token: revoking it would leave only the host's CLI to administer the service; mint another one first (xchannel token create --role system-admin)",
@@ -181,6 +209,22 @@ fn unprocessable(method: &str, path: &str) -> ApiError {
         )],
         "/api/v1/tokens" => vec![field("/tenantId", "not_found", "no such tenant")],
         "/api/v1/ous" => vec![field("/name", "required", "is required")],
+        "/api/v1/conversations/{id}/messages" => vec![field(
+            "/text",
+            "too_long",
+            "must be at most 10000 characters",
+        )],
+        "/api/v1/conversations/{id}/queue" => vec![field(
+            "/skillQueueId",
+            "not_found",
+            "no such called route in this tenant",
+        )],
+        "/api/v1/conversations/{id}/assign" => vec![field("/agentId", "required", "is required")],
+        "/api/v1/conversations/{id}/transfer" => vec![field(
+            "/target/type",
+            "invalid_value",
+            "must be agent or skillQueue",
+        )],
         "/api/v1/called-routes" => vec![field(
             "/mediaType",
             "invalid_value",

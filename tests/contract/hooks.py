@@ -60,6 +60,8 @@ REFERENCES = {
     ("PUT", "/api/v1/channels/{id}"): CHANNEL_REFERENCES,
     ("PATCH", "/api/v1/channels/{id}"): CHANNEL_REFERENCES,
     ("POST", "/api/v1/exports"): [(("channelIds", "*"), an_id, "XCH_CHANNEL")],
+    ("POST", "/api/v1/conversations/{id}/queue"): [(("skillQueueId",), an_id, "XCH_QUEUE")],
+    ("POST", "/api/v1/conversations/{id}/transfer"): [(("target", "id"), an_id, "XCH_QUEUE")],
 }
 
 
@@ -141,6 +143,9 @@ EXCLUSIONS = [
      "a compression password has three of four kinds of characters (lower, upper, digit, other): "
      "a pattern would need lookaheads, which schema-driven generators do not support; the "
      "description says it in words"),
+    ("ST202", {"POST /api/v1/conversations/{id}/transfer"}, ANY_ROLE, [(r"/target/id", {"not_found"})],
+     "a skill queue target must name a called route that exists, an agent target any agent id: "
+     "the id's meaning depends on `type`, and no schema names what exists"),
 ]
 
 

@@ -4,7 +4,7 @@
     python3 seed.py BASE SYSTEM_TOKEN OUT_DIR --spares   # fresh ones to delete
 
 Creates a tenant with an OU (and one below it), a multimedia and a voice called route, a
-channel with one message (a signed delivery), an export task, a certificate and a tenant administrator and a tenant user token, then writes
+channel with one message (a signed delivery) and the conversation it opened, an export task, a certificate and a tenant administrator and a tenant user token, then writes
 `OUT_DIR/refs.env` (shell assignments: XCH_TENANT, XCH_OU, ...: scripts/contract.sh puts
 them where schemathesis.toml says `@XCH_...@`) and one schemathesis dictionary per kind
 of id (`OUT_DIR/refs/<kind>.dict`), so the fuzzer sends ids that exist as well as ids it
@@ -144,6 +144,8 @@ def main():
     certificate = call(base, system, "POST", "/api/v1/certificates", {"name": "contract seed", "pem": self_signed_pem()})
     deliver(base, channel["id"], "1800000000000000001", "Hello, I need help with my order")
     export = call(base, admin["token"], "POST", "/api/v1/exports", {"compressionPassword": "Contract-2026"})
+    # The delivery opened a conversation (in `robot`: the seeded channel's robot is on).
+    conversation = call(base, admin["token"], "GET", f"/api/v1/conversations?channelId={channel['id']}")["items"][0]
 
     refs = {
         "XCH_TENANT": tenant["id"],
@@ -167,6 +169,7 @@ def main():
         "certificate": [certificate["id"]],
         "token": [user["id"]],
         "export": [export["id"]],
+        "conversation": [conversation["id"]],
     }
     write_dictionaries(out, dictionaries)
     spares(base, system, out)

@@ -93,10 +93,13 @@ pub async fn append_all(tx: &DatabaseTransaction, events: Vec<NewEvent>) -> Stor
 }
 
 /// `message.received` for each new inbound message, `message.sent` for each new
-/// outbound one: the events of what `ingest::store_messages` stored.
-pub async fn messages_stored(tx: &DatabaseTransaction, messages: &[Message]) -> StoreResult<()> {
+/// outbound one: the events of what `ingest::store_messages` stored, to be appended.
+pub async fn of_messages(
+    tx: &DatabaseTransaction,
+    messages: &[Message],
+) -> StoreResult<Vec<NewEvent>> {
     if messages.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let channel_ids: HashSet<&str> = messages.iter().map(|m| m.channel_id.as_str()).collect();
     let tenants = store::events::tenants_of_channels(
@@ -125,7 +128,7 @@ pub async fn messages_stored(tx: &DatabaseTransaction, messages: &[Message]) -> 
             data,
         });
     }
-    append_all(tx, events).await
+    Ok(events)
 }
 
 /// `channel.status_changed`: the channel's integration status went from `from` to `to`

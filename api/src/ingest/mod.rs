@@ -22,8 +22,12 @@ pub async fn store_messages(
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
     let stored = store::messages::insert_new(tx, messages).await?;
-    // Last in the transaction: the event counter's lock is then held only to the commit.
-    crate::events::messages_stored(tx, &stored).await?;
+    let opened = crate::conversations::attach(tx, &stored).await?;
+    // Each message's event, then those of the conversations it opened; appended once, last
+    // (the event counter stays locked until the commit, so no other row lock follows it).
+    let mut events = crate::events::of_messages(tx, &stored).await?;
+    events.extend(opened);
+    crate::events::append_all(tx, events).await?;
     Ok(stored)
 }
 

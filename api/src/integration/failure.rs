@@ -127,7 +127,7 @@ pub fn failure_of(error: &XError, step: Step, trust: Trust) -> Failure {
                 )
             }
         }
-        XError::Transport(_) => Failure::new(XUnreachable, format!("{error}; check XCHANNEL_X_API_BASE_URL and the network, then submit again")),
+        XError::Transport(_) | XError::NotConnected(_) => Failure::new(XUnreachable, format!("{error}; check XCHANNEL_X_API_BASE_URL and the network, then submit again")),
         XError::Api { status, .. } if *status >= 500 => {
             Failure::new(XUnreachable, format!("{error}; submit again later"))
         }

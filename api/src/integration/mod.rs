@@ -80,7 +80,7 @@ pub fn user_credentials(state: &AppState, channel: &Channel) -> anyhow::Result<U
     ))
 }
 
-fn settings_of(channel: &Channel) -> anyhow::Result<ChannelSettings> {
+pub fn settings_of(channel: &Channel) -> anyhow::Result<ChannelSettings> {
     serde_json::from_value(channel.settings.clone())
         .map_err(|e| anyhow::anyhow!("stored settings of channel {} unreadable: {e}", channel.id))
 }

@@ -343,7 +343,7 @@ pub fn password_context(id: &str) -> String {
 /// requester saw.
 fn requested_by_filter(access: &Access) -> Option<&str> {
     match access.principal().role {
-        Role::TenantUser => Some(access.principal().token_id.as_str()),
+        Role::TenantUser | Role::Agent => Some(access.principal().token_id.as_str()),
         _ => None,
     }
 }

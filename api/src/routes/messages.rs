@@ -180,7 +180,7 @@ impl MessageQuery {
 }
 
 /// `{sentAt in ms}_{id}`: the sort key of the last message of a page.
-fn parse_cursor(text: &str) -> Option<MessageCursor> {
+pub(crate) fn parse_cursor(text: &str) -> Option<MessageCursor> {
     let (ms, id) = text.split_once('_')?;
     let digits = (1..=18).contains(&ms.len()) && ms.bytes().all(|b| b.is_ascii_digit());
     let id_form = (1..=36).contains(&id.len())
@@ -193,7 +193,7 @@ fn parse_cursor(text: &str) -> Option<MessageCursor> {
     })
 }
 
-fn cursor_of(m: &Message) -> String {
+pub(crate) fn cursor_of(m: &Message) -> String {
     format!("{}_{}", m.sent_at_ms, m.id)
 }
 

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
 pub mod channels;
+pub mod conversations;
 pub mod deliveries;
 pub mod events;
 pub mod exports;
@@ -33,5 +34,6 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     work_time::configure(cfg);
     messages::configure(cfg);
     events::configure(cfg);
+    conversations::configure(cfg);
     exports::configure(cfg);
 }

@@ -76,6 +76,7 @@ pub struct TokenList {
 pub enum MintedRole {
     TenantAdmin,
     TenantUser,
+    Agent,
 }
 
 /// Body of `POST /tokens`.
@@ -89,7 +90,7 @@ pub struct TokenIn {
     tenant_id: Option<String>,
     #[schema(value_type = MintedRole)]
     role: String,
-    /// OUs granted to a tenant user: it sees what belongs to them and the OUs below.
+    /// OUs granted to a tenant user or agent: it sees what belongs to them and the OUs below.
     #[schema(rename = "ouIds", schema_with = crate::shapes::distinct_ids)]
     ou_ids: Option<Vec<String>>,
     #[schema(value_type = Option<Name>)]
@@ -103,14 +104,16 @@ impl TokenIn {
         let mut f = Fields::new(body);
         let tenant_id = f.string("tenantId", tenant_required, 64);
         let role = f.string("role", true, 32);
-        if role
-            .as_deref()
-            .is_some_and(|r| !matches!(Role::parse(r), Some(Role::TenantAdmin | Role::TenantUser)))
-        {
+        if role.as_deref().is_some_and(|r| {
+            !matches!(
+                Role::parse(r),
+                Some(Role::TenantAdmin | Role::TenantUser | Role::Agent)
+            )
+        }) {
             f.fail(
                 "/role",
                 "invalid_value",
-                "must be tenant-admin or tenant-user",
+                "must be tenant-admin, tenant-user or agent",
             );
         }
         let ou_ids = f.strings("ouIds", 100, |s| {
@@ -208,8 +211,10 @@ pub async fn create_token(
     principal: Principal,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    if principal.role == Role::TenantUser {
-        return Err(ApiError::forbidden("tenant users cannot mint tokens"));
+    if principal.is_ou_scoped() {
+        return Err(ApiError::forbidden(
+            "tenant users and agents cannot mint tokens",
+        ));
     }
     let (input, mut errors) = TokenIn::read(&body, principal.role == Role::SystemAdmin)?;
     let ou_ids = input.ou_ids.unwrap_or_default();
@@ -325,15 +330,17 @@ pub async fn revoke_token(
     principal: Principal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    if principal.role == Role::TenantUser {
-        return Err(ApiError::forbidden("tenant users cannot revoke tokens"));
+    if principal.is_ou_scoped() {
+        return Err(ApiError::forbidden(
+            "tenant users and agents cannot revoke tokens",
+        ));
     }
     let id = Id::from_path(&id, "token")?;
     let token = store::tokens::find_active(state.store.reader(), id.as_str()).await?;
     let allowed = match principal.role {
         Role::SystemAdmin => true,
         Role::TenantAdmin => token.tenant_id.is_some() && token.tenant_id == principal.tenant_id,
-        Role::TenantUser => false,
+        Role::TenantUser | Role::Agent => false,
     };
     if !allowed {
         return Err(ApiError::not_found("token"));

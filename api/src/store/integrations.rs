@@ -252,9 +252,10 @@ pub async fn finish<C: ConnectionTrait>(
     Ok(true)
 }
 
-/// Ends an `active` integration as `failed` with `code` (X refused the credentials to
-/// background work such as the pull): `false` (nothing written) when the channel is no
-/// longer active with these credentials, i.e. it was edited or deleted meanwhile.
+/// Ends an `active` integration as `failed` with `code` because X refused the credentials
+/// to work other than a verification (the pull, a reply): the same `lastError` a
+/// verification would record. `false` (nothing written) when the channel is no longer
+/// active with these credentials, i.e. it was edited or deleted meanwhile.
 pub async fn fail_active<C: ConnectionTrait>(
     db: &C,
     channel_id: &str,

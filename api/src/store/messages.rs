@@ -87,6 +87,19 @@ pub async fn insert_new<C: ConnectionTrait>(
         .collect())
 }
 
+/// The message of the channel with X's event id, if stored.
+pub async fn find_by_event<C: ConnectionTrait>(
+    db: &C,
+    channel_id: &str,
+    x_event_id: &str,
+) -> StoreResult<Option<Message>> {
+    Ok(Entity::find()
+        .filter(Column::ChannelId.eq(channel_id))
+        .filter(Column::XEventId.eq(x_event_id))
+        .one(db)
+        .await?)
+}
+
 fn active(m: Message) -> ActiveModel {
     ActiveModel {
         id: Set(m.id),

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
 pub mod channels;
+pub mod conversations;
 pub mod coverage;
 mod db;
 mod error;
@@ -17,6 +18,7 @@ pub mod leases;
 pub mod messages;
 pub mod ous;
 pub mod pull;
+pub mod replies;
 pub mod tenants;
 pub mod tokens;
 

@@ -52,6 +52,9 @@ struct Block {
 struct Sse {
     response: reqwest::Response,
     buffer: String,
+    /// Whether `event` passes over the `conversation.*` events a new message's conversation
+    /// writes after it (most tests here follow the messages only).
+    skip_conversations: bool,
 }
 
 impl Sse {
@@ -71,6 +74,7 @@ impl Sse {
         let mut sse = Sse {
             response,
             buffer: String::new(),
+            skip_conversations: true,
         };
         let first = sse.block().await.expect("the stream starts");
         assert_eq!(first.retry.as_deref(), Some("3000"), "{first:?}");
@@ -107,7 +111,11 @@ impl Sse {
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let block = self.block_within(left).await?;
-            if block.event.is_some() {
+            let conversation = block
+                .event
+                .as_deref()
+                .is_some_and(|e| e.starts_with("conversation."));
+            if block.event.is_some() && !(conversation && self.skip_conversations) {
                 return Some(block);
             }
         }
@@ -216,6 +224,7 @@ async fn a_signed_delivery_reaches_the_stream_as_message_received_and_an_echo_as
     let tenant = app.tenant().await;
     let (id, secret) = channel(&app, &tenant, "x_support").await;
     let mut stream = Sse::open(&app.base, &tenant.admin_token, "", None).await;
+    stream.skip_conversations = false;
     deliver(
         &app,
         &id,
@@ -241,6 +250,23 @@ async fn a_signed_delivery_reaches_the_stream_as_message_received_and_an_echo_as
     // The message as the API lists it, exactly.
     let listed = app.all_messages(&tenant.admin_token, &id, "").await;
     assert_eq!(&listed[0], message);
+    // Then the conversation it opened, with the robot (this channel's intelligent robot
+    // is on), written in the same transaction: the ids follow on.
+    let mut last = event_id.parse::<i64>().unwrap();
+    let opened = stream
+        .event()
+        .await
+        .expect("the conversation's event arrives");
+    assert_eq!(
+        opened.event.as_deref(),
+        Some("conversation.opened"),
+        "{opened:?}"
+    );
+    assert_eq!(opened.data["data"]["customer"]["id"], CUSTOMER);
+    assert_eq!(opened.data["data"]["state"], "robot");
+    let opened_id = opened.id.unwrap().parse::<i64>().unwrap();
+    assert_eq!(opened_id, last + 1);
+    last = opened_id;
 
     // X's duplicate is stored once, so it is streamed once; the account's echo is sent.
     deliver(
@@ -262,10 +288,7 @@ async fn a_signed_delivery_reaches_the_stream_as_message_received_and_an_echo_as
     let sent = stream.event().await.expect("message.sent arrives");
     assert_eq!(sent.event.as_deref(), Some("message.sent"));
     assert_eq!(x_event_id(&sent), "954491830116155397");
-    assert_eq!(
-        sent.id.unwrap().parse::<i64>().unwrap(),
-        event_id.parse::<i64>().unwrap() + 1
-    );
+    assert_eq!(sent.id.unwrap().parse::<i64>().unwrap(), last + 1);
 }
 
 #[actix_web::test]
@@ -276,6 +299,7 @@ async fn last_event_id_resumes_exactly_after_it_across_a_restart() {
     let tenant = app.tenant().await;
     let (id, secret) = channel(&app, &tenant, "x_support").await;
     let mut stream = Sse::open(&app.base, &tenant.admin_token, "", None).await;
+    stream.skip_conversations = false;
     deliver(
         &app,
         &id,
@@ -311,6 +335,10 @@ async fn last_event_id_resumes_exactly_after_it_across_a_restart() {
         Some(seen.id.as_deref().unwrap()),
     )
     .await;
+    resumed.skip_conversations = false;
+    // The conversation the first message opened, then what came while the client was away.
+    let opened = resumed.event().await.unwrap();
+    assert_eq!(opened.event.as_deref(), Some("conversation.opened"));
     let two = resumed.event().await.unwrap();
     let three = resumed.event().await.unwrap();
     assert_eq!(
@@ -331,7 +359,7 @@ async fn last_event_id_resumes_exactly_after_it_across_a_restart() {
     .await;
     let four = resumed.event().await.unwrap();
     assert_eq!(x_event_id(&four), "100000000000000004");
-    let ids: Vec<i64> = [&seen, &two, &three, &four]
+    let ids: Vec<i64> = [&seen, &opened, &two, &three, &four]
         .iter()
         .map(|b| b.id.as_ref().unwrap().parse().unwrap())
         .collect();
@@ -393,6 +421,7 @@ async fn appends_committing_out_of_order_are_streamed_once_each_in_id_order() {
     let other = start(&app.settings).await;
     let tenant = app.tenant().await;
     let mut stream = Sse::open(&other.base, &tenant.admin_token, "", None).await;
+    stream.skip_conversations = false;
     const APPENDS: usize = 30;
     // Transactions that append and then hold on for a while before committing: the
     // later-started ones would commit first if ids were handed out at insert time.
@@ -431,6 +460,7 @@ async fn appends_committing_out_of_order_are_streamed_once_each_in_id_order() {
             resumed_once = true;
             let last = got.last().unwrap().0.to_string();
             stream = Sse::open(&app.base, &tenant.admin_token, "", Some(&last)).await;
+            stream.skip_conversations = false;
         }
     }
     for writer in writers {

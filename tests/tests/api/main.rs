@@ -10,6 +10,7 @@ mod called_routes;
 mod certificates;
 mod channels;
 mod conflicts;
+mod conversations;
 mod cors;
 mod coverage;
 mod credentials;

@@ -83,6 +83,11 @@ pub enum XError {
     #[error("could not reach X: {0}")]
     Transport(String),
 
+    /// No connection to X could be opened (refused, unresolvable, unroutable): the request
+    /// never left, so X certainly did not act on it and it can be sent again safely.
+    #[error("could not reach X: {0}")]
+    NotConnected(String),
+
     /// The request was refused before sending (bad parameter, bad configuration).
     #[error("invalid request to X: {0}")]
     InvalidRequest(String),
@@ -119,6 +124,12 @@ impl XError {
     /// [`XError::UnsupportedAuthentication`] is not one.
     pub fn refuses_credentials(&self) -> bool {
         matches!(self, XError::Unauthorized { .. })
+    }
+
+    /// Whether X certainly never received the request: no connection was opened. Only then
+    /// may a request X has no idempotency key for be sent again without risk.
+    pub fn never_reached_x(&self) -> bool {
+        matches!(self, XError::NotConnected(_))
     }
 
     /// The rate-limit state X reported with the failure, if any.

@@ -227,6 +227,14 @@ impl XClient {
             text.push_str(&cause.to_string());
             source = cause.source();
         }
+        // A refused TLS handshake stays a transport error: its cause is the trust, which
+        // the caller reports as such.
+        let tls = ["certificate", "tls", "handshake", "issuer"]
+            .iter()
+            .any(|word| text.to_ascii_lowercase().contains(word));
+        if error.is_connect() && !tls {
+            return XError::NotConnected(text);
+        }
         XError::Transport(text)
     }
 }

@@ -1,0 +1,526 @@
+//! Conversations: the messages of one customer on one channel, from the first inbound
+//! message until `ended`, with the hand-over state. New messages are attached batch-wise
+//! (one upsert per batch, keyed by the one open conversation of an X conversation); each
+//! state change is one conditional UPDATE, so of two racing changes exactly one wins.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{
+    entity::prelude::*,
+    sea_query::{Expr, OnConflict, Query, SimpleExpr},
+    ActiveValue::Set,
+    Condition, FromQueryResult, QueryOrder, QuerySelect, QueryTrait,
+};
+
+use super::{channels, messages::Message, new_id, now, StoreResult, TenantOwned};
+
+pub(super) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "conversations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub channel_id: String,
+        /// X's `dm_conversation_id`.
+        pub x_conversation_id: String,
+        /// `x_conversation_id` while open, `None` once ended (index
+        /// `conversations_channel_open`).
+        pub open_key: Option<String>,
+        pub customer_id: String,
+        pub customer_username: Option<String>,
+        pub customer_name: Option<String>,
+        pub state: String,
+        pub skill_queue_id: Option<String>,
+        pub agent_id: Option<String>,
+        pub inbound_count: i64,
+        pub outbound_count: i64,
+        pub opened_at: ChronoDateTimeUtc,
+        pub ended_at: Option<ChronoDateTimeUtc>,
+        pub last_inbound_at_ms: Option<i64>,
+        pub last_outbound_at_ms: Option<i64>,
+        pub last_activity_at_ms: i64,
+        pub version: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod link {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "conversation_messages")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: String,
+        pub conversation_id: String,
+        pub sent_at_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// A conversation as stored.
+pub type Conversation = entity::Model;
+
+impl TenantOwned for Entity {
+    fn tenant_column() -> Column {
+        Column::TenantId
+    }
+}
+
+pub const ROBOT: &str = "robot";
+pub const QUEUED: &str = "queued";
+pub const AGENT: &str = "agent";
+pub const ENDED: &str = "ended";
+
+/// Rows per statement: far below both databases' limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// The new messages of one X conversation of one channel within a batch.
+struct Group {
+    channel_id: String,
+    x_conversation_id: String,
+    customer_id: String,
+    customer_username: Option<String>,
+    customer_name: Option<String>,
+    inbound: i64,
+    outbound: i64,
+    last_inbound_ms: Option<i64>,
+    last_outbound_ms: Option<i64>,
+    messages: Vec<(String, i64)>,
+}
+
+fn groups(messages: &[Message]) -> Vec<Group> {
+    let mut order: Vec<Group> = Vec::new();
+    let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+    for m in messages {
+        let key = (m.channel_id.as_str(), m.conversation_id.as_str());
+        let at = *index.entry(key).or_insert_with(|| {
+            order.push(Group {
+                channel_id: m.channel_id.clone(),
+                x_conversation_id: m.conversation_id.clone(),
+                customer_id: String::new(),
+                customer_username: None,
+                customer_name: None,
+                inbound: 0,
+                outbound: 0,
+                last_inbound_ms: None,
+                last_outbound_ms: None,
+                messages: Vec::new(),
+            });
+            order.len() - 1
+        });
+        let group = &mut order[at];
+        group.messages.push((m.id.clone(), m.sent_at_ms));
+        if m.direction == "outbound" {
+            group.outbound += 1;
+            group.last_outbound_ms = group.last_outbound_ms.max(Some(m.sent_at_ms));
+            if group.customer_id.is_empty() {
+                group.customer_id = m.recipient_id.clone().unwrap_or_default();
+            }
+        } else {
+            group.inbound += 1;
+            // The customer as its latest message names it.
+            if group.last_inbound_ms.is_none_or(|l| m.sent_at_ms >= l) {
+                group.customer_id = m.sender_id.clone();
+                group.customer_username = m.sender_username.clone();
+                group.customer_name = m.sender_name.clone();
+            }
+            group.last_inbound_ms = group.last_inbound_ms.max(Some(m.sent_at_ms));
+        }
+    }
+    order
+}
+
+/// How a channel opens a conversation: `robot` when its intelligent robot is on, else
+/// `queued` in its skill queue.
+struct Opening {
+    tenant_id: String,
+    state: &'static str,
+    skill_queue_id: Option<String>,
+}
+
+async fn openings<C: ConnectionTrait>(
+    db: &C,
+    channel_ids: HashSet<&str>,
+) -> StoreResult<HashMap<String, Opening>> {
+    if channel_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    use channels::entity::{Column as Ch, Entity as Channels};
+    let rows: Vec<(String, String, String, Json)> = Channels::find()
+        .select_only()
+        .columns([Ch::Id, Ch::TenantId, Ch::SkillQueueId, Ch::Settings])
+        .filter(Ch::Id.is_in(channel_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, tenant_id, skill_queue_id, settings)| {
+            let robot = settings
+                .pointer("/robot/intelligentRobot/enabled")
+                .and_then(Json::as_bool)
+                .unwrap_or(false);
+            let opening = match robot {
+                true => Opening {
+                    tenant_id,
+                    state: ROBOT,
+                    skill_queue_id: None,
+                },
+                false => Opening {
+                    tenant_id,
+                    state: QUEUED,
+                    skill_queue_id: Some(skill_queue_id),
+                },
+            };
+            (id, opening)
+        })
+        .collect())
+}
+
+/// The later of the stored and the offered value of a nullable millisecond column.
+fn later_of(column: &str) -> SimpleExpr {
+    Expr::cust(format!(
+        "CASE WHEN excluded.{column} IS NULL THEN conversations.{column} \
+         WHEN conversations.{column} IS NULL OR excluded.{column} > conversations.{column} \
+         THEN excluded.{column} ELSE conversations.{column} END"
+    ))
+}
+
+/// Attaches newly stored messages to their open conversation, opening one for an inbound
+/// message that has none (after `ended`, a new one); an outbound message without an open
+/// conversation stays unattached. Returns the conversations it opened. Per batch: one read
+/// of the channels, one upsert, the links; an outbound-only conversation costs one UPDATE.
+pub async fn attach<C: ConnectionTrait>(
+    db: &C,
+    messages: &[Message],
+) -> StoreResult<Vec<Conversation>> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let groups = groups(messages);
+    let inbound_channels = groups
+        .iter()
+        .filter(|g| g.inbound > 0)
+        .map(|g| g.channel_id.as_str())
+        .collect();
+    let openings = openings(db, inbound_channels).await?;
+    let opened_at = now();
+    let mut offered = HashSet::new();
+    let mut rows = Vec::new();
+    for g in groups.iter().filter(|g| g.inbound > 0) {
+        let Some(opening) = openings.get(&g.channel_id) else {
+            continue;
+        };
+        let id = new_id();
+        offered.insert(id.clone());
+        rows.push(ActiveModel {
+            id: Set(id),
+            tenant_id: Set(opening.tenant_id.clone()),
+            channel_id: Set(g.channel_id.clone()),
+            x_conversation_id: Set(g.x_conversation_id.clone()),
+            open_key: Set(Some(g.x_conversation_id.clone())),
+            customer_id: Set(g.customer_id.clone()),
+            customer_username: Set(g.customer_username.clone()),
+            customer_name: Set(g.customer_name.clone()),
+            state: Set(opening.state.to_owned()),
+            skill_queue_id: Set(opening.skill_queue_id.clone()),
+            agent_id: Set(None),
+            inbound_count: Set(g.inbound),
+            outbound_count: Set(g.outbound),
+            opened_at: Set(opened_at),
+            ended_at: Set(None),
+            last_inbound_at_ms: Set(g.last_inbound_ms),
+            last_outbound_at_ms: Set(g.last_outbound_ms),
+            last_activity_at_ms: Set(g.last_inbound_ms.max(g.last_outbound_ms).unwrap_or(0)),
+            version: Set(1),
+        });
+    }
+    let backend = db.get_database_backend();
+    let mut attached: HashMap<(String, String), String> = HashMap::new();
+    let mut opened = Vec::new();
+    let mut upsert_rows = rows.into_iter().peekable();
+    while upsert_rows.peek().is_some() {
+        let chunk: Vec<_> = upsert_rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        let mut insert = Entity::insert_many(chunk).on_conflict(
+            OnConflict::columns([Column::ChannelId, Column::OpenKey])
+                .value(
+                    Column::InboundCount,
+                    Expr::cust("conversations.inbound_count + excluded.inbound_count"),
+                )
+                .value(
+                    Column::OutboundCount,
+                    Expr::cust("conversations.outbound_count + excluded.outbound_count"),
+                )
+                .value(Column::LastInboundAtMs, later_of("last_inbound_at_ms"))
+                .value(Column::LastOutboundAtMs, later_of("last_outbound_at_ms"))
+                .value(Column::LastActivityAtMs, later_of("last_activity_at_ms"))
+                .value(
+                    Column::CustomerUsername,
+                    Expr::cust(
+                        "COALESCE(excluded.customer_username, conversations.customer_username)",
+                    ),
+                )
+                .value(
+                    Column::CustomerName,
+                    Expr::cust("COALESCE(excluded.customer_name, conversations.customer_name)"),
+                )
+                .to_owned(),
+        );
+        let statement = backend.build(&insert.query().returning_all().to_owned());
+        for row in db.query_all(statement).await? {
+            let conversation = Conversation::from_query_result(&row, "")?;
+            attached.insert(
+                (
+                    conversation.channel_id.clone(),
+                    conversation.x_conversation_id.clone(),
+                ),
+                conversation.id.clone(),
+            );
+            if offered.contains(&conversation.id) {
+                opened.push(conversation);
+            }
+        }
+    }
+    for g in groups.iter().filter(|g| g.inbound == 0) {
+        if let Some(id) = record_outbound(db, g).await? {
+            attached.insert((g.channel_id.clone(), g.x_conversation_id.clone()), id);
+        }
+    }
+    let links: Vec<link::ActiveModel> = groups
+        .iter()
+        .filter_map(|g| {
+            let id = attached.get(&(g.channel_id.clone(), g.x_conversation_id.clone()))?;
+            Some(
+                g.messages
+                    .iter()
+                    .map(move |(message_id, sent_at_ms)| link::ActiveModel {
+                        message_id: Set(message_id.clone()),
+                        conversation_id: Set(id.clone()),
+                        sent_at_ms: Set(*sent_at_ms),
+                    }),
+            )
+        })
+        .flatten()
+        .collect();
+    for chunk in links.chunks(ROWS_PER_STATEMENT) {
+        link::Entity::insert_many(chunk.iter().cloned())
+            .on_conflict(
+                OnConflict::column(link::Column::MessageId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(opened)
+}
+
+/// Counts outbound messages on the open conversation they belong to; its id, if any.
+async fn record_outbound<C: ConnectionTrait>(db: &C, g: &Group) -> StoreResult<Option<String>> {
+    let Some(last) = g.last_outbound_ms else {
+        return Ok(None);
+    };
+    let updated = Entity::update_many()
+        .col_expr(
+            Column::OutboundCount,
+            Expr::col(Column::OutboundCount).add(g.outbound),
+        )
+        .col_expr(
+            Column::LastOutboundAtMs,
+            Expr::cust_with_values(
+                "CASE WHEN last_outbound_at_ms IS NULL OR last_outbound_at_ms < $1 THEN $1 ELSE last_outbound_at_ms END",
+                [last],
+            ),
+        )
+        .col_expr(
+            Column::LastActivityAtMs,
+            Expr::cust_with_values(
+                "CASE WHEN last_activity_at_ms < $1 THEN $1 ELSE last_activity_at_ms END",
+                [last],
+            ),
+        )
+        .filter(Column::ChannelId.eq(g.channel_id.as_str()))
+        .filter(Column::OpenKey.eq(g.x_conversation_id.as_str()));
+    let updated = returning(db, updated).await?;
+    Ok(updated.into_iter().next().map(|c| c.id))
+}
+
+/// Runs `update` and returns the rows it changed (sea-orm's own `exec_with_returning`
+/// refuses SQLite, which has RETURNING since 3.35).
+async fn returning<C: ConnectionTrait>(
+    db: &C,
+    update: sea_orm::UpdateMany<Entity>,
+) -> StoreResult<Vec<Conversation>> {
+    let backend = db.get_database_backend();
+    let mut query = update.into_query();
+    query.returning_all();
+    let mut changed = Vec::new();
+    for row in db.query_all(backend.build(&query)).await? {
+        changed.push(Conversation::from_query_result(&row, "")?);
+    }
+    Ok(changed)
+}
+
+/// A conversation of the tenant.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<Conversation> {
+    Entity::secure_find(tenant_id)
+        .filter(Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(super::StoreError::NotFound("conversation"))
+}
+
+/// Where a page of conversations starts: after this activity time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationCursor {
+    pub last_activity_at_ms: i64,
+    pub id: String,
+}
+
+/// Which conversations of a tenant a list shows.
+#[derive(Debug, Default)]
+pub struct ConversationFilter {
+    /// Only conversations of channels of these OUs (what the caller sees); `None`: all.
+    pub visible_ous: Option<Vec<String>>,
+    pub channel_id: Option<String>,
+    pub state: Option<String>,
+    pub skill_queue_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub after: Option<ConversationCursor>,
+}
+
+/// The tenant's conversations, most recent activity first (ties by id), `limit + 1` rows
+/// so the caller can tell whether another page follows.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    filter: ConversationFilter,
+    limit: u64,
+) -> StoreResult<Vec<Conversation>> {
+    let mut query = Entity::secure_find(tenant_id)
+        .order_by_desc(Column::LastActivityAtMs)
+        .order_by_desc(Column::Id);
+    if let Some(ous) = filter.visible_ous {
+        use channels::entity::{Column as Ch, Entity as Channels};
+        query = query.filter(
+            Column::ChannelId.in_subquery(
+                Query::select()
+                    .column(Ch::Id)
+                    .from(Channels)
+                    .and_where(Ch::TenantId.eq(tenant_id))
+                    .and_where(Ch::OuId.is_in(ous))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(channel_id) = filter.channel_id {
+        query = query.filter(Column::ChannelId.eq(channel_id));
+    }
+    if let Some(state) = filter.state {
+        query = query.filter(Column::State.eq(state));
+    }
+    if let Some(queue) = filter.skill_queue_id {
+        query = query.filter(Column::SkillQueueId.eq(queue));
+    }
+    if let Some(agent) = filter.agent_id {
+        query = query.filter(Column::AgentId.eq(agent));
+    }
+    if let Some(after) = filter.after {
+        query = query.filter(
+            Condition::any()
+                .add(Column::LastActivityAtMs.lt(after.last_activity_at_ms))
+                .add(
+                    Condition::all()
+                        .add(Column::LastActivityAtMs.eq(after.last_activity_at_ms))
+                        .add(Column::Id.lt(after.id)),
+                ),
+        );
+    }
+    Ok(query.limit(limit + 1).all(db).await?)
+}
+
+/// A conversation's messages, newest first by X's time (ties by id), `limit + 1` rows.
+pub async fn messages<C: ConnectionTrait>(
+    db: &C,
+    conversation: &Conversation,
+    after: Option<super::messages::MessageCursor>,
+    limit: u64,
+) -> StoreResult<Vec<Message>> {
+    use super::messages::entity::{Column as M, Entity as Messages};
+    let mut query = Messages::find()
+        .filter(M::ChannelId.eq(conversation.channel_id.as_str()))
+        .filter(
+            M::Id.in_subquery(
+                Query::select()
+                    .column(link::Column::MessageId)
+                    .from(link::Entity)
+                    .and_where(link::Column::ConversationId.eq(conversation.id.as_str()))
+                    .to_owned(),
+            ),
+        )
+        .order_by_desc(M::SentAtMs)
+        .order_by_desc(M::Id);
+    if let Some(after) = after {
+        query = query.filter(
+            Condition::any().add(M::SentAtMs.lt(after.sent_at_ms)).add(
+                Condition::all()
+                    .add(M::SentAtMs.eq(after.sent_at_ms))
+                    .add(M::Id.lt(after.id)),
+            ),
+        );
+    }
+    Ok(query.limit(limit + 1).all(db).await?)
+}
+
+/// What a state change writes.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub state: &'static str,
+    pub skill_queue_id: Option<String>,
+    pub agent_id: Option<String>,
+}
+
+/// Applies `change` to `current` if the row is still in the state and version read: one
+/// conditional UPDATE, so of two racing changes one wins. `None` when another change came
+/// first.
+pub async fn change<C: ConnectionTrait>(
+    db: &C,
+    current: &Conversation,
+    change: Change,
+) -> StoreResult<Option<Conversation>> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::State, Expr::value(change.state))
+        .col_expr(Column::SkillQueueId, Expr::value(change.skill_queue_id))
+        .col_expr(Column::AgentId, Expr::value(change.agent_id))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1));
+    if change.state == ENDED {
+        update = update
+            .col_expr(Column::OpenKey, Expr::value(Option::<String>::None))
+            .col_expr(Column::EndedAt, Expr::value(now()));
+    }
+    let updated = update
+        .filter(Column::Id.eq(current.id.as_str()))
+        .filter(Column::TenantId.eq(current.tenant_id.as_str()))
+        .filter(Column::State.eq(current.state.as_str()))
+        .filter(Column::Version.eq(current.version));
+    let updated = returning(db, updated).await?;
+    Ok(updated.into_iter().next())
+}
