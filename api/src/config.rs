@@ -79,6 +79,7 @@ pub struct Options {
     pub x_api_base_url: Option<String>,
     pub allow_platform_roots: Option<bool>,
     pub export_ttl_hours: Option<u32>,
+    pub audit_retention_days: Option<u32>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -138,6 +139,9 @@ pub struct ServerFlags {
     /// Hours an export task and its archive are kept (default 24).
     #[arg(long, env = "XCHANNEL_EXPORT_TTL_HOURS")]
     pub export_ttl_hours: Option<u32>,
+    /// Days an audit event is kept before the service deletes it (default 365).
+    #[arg(long, env = "XCHANNEL_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u32>,
 }
 
 impl Options {
@@ -158,6 +162,7 @@ impl Options {
             x_api_base_url: server.x_api_base_url,
             allow_platform_roots: server.allow_platform_roots,
             export_ttl_hours: server.export_ttl_hours,
+            audit_retention_days: server.audit_retention_days,
         }
     }
 }
@@ -180,6 +185,7 @@ impl Options {
             x_api_base_url: self.x_api_base_url.or(file.x_api_base_url),
             allow_platform_roots: self.allow_platform_roots.or(file.allow_platform_roots),
             export_ttl_hours: self.export_ttl_hours.or(file.export_ttl_hours),
+            audit_retention_days: self.audit_retention_days.or(file.audit_retention_days),
         }
     }
 }
@@ -193,7 +199,15 @@ pub struct Settings {
     pub x: XSettings,
     pub workers: WorkerSettings,
     pub exports: ExportSettings,
+    pub audit: AuditSettings,
     pub log_format: LogFormat,
+}
+
+/// The audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// How long an event is kept.
+    pub retention: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -291,6 +305,8 @@ pub struct WorkerSettings {
     /// How often every active Enterprise channel's webhook is checked at X (15 minutes;
     /// shorter in tests).
     pub webhook_check_interval: std::time::Duration,
+    /// How often the audit trail's retention runs (hourly; shorter in tests).
+    pub audit_retention_interval: std::time::Duration,
 }
 
 /// X marks a webhook invalid without telling anyone: look at least this often.
@@ -444,11 +460,18 @@ impl Settings {
             workers: WorkerSettings {
                 enabled: o.workers != Some(Switch::Off),
                 webhook_check_interval: WEBHOOK_CHECK_INTERVAL,
+                audit_retention_interval: std::time::Duration::from_secs(3600),
             },
             exports: ExportSettings {
                 ttl: match o.export_ttl_hours {
                     Some(0) => anyhow::bail!("XCHANNEL_EXPORT_TTL_HOURS must be at least 1"),
                     hours => chrono::Duration::hours(i64::from(hours.unwrap_or(24))),
+                },
+            },
+            audit: AuditSettings {
+                retention: match o.audit_retention_days {
+                    Some(0) => anyhow::bail!("XCHANNEL_AUDIT_RETENTION_DAYS must be at least 1"),
+                    days => chrono::Duration::days(i64::from(days.unwrap_or(365))),
                 },
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),

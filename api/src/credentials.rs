@@ -44,33 +44,52 @@ pub struct Sealed {
     pub hints: CredentialHints,
     /// Whether any value differs from what was stored before.
     pub changed: bool,
+    /// Those that differ, by their pointer in a channel body (`/x/apiKeySecret`), with
+    /// their new masked hint: what the audit trail may say of them.
+    pub changed_secrets: Vec<(&'static str, String)>,
 }
 
 impl StoredCredentials {
-    /// Applies the credentials a request sent; returns whether anything changed.
-    fn apply(&mut self, hints: &mut CredentialHints, changes: &CredentialChanges) -> bool {
-        let mut changed = false;
-        let mut set = |value: &mut String, hint: &mut String, new: &Option<Credential>| {
+    /// Applies the credentials a request sent; returns those that changed, by pointer,
+    /// with their new hints.
+    fn apply(
+        &mut self,
+        hints: &mut CredentialHints,
+        changes: &CredentialChanges,
+    ) -> Vec<(&'static str, String)> {
+        let mut changed = Vec::new();
+        let mut set = |pointer: &'static str,
+                       value: &mut String,
+                       hint: &mut String,
+                       new: &Option<Credential>| {
             if let Some(new) = new {
+                *hint = new.hint();
                 if value != new.expose() {
-                    changed = true;
+                    changed.push((pointer, hint.clone()));
                     *value = new.expose().to_owned();
                 }
-                *hint = new.hint();
             }
         };
-        set(&mut self.api_key, &mut hints.api_key, &changes.api_key);
         set(
+            "/x/apiKey",
+            &mut self.api_key,
+            &mut hints.api_key,
+            &changes.api_key,
+        );
+        set(
+            "/x/apiKeySecret",
             &mut self.api_key_secret,
             &mut hints.api_key_secret,
             &changes.api_key_secret,
         );
         set(
+            "/x/accessToken",
             &mut self.access_token,
             &mut hints.access_token,
             &changes.access_token,
         );
         set(
+            "/x/accessTokenSecret",
             &mut self.access_token_secret,
             &mut hints.access_token_secret,
             &changes.access_token_secret,
@@ -98,8 +117,8 @@ pub fn seal_new(
 ) -> anyhow::Result<Sealed> {
     let mut credentials = StoredCredentials::default();
     let mut hints = CredentialHints::default();
-    credentials.apply(&mut hints, changes);
-    finish(keyring, channel_id, &credentials, hints, true)
+    let changed = credentials.apply(&mut hints, changes);
+    finish(keyring, channel_id, &credentials, hints, true, changed)
 }
 
 /// Seals a channel's credentials after an edit: those sent replace the stored ones, the
@@ -117,7 +136,14 @@ pub fn seal_edit(
     };
     let mut hints = hints_of(current);
     let changed = credentials.apply(&mut hints, changes);
-    finish(keyring, &current.id, &credentials, hints, changed)
+    finish(
+        keyring,
+        &current.id,
+        &credentials,
+        hints,
+        !changed.is_empty(),
+        changed,
+    )
 }
 
 fn finish(
@@ -126,12 +152,14 @@ fn finish(
     credentials: &StoredCredentials,
     hints: CredentialHints,
     changed: bool,
+    changed_secrets: Vec<(&'static str, String)>,
 ) -> anyhow::Result<Sealed> {
     Ok(Sealed {
         ciphertext: credentials.seal(keyring, channel_id)?,
         api_key_fingerprint: sha256_hex(&credentials.api_key),
         hints,
         changed,
+        changed_secrets,
     })
 }
 

@@ -8,8 +8,8 @@ use utoipa::{
 
 use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
-    calendar, called_routes, certificates, channels, deliveries, exports, health, integration,
-    messages, ous, tenants, tokens, webhooks, work_time,
+    audit, calendar, called_routes, certificates, channels, deliveries, exports, health,
+    integration, messages, ous, tenants, tokens, webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -65,6 +65,8 @@ use crate::routes::{
         exports::get_export,
         exports::download_export,
         exports::delete_export,
+        audit::list_audit_events,
+        audit::channel_history,
     ),
     modifiers(&BearerAuth, &VersionPrefix, &ProblemExamples),
     // In the order of the README's first steps: a tenant, its administrator's token, an
@@ -81,6 +83,7 @@ use crate::routes::{
         (name = "health", description = "Probes"),
         (name = "webhooks", description = "X's public webhook contract: the CRC challenge and signed deliveries, without a bearer token (R-INGEST-1)"),
         (name = "exports", description = "Encrypted archives of channel settings (R-EXPORT)"),
+        (name = "audit", description = "The audit trail: who changed which setting, when; secrets never shown"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ mod m20261205_000005_tenant_names;
 mod m20261206_000005_integration;
 mod m20261207_000006_messages;
 mod m20261208_000007_exports;
+mod m20261210_000010_audit;
 
 pub use m20261205_000005_tenant_names::tenant_name_key;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_integration::Migration),
             Box::new(m20261207_000006_messages::Migration),
             Box::new(m20261208_000007_exports::Migration),
+            Box::new(m20261210_000010_audit::Migration),
         ]
     }
 }

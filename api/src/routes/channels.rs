@@ -11,6 +11,7 @@ use super::integration::{integration_out, IntegrationOut};
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
     access::Access,
+    audit::{self, Action, Event, Origin},
     config::Region,
     credentials::{self, CredentialHints, Sealed},
     error::responses::{
@@ -344,6 +345,7 @@ fn json_str(value: &Value) -> String {
 pub async fn create_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
@@ -361,6 +363,9 @@ pub async fn create_channel(
         write,
     )
     .await?;
+    origin
+        .record(&tx, Event::channel(Action::ChannelCreated, &channel))
+        .await?;
     tx.commit().await?;
     Ok(respond(
         HttpResponse::Created(),
@@ -570,6 +575,7 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
 pub async fn replace_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<Value>,
@@ -578,7 +584,7 @@ pub async fn replace_channel(
     let current = access.channel(state.store.reader(), &id).await?;
     let expected = expected_version(&req, &current)?;
     let settings = without_read_only(body.into_inner(), &current)?;
-    replace(&state, &access, current, expected, settings).await
+    replace(&state, &access, &origin, current, expected, settings).await
 }
 
 /// Changes some of a channel's settings: a JSON merge patch (RFC 7396) applied to the
@@ -605,6 +611,7 @@ pub async fn replace_channel(
 pub async fn patch_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Bytes,
@@ -629,7 +636,7 @@ pub async fn patch_channel(
     let expected = expected_version(&req, &current)?;
     let mut document = settings_document(&current)?;
     merge_patch(&mut document, patch);
-    replace(&state, &access, current, expected, document).await
+    replace(&state, &access, &origin, current, expected, document).await
 }
 
 /// The version `If-Match` names, which must be the current one.
@@ -655,6 +662,7 @@ fn with_current_etag(error: ApiError, current: &Channel) -> ApiError {
 async fn replace(
     state: &AppState,
     access: &Access,
+    origin: &Origin,
     current: Channel,
     expected: i32,
     body: Value,
@@ -669,15 +677,34 @@ async fn replace(
     let status = IntegrationStatus::parse(&current.status)
         .unwrap_or(IntegrationStatus::Draft)
         .after_edit(connection_changed);
+    let secrets = sealed.changed_secrets.clone();
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;
     let channel = store::channels::replace(&tx, &current, expected, status.as_str(), write).await?;
+    let mut changes = audit::diff(&audited(&current), &audited(&channel));
+    changes.extend(
+        secrets
+            .into_iter()
+            .map(|(pointer, hint)| audit::Change::secret(pointer, Some(hint))),
+    );
+    let event = Event::channel(Action::ChannelUpdated, &channel).changes(changes);
+    origin.record(&tx, event).await?;
     tx.commit().await?;
     state.webhook_keys.forget(&channel.id);
     Ok(respond(
         HttpResponse::Ok(),
         channel_out_now(state, channel).await?,
     ))
+}
+
+/// A channel as its audit trail compares it: the stored settings (no secret is among
+/// them) and the integration status an edit may change.
+fn audited(channel: &Channel) -> Value {
+    let mut document = channel.settings.clone();
+    if let Some(members) = document.as_object_mut() {
+        members.insert("status".to_owned(), Value::from(channel.status.clone()));
+    }
+    document
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
@@ -759,6 +786,7 @@ fn merge_patch(target: &mut Value, patch: Value) {
 pub async fn delete_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -768,6 +796,9 @@ pub async fn delete_channel(
     let left = left_at_x(&state, &current).await;
     let tx = state.store.write().await?;
     store::channels::delete(&tx, access.tenant_id(), &current.id, version).await?;
+    origin
+        .record(&tx, Event::channel(Action::ChannelDeleted, &current))
+        .await?;
     tx.commit().await?;
     state.webhook_keys.forget(&current.id);
     if let Some(left) = left {

@@ -3,6 +3,7 @@
 //! `store::leases`, so several instances on one database share it and never do one item
 //! twice, and an instance that dies leaves its items to be claimed again.
 
+pub mod audit_retention;
 pub mod exports;
 pub mod integration;
 pub mod webhook_check;
@@ -88,6 +89,7 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("integration", leased(integration::Integrations)),
         ("webhook_check", leased(webhook_check::WebhookChecks)),
         ("exports", leased(exports::ExportJob)),
+        ("audit_retention", audit_retention::worker()),
     ]
 }
 

@@ -128,6 +128,8 @@ pub struct SpawnOptions {
     pub x_api_base_url: Option<String>,
     /// How often active Enterprise webhooks are checked at X (15 minutes unless a test says).
     pub webhook_check_interval: Option<std::time::Duration>,
+    /// How often the audit trail's retention runs (hourly unless a test says).
+    pub audit_retention_interval: Option<std::time::Duration>,
 }
 
 impl Default for SpawnOptions {
@@ -139,6 +141,7 @@ impl Default for SpawnOptions {
             bind: None,
             x_api_base_url: None,
             webhook_check_interval: None,
+            audit_retention_interval: None,
         }
     }
 }
@@ -187,6 +190,9 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
     if let Some(interval) = options.webhook_check_interval {
         settings.workers.webhook_check_interval = interval;
     }
+    if let Some(interval) = options.audit_retention_interval {
+        settings.workers.audit_retention_interval = interval;
+    }
     settings
 }
 
@@ -211,10 +217,17 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
 
     let store = app_store.clone();
     let tx = store.write().await.unwrap();
-    let system_token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
-        .await
-        .unwrap()
-        .token;
+    let system_token = tokens::mint(
+        &tx,
+        &xchannel::audit::Origin::cli(),
+        None,
+        Role::SystemAdmin,
+        vec![],
+        None,
+    )
+    .await
+    .unwrap()
+    .token;
     tx.commit().await.unwrap();
 
     TestApp {
@@ -301,10 +314,17 @@ impl TestApp {
         };
         let store = Store::open_existing(&settings).await.unwrap();
         let tx = store.write().await.unwrap();
-        let token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
-            .await
-            .unwrap()
-            .token;
+        let token = tokens::mint(
+            &tx,
+            &xchannel::audit::Origin::cli(),
+            None,
+            Role::SystemAdmin,
+            vec![],
+            None,
+        )
+        .await
+        .unwrap()
+        .token;
         tx.commit().await.unwrap();
         store.close().await;
         token
