@@ -97,6 +97,40 @@ impl StoredCredentials {
         changed
     }
 
+    /// Which of the four `after` holds otherwise than `self`, by pointer, with the hints
+    /// of their new values.
+    fn differing(
+        &self,
+        after: &StoredCredentials,
+        hints: &CredentialHints,
+    ) -> Vec<(&'static str, String)> {
+        [
+            ("/x/apiKey", &self.api_key, &after.api_key, &hints.api_key),
+            (
+                "/x/apiKeySecret",
+                &self.api_key_secret,
+                &after.api_key_secret,
+                &hints.api_key_secret,
+            ),
+            (
+                "/x/accessToken",
+                &self.access_token,
+                &after.access_token,
+                &hints.access_token,
+            ),
+            (
+                "/x/accessTokenSecret",
+                &self.access_token_secret,
+                &after.access_token_secret,
+                &hints.access_token_secret,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, old, new, _)| old != new)
+        .map(|(pointer, _, _, hint)| (pointer, hint.clone()))
+        .collect()
+    }
+
     fn seal(&self, keyring: &Keyring, channel_id: &str) -> anyhow::Result<String> {
         keyring.encrypt(&serde_json::to_vec(self)?, &aad(channel_id))
     }
@@ -128,21 +162,30 @@ pub fn seal_edit(
     current: &Channel,
     changes: &CredentialChanges,
 ) -> anyhow::Result<Sealed> {
-    // Sending all four replaces them whole: the stored ones need not be opened.
-    let mut credentials = if changes.all() {
-        StoredCredentials::default()
-    } else {
-        StoredCredentials::open(keyring, current)?
+    // Sending all four replaces them whole: the stored ones need not be opened, and one
+    // that cannot be opened (a lost master key) is replaced all the same.
+    let stored = StoredCredentials::open(keyring, current);
+    let mut credentials = match changes.all() {
+        true => StoredCredentials::default(),
+        false => stored
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e:#}"))?
+            .clone(),
     };
     let mut hints = hints_of(current);
-    let changed = credentials.apply(&mut hints, changes);
+    let applied = credentials.apply(&mut hints, changes);
+    // What the audit trail says changed: compared with the stored values when they open.
+    let changed_secrets = match &stored {
+        Ok(before) if changes.all() => before.differing(&credentials, &hints),
+        _ => applied.clone(),
+    };
     finish(
         keyring,
         &current.id,
         &credentials,
         hints,
-        !changed.is_empty(),
-        changed,
+        !applied.is_empty(),
+        changed_secrets,
     )
 }
 
