@@ -101,6 +101,7 @@ pub enum ActorFilter {
 /// The filters of a list; `None` matches all.
 #[derive(Default)]
 pub struct AuditFilter {
+    pub tenant_id: Option<String>,
     pub resource_type: Option<&'static str>,
     pub resource_id: Option<String>,
     pub action: Option<&'static str>,
@@ -127,6 +128,9 @@ pub async fn list<C: ConnectionTrait>(
             .filter(Column::ResourceType.eq("channel"))
             .filter(Column::OuId.is_in(ous.iter().cloned())),
     };
+    if let Some(tenant_id) = filter.tenant_id {
+        query = query.filter(Column::TenantId.eq(tenant_id));
+    }
     if let Some(resource_type) = filter.resource_type {
         query = query.filter(Column::ResourceType.eq(resource_type));
     }

@@ -469,15 +469,14 @@ async fn each_tenant_sees_its_own_trail_and_a_tenant_user_only_its_channels() {
         .iter()
         .any(|e| e["resource"]["id"] == b_channel.id().as_str()));
 
-    // A tenant token may not look at another tenant's trail, not even by naming it.
-    let asked = app
-        .get(
-            &format!("/api/v1/audit-events?tenantId={}", b.id),
-            &a.admin_token,
-        )
-        .await;
-    assert_eq!(asked.status, 400);
-    assert_eq!(asked.pointers(), ["/query/tenantId"]);
+    // A tenant token does not see another tenant's trail, not even by naming it.
+    assert!(events(&app, &a.admin_token, &format!("&tenantId={}", b.id))
+        .await
+        .is_empty());
+    assert_eq!(
+        events(&app, &a.admin_token, &format!("&tenantId={}", a.id)).await,
+        seen_by_a
+    );
     let history = app
         .get(
             &format!("/api/v1/channels/{}/history", b_channel.id()),
@@ -644,8 +643,8 @@ async fn the_trail_pages_newest_first_and_filters_by_each_field() {
             &tenant.admin_token,
         )
         .await;
-    assert_eq!(backwards.status, 400);
-    assert_eq!(backwards.pointers(), ["/query/to"]);
+    assert_eq!(backwards.status, 200, "an empty window: {}", backwards.text);
+    assert_eq!(backwards.body["items"], json!([]));
     let unknown = app
         .get("/api/v1/audit-events?verb=x", &tenant.admin_token)
         .await;
