@@ -61,6 +61,7 @@ test("the trail tells who switched a channel to SHA-1, and never the secret rota
   const actions = history.data.items.map((e: Schemas["AuditEventOut"]) => e.action);
   assert.deepEqual(actions, ["channel.updated", "channel.created"]);
   const edit = history.data.items[0];
+  assert.ok(edit);
   assert.equal(edit.actor.type, "token");
   assert.equal(edit.actor.type === "token" && edit.actor.role, "tenant-admin");
   assert.deepEqual(edit.resource, { type: "channel", id, name });
