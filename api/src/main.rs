@@ -201,11 +201,13 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
             }
         }
         TokenAction::Revoke { id } => {
+            // The write first: on SQLite a read would make the write a lock upgrade, which
+            // fails at once while the server writes instead of waiting its turn.
             let tx = store.write().await?;
-            let token = store::tokens::find_active(&tx, &id)
+            store::tokens::revoke(&tx, &id)
                 .await
                 .with_context(|| format!("no active token {id} in {database}"))?;
-            store::tokens::revoke(&tx, &id).await?;
+            let token = store::tokens::find(&tx, &id).await?;
             Origin::cli()
                 .record(&tx, tokens::token_event(Action::TokenRevoked, &token))
                 .await?;

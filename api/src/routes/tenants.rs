@@ -257,6 +257,8 @@ pub async fn update_tenant(
     let changes = TenantIn::read(&body, false)?.into_changes();
     let id = visible_tenant_id(&principal, &id)?;
     let tx = state.store.write().await?;
+    // Locked first (PostgreSQL), so that no other edit comes between the read and the write.
+    store::tenants::lock(&tx, id.as_str()).await?;
     let before = store::tenants::find(&tx, id.as_str()).await?;
     let tenant = store::tenants::update(&tx, id.as_str(), changes).await?;
     let changes = audit::diff(&audited(&before), &audited(&tenant));
