@@ -204,11 +204,8 @@ impl Common<'_> {
             action.map(Action::as_str)
         });
         let actor = self.actor.and_then(|actor| match actor {
-            "system" | "cli" => Some(ActorFilter::Kind(if actor == "system" {
-                "system"
-            } else {
-                "cli"
-            })),
+            "system" => Some(ActorFilter::Kind("system")),
+            "cli" => Some(ActorFilter::Kind("cli")),
             _ => match Id::parse(actor) {
                 Some(id) => Some(ActorFilter::Token(id.into_string())),
                 None => {
