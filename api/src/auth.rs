@@ -51,6 +51,8 @@ pub struct Principal {
     pub tenant_id: Option<String>,
     pub role: Role,
     pub ou_ids: Vec<String>,
+    /// The token's label, for the audit trail.
+    pub label: Option<String>,
 }
 
 impl Principal {

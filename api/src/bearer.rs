@@ -44,6 +44,7 @@ impl FromRequest for Principal {
             let principal = Principal {
                 role: Role::parse(&row.role).ok_or_else(ApiError::unauthenticated)?,
                 ou_ids: row.ou_ids(),
+                label: row.label,
                 token_id: row.id,
                 tenant_id: row.tenant_id,
             };

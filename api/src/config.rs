@@ -84,6 +84,7 @@ pub struct Options {
     pub event_retention_hours: Option<u32>,
     pub event_heartbeat_seconds: Option<u32>,
     pub event_stream_seconds: Option<u32>,
+    pub audit_retention_days: Option<u32>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -158,6 +159,9 @@ pub struct ServerFlags {
     /// Seconds after which an event stream ends, for its client to resume (default 900).
     #[arg(long, env = "XCHANNEL_EVENT_STREAM_SECONDS")]
     pub event_stream_seconds: Option<u32>,
+    /// Days an audit event is kept before the service deletes it (default 365).
+    #[arg(long, env = "XCHANNEL_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u32>,
 }
 
 impl Options {
@@ -183,6 +187,7 @@ impl Options {
             event_retention_hours: server.event_retention_hours,
             event_heartbeat_seconds: server.event_heartbeat_seconds,
             event_stream_seconds: server.event_stream_seconds,
+            audit_retention_days: server.audit_retention_days,
         }
     }
 }
@@ -212,6 +217,7 @@ impl Options {
                 .event_heartbeat_seconds
                 .or(file.event_heartbeat_seconds),
             event_stream_seconds: self.event_stream_seconds.or(file.event_stream_seconds),
+            audit_retention_days: self.audit_retention_days.or(file.audit_retention_days),
         }
     }
 }
@@ -226,7 +232,15 @@ pub struct Settings {
     pub workers: WorkerSettings,
     pub exports: ExportSettings,
     pub events: EventSettings,
+    pub audit: AuditSettings,
     pub log_format: LogFormat,
+}
+
+/// The audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// How long an event is kept.
+    pub retention: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -347,6 +361,8 @@ pub struct WorkerSettings {
     pub pull_concurrency: usize,
     /// The coverage ledger's clock and thresholds (shorter in tests).
     pub coverage: CoverageSettings,
+    /// How often the audit trail's retention runs (hourly; shorter in tests).
+    pub audit_retention_interval: std::time::Duration,
 }
 
 /// How the service notices its own absence and heals gaps.
@@ -546,6 +562,7 @@ impl Settings {
                     n => n.unwrap_or(DEFAULT_PULL_CONCURRENCY),
                 },
                 coverage: CoverageSettings::default(),
+                audit_retention_interval: std::time::Duration::from_secs(3600),
             },
             exports: ExportSettings {
                 ttl: match o.export_ttl_hours {
@@ -567,6 +584,12 @@ impl Settings {
                 stream_for: match o.event_stream_seconds {
                     Some(0) => anyhow::bail!("XCHANNEL_EVENT_STREAM_SECONDS must be at least 1"),
                     seconds => std::time::Duration::from_secs(u64::from(seconds.unwrap_or(900))),
+                },
+            },
+            audit: AuditSettings {
+                retention: match o.audit_retention_days {
+                    Some(0) => anyhow::bail!("XCHANNEL_AUDIT_RETENTION_DAYS must be at least 1"),
+                    days => chrono::Duration::days(i64::from(days.unwrap_or(365))),
                 },
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),

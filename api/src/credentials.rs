@@ -44,38 +44,91 @@ pub struct Sealed {
     pub hints: CredentialHints,
     /// Whether any value differs from what was stored before.
     pub changed: bool,
+    /// Those that differ, by their pointer in a channel body (`/x/apiKeySecret`), with
+    /// their new masked hint: what the audit trail may say of them.
+    pub changed_secrets: Vec<(&'static str, String)>,
 }
 
 impl StoredCredentials {
-    /// Applies the credentials a request sent; returns whether anything changed.
-    fn apply(&mut self, hints: &mut CredentialHints, changes: &CredentialChanges) -> bool {
-        let mut changed = false;
-        let mut set = |value: &mut String, hint: &mut String, new: &Option<Credential>| {
+    /// Applies the credentials a request sent; returns those that changed, by pointer,
+    /// with their new hints.
+    fn apply(
+        &mut self,
+        hints: &mut CredentialHints,
+        changes: &CredentialChanges,
+    ) -> Vec<(&'static str, String)> {
+        let mut changed = Vec::new();
+        let mut set = |pointer: &'static str,
+                       value: &mut String,
+                       hint: &mut String,
+                       new: &Option<Credential>| {
             if let Some(new) = new {
+                *hint = new.hint();
                 if value != new.expose() {
-                    changed = true;
+                    changed.push((pointer, hint.clone()));
                     *value = new.expose().to_owned();
                 }
-                *hint = new.hint();
             }
         };
-        set(&mut self.api_key, &mut hints.api_key, &changes.api_key);
         set(
+            "/x/apiKey",
+            &mut self.api_key,
+            &mut hints.api_key,
+            &changes.api_key,
+        );
+        set(
+            "/x/apiKeySecret",
             &mut self.api_key_secret,
             &mut hints.api_key_secret,
             &changes.api_key_secret,
         );
         set(
+            "/x/accessToken",
             &mut self.access_token,
             &mut hints.access_token,
             &changes.access_token,
         );
         set(
+            "/x/accessTokenSecret",
             &mut self.access_token_secret,
             &mut hints.access_token_secret,
             &changes.access_token_secret,
         );
         changed
+    }
+
+    /// Which of the four `after` holds otherwise than `self`, by pointer, with the hints
+    /// of their new values.
+    fn differing(
+        &self,
+        after: &StoredCredentials,
+        hints: &CredentialHints,
+    ) -> Vec<(&'static str, String)> {
+        [
+            ("/x/apiKey", &self.api_key, &after.api_key, &hints.api_key),
+            (
+                "/x/apiKeySecret",
+                &self.api_key_secret,
+                &after.api_key_secret,
+                &hints.api_key_secret,
+            ),
+            (
+                "/x/accessToken",
+                &self.access_token,
+                &after.access_token,
+                &hints.access_token,
+            ),
+            (
+                "/x/accessTokenSecret",
+                &self.access_token_secret,
+                &after.access_token_secret,
+                &hints.access_token_secret,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, old, new, _)| old != new)
+        .map(|(pointer, _, _, hint)| (pointer, hint.clone()))
+        .collect()
     }
 
     fn seal(&self, keyring: &Keyring, channel_id: &str) -> anyhow::Result<String> {
@@ -98,8 +151,8 @@ pub fn seal_new(
 ) -> anyhow::Result<Sealed> {
     let mut credentials = StoredCredentials::default();
     let mut hints = CredentialHints::default();
-    credentials.apply(&mut hints, changes);
-    finish(keyring, channel_id, &credentials, hints, true)
+    let changed = credentials.apply(&mut hints, changes);
+    finish(keyring, channel_id, &credentials, hints, true, changed)
 }
 
 /// Seals a channel's credentials after an edit: those sent replace the stored ones, the
@@ -109,15 +162,31 @@ pub fn seal_edit(
     current: &Channel,
     changes: &CredentialChanges,
 ) -> anyhow::Result<Sealed> {
-    // Sending all four replaces them whole: the stored ones need not be opened.
-    let mut credentials = if changes.all() {
-        StoredCredentials::default()
-    } else {
-        StoredCredentials::open(keyring, current)?
+    // Sending all four replaces them whole: the stored ones need not be opened, and one
+    // that cannot be opened (a lost master key) is replaced all the same.
+    let stored = StoredCredentials::open(keyring, current);
+    let mut credentials = match changes.all() {
+        true => StoredCredentials::default(),
+        false => stored
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e:#}"))?
+            .clone(),
     };
     let mut hints = hints_of(current);
-    let changed = credentials.apply(&mut hints, changes);
-    finish(keyring, &current.id, &credentials, hints, changed)
+    let applied = credentials.apply(&mut hints, changes);
+    // What the audit trail says changed: compared with the stored values when they open.
+    let changed_secrets = match &stored {
+        Ok(before) if changes.all() => before.differing(&credentials, &hints),
+        _ => applied.clone(),
+    };
+    finish(
+        keyring,
+        &current.id,
+        &credentials,
+        hints,
+        !applied.is_empty(),
+        changed_secrets,
+    )
 }
 
 fn finish(
@@ -126,12 +195,14 @@ fn finish(
     credentials: &StoredCredentials,
     hints: CredentialHints,
     changed: bool,
+    changed_secrets: Vec<(&'static str, String)>,
 ) -> anyhow::Result<Sealed> {
     Ok(Sealed {
         ciphertext: credentials.seal(keyring, channel_id)?,
         api_key_fingerprint: sha256_hex(&credentials.api_key),
         hints,
         changed,
+        changed_secrets,
     })
 }
 

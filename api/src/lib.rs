@@ -1,6 +1,7 @@
 //! xchannel: connects X (Twitter) direct messages to a contact center's agents.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod bearer;
 pub mod config;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use xchannel::{
+    audit::{Action, Origin},
     auth::Role,
     config::{DatabaseFlags, Options, ServerFlags, Settings},
     openapi,
@@ -169,7 +170,7 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
                 }
             }
             let tx = store.write().await?;
-            let created = tokens::mint(&tx, tenant, role, ous, label).await?;
+            let created = tokens::mint(&tx, &Origin::cli(), tenant, role, ous, label).await?;
             tx.commit().await?;
             eprintln!(
                 "token {} ({}) created in {database}; it is shown once:",
@@ -200,10 +201,16 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
             }
         }
         TokenAction::Revoke { id } => {
+            // The write first: on SQLite a read would make the write a lock upgrade, which
+            // fails at once while the server writes instead of waiting its turn.
             let tx = store.write().await?;
             store::tokens::revoke(&tx, &id)
                 .await
                 .with_context(|| format!("no active token {id} in {database}"))?;
+            let token = store::tokens::find(&tx, &id).await?;
+            Origin::cli()
+                .record(&tx, tokens::token_event(Action::TokenRevoked, &token))
+                .await?;
             tx.commit().await?;
             eprintln!("token {id} revoked in {database}");
         }

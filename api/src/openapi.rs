@@ -8,8 +8,8 @@ use utoipa::{
 
 use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
-    calendar, called_routes, certificates, channels, conversations, deliveries, events, exports,
-    health, integration, messages, ous, tenants, tokens, webhooks, work_time,
+    audit, calendar, called_routes, certificates, channels, conversations, deliveries, events,
+    exports, health, integration, messages, ous, tenants, tokens, webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -74,6 +74,8 @@ use crate::routes::{
         exports::get_export,
         exports::download_export,
         exports::delete_export,
+        audit::list_audit_events,
+        audit::channel_history,
     ),
     // The JSON of each event's `data:` line, which no operation names as a body.
     components(schemas(events::EventOut)),
@@ -94,6 +96,7 @@ use crate::routes::{
         (name = "health", description = "Probes"),
         (name = "webhooks", description = "X's public webhook contract: the CRC challenge and signed deliveries, without a bearer token (R-INGEST-1)"),
         (name = "exports", description = "Encrypted archives of channel settings (R-EXPORT)"),
+        (name = "audit", description = "The audit trail: who changed which setting, when; secrets never shown"),
     )
 )]
 pub struct ApiDoc;

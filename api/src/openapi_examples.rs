@@ -85,6 +85,13 @@ fn example(method: &str, path: &str, status: &str, takes_body: bool) -> Option<A
             "invalid_format",
             "must be the id of an event: digits",
         )]),
+        "400" if path == "/api/v1/audit-events" || path.ends_with("/history") => {
+            ApiError::invalid_query(vec![FieldError::new(
+                "/query/action",
+                "invalid_value",
+                "is not an action of the audit trail (see the README's list)",
+            )])
+        }
         "400" => ApiError::invalid_query(vec![FieldError::new(
             "/query/nmePrefix",
             "unknown_parameter",
@@ -103,9 +110,11 @@ fn example(method: &str, path: &str, status: &str, takes_body: bool) -> Option<A
         {
             ApiError::forbidden("this needs a system administrator token")
         }
-        "403" if path == "/api/v1/events" => ApiError::forbidden(
+        "403" if path == "/api/v1/events" || (method == "GET" && path.ends_with("/history")) => {
+            ApiError::forbidden(
             "this needs a tenant token; a system administrator mints one with POST /api/v1/tokens",
-        ),
+            )
+        }
         "403" => ApiError::forbidden("this needs a tenant administrator token"),
         "404" => ApiError::not_found(resource(path)),
         "409" => conflict(method, path),

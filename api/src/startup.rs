@@ -9,7 +9,7 @@ use actix_web::{
     error::{JsonPayloadError, PathError, QueryPayloadError},
     http::header::{HeaderName, HeaderValue},
     middleware::{from_fn, Next},
-    web, App, HttpRequest, HttpResponse, HttpServer,
+    web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer,
 };
 use actix_web::{http::header, middleware::Condition};
 use anyhow::Context;
@@ -377,6 +377,8 @@ async fn request_span(
     } else {
         tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id)
     };
+    req.extensions_mut()
+        .insert(crate::audit::RequestId(request_id.clone()));
     let started = Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     if let Ok(value) = HeaderValue::from_str(&request_id) {

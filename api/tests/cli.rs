@@ -337,3 +337,83 @@ fn token_create_help_lists_its_own_flags_with_their_text_and_no_server_flag() {
         .unwrap()
         .contains("--master-key"));
 }
+
+#[test]
+fn tokens_minted_and_revoked_from_the_command_line_are_in_the_audit_trail_as_cli() {
+    let dir = fresh_dir();
+    let (_server, port) = serve(&dir);
+    let mint = |label: &str| {
+        let output = command(&dir)
+            .args([
+                "token",
+                "create",
+                "--role",
+                "system-admin",
+                "--label",
+                label,
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let token = mint("kept");
+    mint("temporary");
+    let listed = String::from_utf8(
+        command(&dir)
+            .args(["token", "list"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let temporary = listed
+        .lines()
+        .find(|l| l.ends_with("\ttemporary"))
+        .and_then(|l| l.split('\t').next())
+        .unwrap()
+        .to_owned();
+    assert!(command(&dir)
+        .args(["token", "revoke", &temporary])
+        .status()
+        .unwrap()
+        .success());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let trail: serde_json::Value = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!(
+                "http://127.0.0.1:{port}/api/v1/audit-events?actor=cli"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let events: Vec<(String, String)> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["actor"], serde_json::json!({"type": "cli"}), "{e}");
+            assert_eq!(e["requestId"], serde_json::Value::Null);
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["resource"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("token.revoked", "temporary"),
+        ("token.minted", "temporary"),
+        ("token.minted", "kept"),
+    ]
+    .map(|(a, n)| (a.to_owned(), n.to_owned()));
+    assert_eq!(events, expected);
+    assert!(!trail.to_string().contains(&token), "never the token");
+}

@@ -13,6 +13,7 @@ mod m20261207_000006_messages;
 mod m20261208_000007_exports;
 mod m20261209_000008_pull_state;
 mod m20261209_000009_coverage;
+mod m20261210_000010_audit;
 mod m20261211_000011_conversations;
 mod m20261211_000012_events;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000007_exports::Migration),
             Box::new(m20261209_000008_pull_state::Migration),
             Box::new(m20261209_000009_coverage::Migration),
+            Box::new(m20261210_000010_audit::Migration),
             Box::new(m20261211_000011_conversations::Migration),
             Box::new(m20261211_000012_events::Migration),
         ]

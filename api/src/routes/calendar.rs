@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::{
     access::Access,
+    audit::{self, Action, Event, Origin, ResourceType},
     error::responses::{
         BadRequest, Forbidden, PayloadTooLarge, Unauthenticated, Unprocessable,
         UnsupportedMediaType,
@@ -123,13 +124,31 @@ fn check_date(s: &str) -> Option<(&'static str, String)> {
 pub async fn put_calendar(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
     let input = ServiceCalendarIn::read(&body)?;
     let _turn = state.store.bulk_turn().await;
     let tx = state.store.write().await?;
-    store::calendar::replace(&tx, access.tenant_id(), input.non_working_days).await?;
+    let tenant_id = access.tenant_id();
+    // The tenant's lock first, so that the days read as "before" are the ones replaced.
+    store::tenants::lock(&tx, tenant_id).await?;
+    let before = store::calendar::days(&tx, tenant_id).await?;
+    store::calendar::replace(&tx, tenant_id, input.non_working_days).await?;
+    let after = store::calendar::days(&tx, tenant_id).await?;
+    let changes = audit::diff(
+        &serde_json::json!({ "nonWorkingDays": before }),
+        &serde_json::json!({ "nonWorkingDays": after }),
+    );
+    let event = Event::new(
+        Action::ServiceCalendarReplaced,
+        ResourceType::ServiceCalendar,
+    )
+    .tenant(tenant_id)
+    .resource(tenant_id, None)
+    .changes(changes);
+    origin.record(&tx, event).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(read(&state, access.tenant_id()).await?))
 }

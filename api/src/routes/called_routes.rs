@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
     access::Access,
+    audit::{Action, Event, Origin, ResourceType},
     error::responses::{
         BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
         UnsupportedMediaType,
@@ -136,6 +137,7 @@ impl MediaType {
 pub async fn create_route(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
@@ -155,6 +157,9 @@ pub async fn create_route(
     // The unique index (tenant, name) is the name check, racing creates included.
     let tx = state.store.write().await?;
     let route = store::called_routes::insert(&tx, access.tenant_id(), new).await?;
+    origin
+        .record(&tx, route_event(Action::CalledRouteCreated, &route))
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(CalledRouteOut::from(route)))
 }
@@ -254,6 +259,7 @@ pub async fn get_route(
 pub async fn delete_route(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
@@ -271,6 +277,15 @@ pub async fn delete_route(
         ));
     }
     store::called_routes::delete(&tx, access.tenant_id(), &route.id).await?;
+    origin
+        .record(&tx, route_event(Action::CalledRouteDeleted, &route))
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn route_event(action: Action, route: &CalledRoute) -> Event {
+    Event::new(action, ResourceType::CalledRoute)
+        .tenant(&route.tenant_id)
+        .resource(&route.id, Some(route.name.clone()))
 }

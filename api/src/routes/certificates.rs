@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use x_connector::trust::{parse_trust_anchors, TrustAnchor};
 
 use crate::{
+    audit::{Action, Event, Origin, ResourceType},
     auth::Principal,
     crypto::sha256_hex,
     error::{
@@ -126,6 +127,7 @@ impl CertificateIn {
 pub async fn upload_certificate(
     state: web::Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
@@ -146,6 +148,12 @@ pub async fn upload_certificate(
     };
     let tx = state.store.write().await?;
     let certificate = store::certificates::insert(&tx, new).await?;
+    origin
+        .record(
+            &tx,
+            certificate_event(Action::CertificateCreated, &certificate),
+        )
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(CertificateOut::from(certificate)))
 }
@@ -196,11 +204,21 @@ pub async fn get_certificate(
 pub async fn delete_certificate(
     state: web::Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let found = find(&state, &principal, &id).await?;
     let tx = state.store.write().await?;
     store::certificates::delete(&tx, &found.id).await?;
+    origin
+        .record(&tx, certificate_event(Action::CertificateDeleted, &found))
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Certificates belong to no tenant: their events are a system administrator's to see.
+fn certificate_event(action: Action, certificate: &Certificate) -> Event {
+    Event::new(action, ResourceType::Certificate)
+        .resource(&certificate.id, Some(certificate.name.clone()))
 }

@@ -12,6 +12,7 @@ use super::pagination::{self, Cursor, PageParams};
 use crate::coverage::SyncGap;
 use crate::{
     access::Access,
+    audit::{self, Action, Event, Origin},
     config::Region,
     credentials::{self, CredentialHints, Sealed},
     error::responses::{
@@ -398,6 +399,7 @@ fn json_str(value: &Value) -> String {
 pub async fn create_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
@@ -415,6 +417,9 @@ pub async fn create_channel(
         write,
     )
     .await?;
+    origin
+        .record(&tx, Event::channel(Action::ChannelCreated, &channel))
+        .await?;
     tx.commit().await?;
     Ok(respond(
         HttpResponse::Created(),
@@ -631,6 +636,7 @@ fn if_match(req: &HttpRequest, required: bool) -> ApiResult<Option<Option<i32>>>
 pub async fn replace_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<Value>,
@@ -639,7 +645,7 @@ pub async fn replace_channel(
     let current = access.channel(state.store.reader(), &id).await?;
     let expected = expected_version(&req, &current)?;
     let settings = without_read_only(body.into_inner(), &current)?;
-    replace(&state, &access, current, expected, settings).await
+    replace(&state, &access, &origin, current, expected, settings).await
 }
 
 /// Changes some of a channel's settings: a JSON merge patch (RFC 7396) applied to the
@@ -666,6 +672,7 @@ pub async fn replace_channel(
 pub async fn patch_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Bytes,
@@ -690,7 +697,7 @@ pub async fn patch_channel(
     let expected = expected_version(&req, &current)?;
     let mut document = settings_document(&current)?;
     merge_patch(&mut document, patch);
-    replace(&state, &access, current, expected, document).await
+    replace(&state, &access, &origin, current, expected, document).await
 }
 
 /// The version `If-Match` names, which must be the current one.
@@ -716,6 +723,7 @@ fn with_current_etag(error: ApiError, current: &Channel) -> ApiError {
 async fn replace(
     state: &AppState,
     access: &Access,
+    origin: &Origin,
     current: Channel,
     expected: i32,
     body: Value,
@@ -730,9 +738,18 @@ async fn replace(
     let status = IntegrationStatus::parse(&current.status)
         .unwrap_or(IntegrationStatus::Draft)
         .after_edit(connection_changed);
+    let secrets = sealed.changed_secrets.clone();
     let write = channel_write(&parsed.settings, sealed)?;
     let tx = state.store.write().await?;
     let channel = store::channels::replace(&tx, &current, expected, status.as_str(), write).await?;
+    let mut changes = audit::diff(&audited(&current), &audited(&channel));
+    changes.extend(
+        secrets
+            .into_iter()
+            .map(|(pointer, hint)| audit::Change::secret(pointer, Some(hint))),
+    );
+    let event = Event::channel(Action::ChannelUpdated, &channel).changes(changes);
+    origin.record(&tx, event).await?;
     crate::events::channel_status_changed(
         &tx,
         &channel.tenant_id,
@@ -748,6 +765,16 @@ async fn replace(
         HttpResponse::Ok(),
         channel_out_now(state, channel).await?,
     ))
+}
+
+/// A channel as its audit trail compares it: the stored settings (no secret is among
+/// them) and the integration status an edit may change.
+fn audited(channel: &Channel) -> Value {
+    let mut document = channel.settings.clone();
+    if let Some(members) = document.as_object_mut() {
+        members.insert("status".to_owned(), Value::from(channel.status.clone()));
+    }
+    document
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
@@ -834,6 +861,7 @@ fn merge_patch(target: &mut Value, patch: Value) {
 pub async fn delete_channel(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -843,6 +871,9 @@ pub async fn delete_channel(
     let left = left_at_x(&state, &current).await;
     let tx = state.store.write().await?;
     store::channels::delete(&tx, access.tenant_id(), &current.id, version).await?;
+    origin
+        .record(&tx, Event::channel(Action::ChannelDeleted, &current))
+        .await?;
     tx.commit().await?;
     state.webhook_keys.forget(&current.id);
     if let Some(left) = left {

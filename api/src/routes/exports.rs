@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
     access::Access,
+    audit::{Action, Event, Origin, ResourceType},
     auth::Role,
     error::responses::{
         BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
@@ -276,6 +277,7 @@ async fn unknown_channels(
 pub async fn create_export(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let request = read(&body)?;
@@ -328,6 +330,9 @@ pub async fn create_export(
     let tx = state.store.write().await?;
     let task = store::exports::insert(&tx, new).await?;
     store::leases::schedule(&tx, LEASE_KIND, &id, store::now()).await?;
+    origin
+        .record(&tx, export_event(Action::ExportCreated, &task))
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/exports/{id}")))
@@ -415,6 +420,7 @@ pub async fn get_export(
 pub async fn download_export(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let task = visible_task(&state, &access, &id).await?;
@@ -427,6 +433,13 @@ pub async fn download_export(
             ),
         ));
     }
+    // Recorded before the first byte leaves: a download the trail does not know of
+    // cannot happen.
+    let tx = state.store.write().await?;
+    origin
+        .record(&tx, export_event(Action::ExportDownloaded, &task))
+        .await?;
+    tx.commit().await?;
     let name = format!("xchannel-export-{}.zip", task.id);
     let store = state.store.clone();
     let task_id = task.id.clone();
@@ -466,11 +479,22 @@ pub async fn download_export(
 pub async fn delete_export(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let task = visible_task(&state, &access, &id).await?;
     let tx = state.store.write().await?;
     store::exports::delete(&tx, access.tenant_id(), &task.id).await?;
+    origin
+        .record(&tx, export_event(Action::ExportDeleted, &task))
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// An export's event: its tenant and id; never its compression password.
+pub fn export_event(action: Action, task: &ExportTask) -> Event {
+    Event::new(action, ResourceType::Export)
+        .tenant(&task.tenant_id)
+        .resource(&task.id, None)
 }

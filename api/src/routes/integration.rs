@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::channels::settings_of;
 use crate::{
     access::Access,
+    audit::{Action, Event, Origin},
     error::responses::{Forbidden, NotFound, Unauthenticated},
     error::{ApiError, ApiResult, Code, Problem},
     id::Id,
@@ -288,6 +289,7 @@ pub async fn get_integration(
 pub async fn submit_integration(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
@@ -299,6 +301,9 @@ pub async fn submit_integration(
     if !store::integrations::submit(&tx, &channel).await? {
         return Err(refused("the channel is already verifying".to_owned()));
     }
+    origin
+        .record(&tx, Event::channel(Action::IntegrationSubmitted, &channel))
+        .await?;
     crate::events::channel_status_changed(
         &tx,
         &channel.tenant_id,

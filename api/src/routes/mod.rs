@@ -1,6 +1,7 @@
 //! The HTTP interface, one module per resource; each registers its own routes. No route
 //! speaks to the database but through `store`, nor decides visibility but through `access`.
 
+pub mod audit;
 pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
@@ -36,4 +37,5 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     events::configure(cfg);
     conversations::configure(cfg);
     exports::configure(cfg);
+    audit::configure(cfg);
 }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::{
     access::Access,
+    audit::{Action, Event, Origin, ResourceType},
     error::responses::{
         BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated,
         Unprocessable, UnsupportedMediaType,
@@ -99,6 +100,7 @@ impl OuIn {
 pub async fn create_ou(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
@@ -123,6 +125,7 @@ pub async fn create_ou(
         },
     )
     .await?;
+    origin.record(&tx, ou_event(Action::OuCreated, &ou)).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(OuOut::from(ou)))
 }
@@ -170,6 +173,7 @@ pub async fn get_ou(
 pub async fn delete_ou(
     state: web::Data<AppState>,
     access: Access,
+    origin: Origin,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     access.require_admin()?;
@@ -186,6 +190,13 @@ pub async fn delete_ou(
         ));
     }
     store::ous::delete(&tx, access.tenant_id(), &ou.id).await?;
+    origin.record(&tx, ou_event(Action::OuDeleted, &ou)).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn ou_event(action: Action, ou: &Ou) -> Event {
+    Event::new(action, ResourceType::Ou)
+        .tenant(&ou.tenant_id)
+        .resource(&ou.id, Some(ou.name.clone()))
 }

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
+    audit::{self, Action, Event, Origin, ResourceType},
     auth::{Principal, Role},
     error::responses::{
         BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable,
@@ -163,6 +164,7 @@ impl TenantIn {
 pub async fn create_tenant(
     state: web::Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     principal.require_system_admin()?;
@@ -174,6 +176,9 @@ pub async fn create_tenant(
     };
     let tx = state.store.write().await?;
     let tenant = store::tenants::insert(&tx, new).await?;
+    origin
+        .record(&tx, tenant_event(Action::TenantCreated, &tenant))
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(TenantOut::from(tenant)))
 }
@@ -244,6 +249,7 @@ pub async fn get_tenant(
 pub async fn update_tenant(
     state: web::Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
@@ -251,7 +257,17 @@ pub async fn update_tenant(
     let changes = TenantIn::read(&body, false)?.into_changes();
     let id = visible_tenant_id(&principal, &id)?;
     let tx = state.store.write().await?;
+    // Locked first (PostgreSQL), so that no other edit comes between the read and the write.
+    store::tenants::lock(&tx, id.as_str()).await?;
+    let before = store::tenants::find(&tx, id.as_str()).await?;
     let tenant = store::tenants::update(&tx, id.as_str(), changes).await?;
+    let changes = audit::diff(&audited(&before), &audited(&tenant));
+    origin
+        .record(
+            &tx,
+            tenant_event(Action::TenantUpdated, &tenant).changes(changes),
+        )
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(TenantOut::from(tenant)))
 }
@@ -281,6 +297,7 @@ pub struct DeleteTenantParams {
 pub async fn delete_tenant(
     state: web::Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: web::Path<String>,
     params: web::Query<DeleteTenantParams>,
 ) -> ApiResult<HttpResponse> {
@@ -300,7 +317,7 @@ pub async fn delete_tenant(
     };
     let id = visible_tenant_id(&principal, &id)?;
     let tx = state.store.write().await?;
-    store::tenants::find(&tx, id.as_str()).await?;
+    let tenant = store::tenants::find(&tx, id.as_str()).await?;
     let owned = store::tenants::contents(&tx, id.as_str()).await?;
     if owned.channels > 0 && !cascade {
         return Err(ApiError::tenant_in_use(TenantCounts {
@@ -311,7 +328,25 @@ pub async fn delete_tenant(
         }));
     }
     store::tenants::delete(&tx, id.as_str()).await?;
+    origin
+        .record(&tx, tenant_event(Action::TenantDeleted, &tenant))
+        .await?;
     tx.commit().await?;
     state.token_cache.forget_tenant(id.as_str());
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn tenant_event(action: Action, tenant: &Tenant) -> Event {
+    Event::new(action, ResourceType::Tenant)
+        .tenant(&tenant.id)
+        .resource(&tenant.id, Some(tenant.name.clone()))
+}
+
+/// A tenant's settings as its audit trail compares them.
+fn audited(tenant: &Tenant) -> Value {
+    serde_json::json!({
+        "name": tenant.name,
+        "timeZone": tenant.time_zone,
+        "ouIsolation": tenant.ou_isolation,
+    })
 }

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{self, Cursor, PageParams};
 use crate::{
+    audit::{Action, Event, Origin, ResourceType},
     auth::{NewBearer, Principal, Role},
     error::responses::{
         BadRequest, ConflictingChange, Forbidden, NotFound, PayloadTooLarge, Unauthenticated,
@@ -172,6 +173,7 @@ impl From<MintError> for ApiError {
 /// Creates and stores a token; returns the plaintext exactly once.
 pub async fn mint(
     tx: &store::Tx,
+    origin: &Origin,
     tenant_id: Option<String>,
     role: Role,
     ou_ids: Vec<String>,
@@ -187,6 +189,9 @@ pub async fn mint(
         prefix: bearer.prefix,
     };
     let token = store::tokens::insert(tx, new).await?;
+    origin
+        .record(tx, token_event(Action::TokenMinted, &token))
+        .await?;
     Ok(TokenCreatedOut {
         token: bearer.token,
         details: token_out(token),
@@ -209,6 +214,7 @@ pub async fn mint(
 pub async fn create_token(
     state: web::Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     if principal.is_ou_scoped() {
@@ -255,6 +261,7 @@ pub async fn create_token(
     let role = Role::parse(&input.role).unwrap_or(Role::TenantUser);
     let created = mint(
         &tx,
+        &origin,
         Some(tenant_id.into_string()),
         role,
         ou_ids,
@@ -328,6 +335,7 @@ pub async fn list_tokens(
 pub async fn revoke_token(
     state: web::Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     if principal.is_ou_scoped() {
@@ -354,6 +362,9 @@ pub async fn revoke_token(
         store::tokens::lock_system_admins(&tx).await?;
     }
     store::tokens::revoke(&tx, id.as_str()).await?;
+    origin
+        .record(&tx, token_event(Action::TokenRevoked, &token))
+        .await?;
     if system_admin && store::tokens::count_active_system_admins(&tx).await? == 0 {
         tx.rollback().await?;
         return Err(ApiError::new(
@@ -364,4 +375,13 @@ pub async fn revoke_token(
     tx.commit().await?;
     state.token_cache.forget_token(id.as_str());
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A token's event: its tenant, id and label; never the token or its hash.
+pub fn token_event(action: Action, token: &Token) -> Event {
+    let event = Event::new(action, ResourceType::Token).resource(&token.id, token.label.clone());
+    match &token.tenant_id {
+        Some(tenant_id) => event.tenant(tenant_id),
+        None => event,
+    }
 }

@@ -188,11 +188,10 @@ pub async fn find_for_runner<C: ConnectionTrait>(
     Ok(Entity::find_by_id(id).one(db).await?)
 }
 
-/// Deletes a task by id (expiry), with its archive.
-pub async fn delete_expired<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<()> {
+/// Deletes a task by id (expiry), with its archive; `false` when it was gone already.
+pub async fn delete_expired<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<bool> {
     delete_chunks(db, id).await?;
-    Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    Ok(Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
 }
 
 async fn delete_chunks<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<()> {

@@ -3,6 +3,7 @@
 //! pass a transaction; tenant-owned rows are reached only through finders scoped to a
 //! tenant; failures are `StoreError`, never an HTTP type.
 
+pub mod audit;
 pub mod calendar;
 pub mod called_routes;
 pub mod certificates;

@@ -105,7 +105,7 @@ pub async fn update<C: ConnectionTrait>(
 /// Makes concurrent writers of one tenant's rows take turns (PostgreSQL; SQLite has one
 /// writer anyway, and a read first would turn its next write into a lock upgrade that
 /// fails instead of waiting).
-pub(super) async fn lock<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<()> {
+pub async fn lock<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<()> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         Entity::find_by_id(id)
             .lock_exclusive()

@@ -83,6 +83,14 @@ pub async fn find_active_by_hash<C: ConnectionTrait>(
         .await?)
 }
 
+/// A token by id, revoked or not.
+pub async fn find<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Token> {
+    Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("token"))
+}
+
 pub async fn find_active<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Token> {
     Entity::find_by_id(id)
         .filter(Column::RevokedAt.is_null())

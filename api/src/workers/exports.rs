@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::{
     export::{self, ArchiveWriter, Format},
-    routes::exports::{password_context, LEASE_KIND},
+    routes::exports::{export_event, password_context, LEASE_KIND},
     state::AppState,
     store::{
         self,
@@ -49,7 +49,10 @@ impl Job for ExportJob {
             if task.is_finished() {
                 if task.expires_at <= store::now() {
                     let tx = state.store.write().await?;
-                    store::exports::delete_expired(&tx, &task.id).await?;
+                    if store::exports::delete_expired(&tx, &task.id).await? {
+                        let event = export_event(crate::audit::Action::ExportDeleted, &task);
+                        crate::audit::Origin::system().record(&tx, event).await?;
+                    }
                     tx.commit().await?;
                     return Ok(Next::Done);
                 }

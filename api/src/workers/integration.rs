@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::{Job, JobFuture, Next};
 use crate::{
+    audit::{self, Action, Event, Origin},
     integration::{self, failure::FailureCode},
     state::AppState,
     store::{
@@ -67,6 +68,7 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
         Outcome::Active { .. } => "active",
         Outcome::Failed { code, .. } => code,
     };
+    let event = outcome_event(&channel, &outcome);
     let watched = matches!(
         &outcome,
         Outcome::Active {
@@ -83,6 +85,9 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
     let tx = state.store.write().await?;
     let ended =
         store::integrations::finish(&tx, &channel.id, channel.credentials_version, outcome).await?;
+    if ended {
+        Origin::system().record(&tx, event).await?;
+    }
     if ended && watched {
         let next = store::now() + state.settings.workers.webhook_check_interval;
         store::leases::schedule(&tx, WEBHOOK_CHECK_KIND, &channel.id, next).await?;
@@ -115,4 +120,31 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
     state.metrics.integration_ended(label);
     tracing::info!(channel_id = %channel.id, outcome = label, "integration ended");
     Ok(Next::Done)
+}
+
+/// The outcome of a submit as the audit trail records it: the status it ends in and, for
+/// a failure, the reason's code (X's words stay in the integration's `lastError`).
+fn outcome_event(channel: &store::channels::Channel, outcome: &Outcome) -> Event {
+    let status = |after: &str| {
+        audit::Change::value(
+            "/status".to_owned(),
+            &channel.status.as_str().into(),
+            &after.into(),
+        )
+    };
+    match outcome {
+        Outcome::Active { .. } => {
+            Event::channel(Action::IntegrationActivated, channel).changes(vec![status("active")])
+        }
+        Outcome::Failed { code, .. } => {
+            Event::channel(Action::IntegrationFailed, channel).changes(vec![
+                status("failed"),
+                audit::Change::value(
+                    "/integration/lastError/code".to_owned(),
+                    &serde_json::Value::Null,
+                    &(*code).into(),
+                ),
+            ])
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! `store::leases`, so several instances on one database share it and never do one item
 //! twice, and an instance that dies leaves its items to be claimed again.
 
+pub mod audit_retention;
 pub mod coverage;
 pub mod event_retention;
 pub mod exports;
@@ -96,6 +97,7 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("heartbeat", heartbeat::worker()),
         ("coverage", leased(coverage::Healing)),
         ("event_retention", event_retention::worker()),
+        ("audit_retention", audit_retention::worker()),
     ]
 }
 

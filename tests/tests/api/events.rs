@@ -189,10 +189,17 @@ async fn stop(instance: Instance) {
 /// A `TestApp` talking to `instance`, with a fresh system administrator token.
 async fn test_app(instance: &Instance, settings: &Settings) -> TestApp {
     let tx = instance.state.store.write().await.unwrap();
-    let system_token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
-        .await
-        .unwrap()
-        .token;
+    let system_token = tokens::mint(
+        &tx,
+        &xchannel::audit::Origin::cli(),
+        None,
+        Role::SystemAdmin,
+        vec![],
+        None,
+    )
+    .await
+    .unwrap()
+    .token;
     tx.commit().await.unwrap();
     TestApp {
         base: instance.base.clone(),

@@ -30,10 +30,17 @@ async fn spawn_on(mut settings: Settings, workers: bool) -> TestApp {
     let store = app.state().store.clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let tx = store.write().await.unwrap();
-    let system_token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
-        .await
-        .unwrap()
-        .token;
+    let system_token = tokens::mint(
+        &tx,
+        &xchannel::audit::Origin::cli(),
+        None,
+        Role::SystemAdmin,
+        vec![],
+        None,
+    )
+    .await
+    .unwrap()
+    .token;
     tx.commit().await.unwrap();
     TestApp {
         base,

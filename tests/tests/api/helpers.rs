@@ -132,6 +132,8 @@ pub struct SpawnOptions {
     pub pull_interval: Option<std::time::Duration>,
     /// Any other change to the settings (e.g. shorter coverage thresholds).
     pub tune: Option<fn(&mut Settings)>,
+    /// How often the audit trail's retention runs (hourly unless a test says).
+    pub audit_retention_interval: Option<std::time::Duration>,
 }
 
 impl Default for SpawnOptions {
@@ -145,6 +147,7 @@ impl Default for SpawnOptions {
             webhook_check_interval: None,
             pull_interval: None,
             tune: None,
+            audit_retention_interval: None,
         }
     }
 }
@@ -199,6 +202,9 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
     if let Some(tune) = options.tune {
         tune(&mut settings);
     }
+    if let Some(interval) = options.audit_retention_interval {
+        settings.workers.audit_retention_interval = interval;
+    }
     settings
 }
 
@@ -223,10 +229,17 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
 
     let store = app_store.clone();
     let tx = store.write().await.unwrap();
-    let system_token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
-        .await
-        .unwrap()
-        .token;
+    let system_token = tokens::mint(
+        &tx,
+        &xchannel::audit::Origin::cli(),
+        None,
+        Role::SystemAdmin,
+        vec![],
+        None,
+    )
+    .await
+    .unwrap()
+    .token;
     tx.commit().await.unwrap();
 
     TestApp {
@@ -313,10 +326,17 @@ impl TestApp {
         };
         let store = Store::open_existing(&settings).await.unwrap();
         let tx = store.write().await.unwrap();
-        let token = tokens::mint(&tx, None, Role::SystemAdmin, vec![], None)
-            .await
-            .unwrap()
-            .token;
+        let token = tokens::mint(
+            &tx,
+            &xchannel::audit::Origin::cli(),
+            None,
+            Role::SystemAdmin,
+            vec![],
+            None,
+        )
+        .await
+        .unwrap()
+        .token;
         tx.commit().await.unwrap();
         store.close().await;
         token

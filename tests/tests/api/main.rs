@@ -4,6 +4,7 @@
 mod helpers;
 mod spec;
 
+mod audit;
 mod bad_input;
 mod calendar;
 mod called_routes;

@@ -33,7 +33,7 @@ async fn table_names(db: &sea_orm::DatabaseConnection) -> Vec<String> {
 }
 
 /// One text per row: every column of the row, blobs in hex.
-async fn rows_as_text(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<String> {
+pub(crate) async fn rows_as_text(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<String> {
     let backend = db.get_database_backend();
     let sql = if on_postgres() {
         format!("SELECT row_to_json(t)::text AS row FROM \"{table}\" t")
