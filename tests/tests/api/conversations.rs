@@ -259,11 +259,13 @@ async fn a_dm_opens_a_conversation_in_the_robot_or_the_queue_as_the_channel_says
 
 #[actix_web::test]
 async fn queue_assign_reply_and_the_echo_delivered_by_webhook_is_stored_once() {
-    let w = world().await;
     for (name, algorithm, method) in [
         ("x_sha256", "SHA-256", "HMAC-SHA256"),
         ("x_sha1", "SHA-1", "HMAC-SHA1"),
     ] {
+        // A world (an X account) per method: the channel is Pro, so its minute pull reads
+        // the account's whole DM history at X, where the other channel's reply would be.
+        let w = world().await;
         let channel = w.channel_in(&w.tenant, name, true, algorithm).await;
         w.customer_writes(&channel, CUSTOMER, "I need help").await;
         let id = w.conversation(&channel).await["id"]
