@@ -1,6 +1,7 @@
 // A frontend's live view through the generated client (R-CONV-2): a signed delivery to a
 // channel, then the tenant's event stream (`text/event-stream`, read as a stream) resumed
-// from the start with `lastEventId`, filtered to the channel: the delivery's message comes
+// from the start with `lastEventId`, filtered to the channel and to `message.received` (the
+// conversation the DM opens writes its own events after it): the delivery's message comes
 // as `message.received` with its id, and the stream ends by itself (the contract run sets
 // XCHANNEL_EVENT_STREAM_SECONDS), as a client must expect before it resumes.
 //
@@ -81,7 +82,7 @@ test("a delivered message is on the event stream as message.received, resumed wi
   assert.equal(delivered.status, 200);
 
   const stream = await api.GET("/api/v1/events", {
-    params: { query: { channelId: id, lastEventId: "0" } },
+    params: { query: { channelId: id, type: "message.received", lastEventId: "0" } },
     parseAs: "stream",
   });
   assert.equal(stream.response.status, 200);
