@@ -85,6 +85,7 @@ pub struct Options {
     pub event_heartbeat_seconds: Option<u32>,
     pub event_stream_seconds: Option<u32>,
     pub audit_retention_days: Option<u32>,
+    pub automatic_dm_reserve: Option<u32>,
 }
 
 /// The flags every command takes: where the database is, and how to log.
@@ -162,6 +163,10 @@ pub struct ServerFlags {
     /// Days an audit event is kept before the service deletes it (default 365).
     #[arg(long, env = "XCHANNEL_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u32>,
+    /// Sends of X's budget kept for agents' replies: below it, automatic notices and
+    /// reminders are skipped (default 3).
+    #[arg(long, env = "XCHANNEL_AUTOMATIC_DM_RESERVE")]
+    pub automatic_dm_reserve: Option<u32>,
 }
 
 impl Options {
@@ -188,6 +193,7 @@ impl Options {
             event_heartbeat_seconds: server.event_heartbeat_seconds,
             event_stream_seconds: server.event_stream_seconds,
             audit_retention_days: server.audit_retention_days,
+            automatic_dm_reserve: server.automatic_dm_reserve,
         }
     }
 }
@@ -218,6 +224,7 @@ impl Options {
                 .or(file.event_heartbeat_seconds),
             event_stream_seconds: self.event_stream_seconds.or(file.event_stream_seconds),
             audit_retention_days: self.audit_retention_days.or(file.audit_retention_days),
+            automatic_dm_reserve: self.automatic_dm_reserve.or(file.automatic_dm_reserve),
         }
     }
 }
@@ -233,8 +240,23 @@ pub struct Settings {
     pub exports: ExportSettings,
     pub events: EventSettings,
     pub audit: AuditSettings,
+    pub automation: AutomationSettings,
     pub log_format: LogFormat,
 }
+
+/// What the channel's settings do to conversations (issue 19).
+#[derive(Debug, Clone)]
+pub struct AutomationSettings {
+    /// The time settings are judged by; tests hold an adjustable one.
+    pub clock: crate::clock::Clock,
+    /// Sends of X's budget kept for agents' replies (`XCHANNEL_AUTOMATIC_DM_RESERVE`).
+    pub reserve: u32,
+    /// How often due timers and automatic messages are looked for (1 s).
+    pub poll: std::time::Duration,
+}
+
+/// Default of `XCHANNEL_AUTOMATIC_DM_RESERVE`.
+pub const DEFAULT_AUTOMATIC_DM_RESERVE: u32 = 3;
 
 /// The audit trail.
 #[derive(Debug, Clone)]
@@ -591,6 +613,13 @@ impl Settings {
                     Some(0) => anyhow::bail!("XCHANNEL_AUDIT_RETENTION_DAYS must be at least 1"),
                     days => chrono::Duration::days(i64::from(days.unwrap_or(365))),
                 },
+            },
+            automation: AutomationSettings {
+                clock: crate::clock::Clock::system(),
+                reserve: o
+                    .automatic_dm_reserve
+                    .unwrap_or(DEFAULT_AUTOMATIC_DM_RESERVE),
+                poll: std::time::Duration::from_secs(1),
             },
             log_format: o.log_format.unwrap_or(LogFormat::Text),
         })

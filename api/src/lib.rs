@@ -3,7 +3,9 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod automation;
 pub mod bearer;
+pub mod clock;
 pub mod config;
 pub mod conversations;
 pub mod coverage;

@@ -62,6 +62,7 @@ use crate::routes::{
         conversations::list_conversations,
         conversations::get_conversation,
         conversations::list_conversation_messages,
+        conversations::list_automatic_messages,
         conversations::send_reply,
         conversations::queue_conversation,
         conversations::assign_conversation,

@@ -68,7 +68,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
-        let ingest = Ingest::start(store.clone());
+        let ingest = Ingest::start(store.clone(), settings.automation.clock.clone());
         let events = EventHub::start(store.clone());
         let state = Arc::new(AppState {
             ingest,

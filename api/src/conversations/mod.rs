@@ -9,22 +9,51 @@ pub mod view;
 use sea_orm::DatabaseTransaction;
 
 use crate::{
+    automation,
+    clock::Clock,
     events::{self, NewEvent},
-    store::{self, conversations::Conversation, messages::Message, StoreResult},
+    store::{
+        self,
+        conversations::{Attached, Change, Conversation},
+        messages::Message,
+        StoreResult,
+    },
 };
 
 /// Attaches newly stored messages to their conversations within `tx` (opening those that
-/// have none); answers the events of the ones opened, for the caller to append with the
-/// messages' own.
-pub async fn attach(tx: &DatabaseTransaction, new: &[Message]) -> StoreResult<Vec<NewEvent>> {
+/// have none); answers what it did and the events of the ones opened, for the caller to
+/// append with the messages' own.
+pub async fn attach(
+    tx: &DatabaseTransaction,
+    new: &[Message],
+) -> StoreResult<(Attached, Vec<NewEvent>)> {
+    let attached = store::conversations::attach(tx, new).await?;
     let mut events = Vec::new();
-    for opened in store::conversations::attach(tx, new).await? {
-        events.push(event("conversation.opened", &opened));
+    for opened in &attached.opened {
+        events.push(event("conversation.opened", opened));
         if opened.state == store::conversations::QUEUED {
-            events.push(event("conversation.queued", &opened));
+            events.push(event("conversation.queued", opened));
         }
     }
-    Ok(events)
+    Ok((attached, events))
+}
+
+/// Applies `change` to `current` (one conditional UPDATE: `None` when another change came
+/// first), runs the rules that follow a state change, and writes the event `kind`: the one
+/// path of every state change, whoever asks for it (the router, a keyword, a timer).
+pub async fn apply(
+    tx: &DatabaseTransaction,
+    clock: &Clock,
+    current: &Conversation,
+    change: Change,
+    kind: &'static str,
+) -> StoreResult<Option<Conversation>> {
+    let Some(changed) = store::conversations::change(tx, current, change).await? else {
+        return Ok(None);
+    };
+    automation::on_changed(tx, clock, current, &changed).await?;
+    announce(tx, kind, &changed).await?;
+    Ok(Some(changed))
 }
 
 /// The event `kind` about `conversation`, as the API shows it.

@@ -54,7 +54,7 @@ impl Answer {
 }
 
 /// How a send to X ended.
-enum Sent {
+pub(crate) enum Sent {
     Yes(x_connector::client::SentMessage),
     /// X certainly did not send it.
     No(ApiError),
@@ -154,8 +154,9 @@ async fn release(state: &AppState, tenant_id: &str, key: &str) -> ApiResult<()> 
     Ok(())
 }
 
-/// Calls X, again only while no connection could be opened.
-async fn send(
+/// Calls X, again only while no connection could be opened; X's rate-limit headers go
+/// to the channel's send budget.
+pub(crate) async fn send(
     state: &AppState,
     channel: &Channel,
     conversation: &Conversation,
@@ -177,12 +178,18 @@ async fn send(
             .send_direct_message(&credentials, method, &conversation.customer_id, text)
             .await
         {
-            Ok(answer) => return Ok(Sent::Yes(answer.value)),
+            Ok(answer) => {
+                crate::automation::budget::record(state, &channel.id, answer.rate_limit).await;
+                return Ok(Sent::Yes(answer.value));
+            }
             Err(error) if error.never_reached_x() && attempt < CONNECT_ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
                 attempt += 1;
             }
-            Err(error) => return refused(state, channel, error, trust).await,
+            Err(error) => {
+                crate::automation::budget::record(state, &channel.id, error.rate_limit()).await;
+                return refused(state, channel, error, trust).await;
+            }
         }
     }
 }
@@ -274,7 +281,34 @@ async fn stored(
     key: Option<&str>,
 ) -> ApiResult<Answer> {
     let tx = state.store.write().await?;
-    let account = store::integrations::find(&tx, &channel.id).await?;
+    let message = store_sent(&tx, state, channel, conversation, text, sent, None).await?;
+    let out: MessageOut = message_out(message)?;
+    let body = serde_json::to_value(&out)
+        .map_err(ApiError::internal)?
+        .to_string();
+    if let Some(key) = key {
+        store::replies::answered(&tx, &conversation.tenant_id, key, 201, &body).await?;
+    }
+    tx.commit().await?;
+    Ok(Answer {
+        status: StatusCode::CREATED,
+        body,
+        replayed: false,
+    })
+}
+
+/// Stores a message X accepted (`automatic`: why the service sent it on its own) within
+/// `tx`, through the one path of new messages; the row X's echo stored, when it came first.
+pub(crate) async fn store_sent(
+    tx: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    channel: &Channel,
+    conversation: &Conversation,
+    text: &str,
+    sent: x_connector::client::SentMessage,
+    automatic: Option<&str>,
+) -> ApiResult<Message> {
+    let account = store::integrations::find(tx, &channel.id).await?;
     let at = store::now();
     let message = Message {
         id: store::new_id(),
@@ -293,26 +327,23 @@ async fn stored(
         attachments: serde_json::json!([]),
         sent_at_ms: at.timestamp_millis(),
         received_at: at,
+        automatic: automatic.map(str::to_owned),
     };
-    let new = crate::ingest::store_messages(&tx, vec![message]).await?;
-    let message = match new.into_iter().next() {
-        Some(message) => message,
-        // X's echo was stored first, by a webhook delivery or the pull.
-        None => store::messages::find_by_event(&tx, &channel.id, &sent.dm_event_id)
-            .await?
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("sent reply not stored")))?,
-    };
-    let out: MessageOut = message_out(message)?;
-    let body = serde_json::to_value(&out)
-        .map_err(ApiError::internal)?
-        .to_string();
-    if let Some(key) = key {
-        store::replies::answered(&tx, &conversation.tenant_id, key, 201, &body).await?;
+    let clock = &state.settings.automation.clock;
+    let new = crate::ingest::store_messages(tx, clock, vec![message]).await?;
+    match new.into_iter().next() {
+        Some(message) => Ok(message),
+        // X's echo was stored first, by a webhook delivery or the pull: it learns why
+        // the service sent it.
+        None => {
+            let mut echo = store::messages::find_by_event(tx, &channel.id, &sent.dm_event_id)
+                .await?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("sent message not stored")))?;
+            if let Some(reason) = automatic.filter(|_| echo.automatic.is_none()) {
+                store::messages::mark_automatic(tx, &echo.id, reason).await?;
+                echo.automatic = Some(reason.to_owned());
+            }
+            Ok(echo)
+        }
     }
-    tx.commit().await?;
-    Ok(Answer {
-        status: StatusCode::CREATED,
-        body,
-        replayed: false,
-    })
 }

@@ -131,6 +131,13 @@ mod tests {
             last_outbound_at_ms: None,
             last_activity_at_ms: 1,
             version: 1,
+            robot_id: None,
+            robot_assistant: false,
+            preferred_agent_id: None,
+            agent_messages: 0,
+            timer: None,
+            timer_due_at_ms: None,
+            last_progress_at_ms: None,
         }
     }
 

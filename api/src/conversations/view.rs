@@ -85,6 +85,31 @@ pub struct ConversationOut {
     /// When X timed the latest message sent to the customer.
     pub last_outbound_at: Option<chrono::DateTime<chrono::Utc>>,
     pub counts: MessageCounts,
+    /// The channel's intelligent robot that has the conversation (R-ROBOT-1), when it
+    /// started in `robot`.
+    #[schema(example = "robot-01")]
+    pub robot_id: Option<String>,
+    /// Whether the channel's robot assistant helps the agent (R-ROBOT-2).
+    pub robot_assistant: bool,
+    /// The agent who served this customer last, within the channel's `lastAgentMode`
+    /// `validHours` (R-BASIC-11): the router's first choice.
+    #[schema(example = "agent-0042")]
+    pub preferred_agent_id: Option<String>,
+    /// Messages the assigned agent sent since the assignment (R-BASIC-10 counts them).
+    pub agent_messages: i64,
+    /// The timer the conversation waits on, if any.
+    pub timer: Option<TimerOut>,
+}
+
+/// A timer of the channel's settings running on a conversation (R-BASIC-11).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TimerOut {
+    /// `no_customer_reply_reminder`, `no_customer_reply_end` or `no_agent_reply_transfer`.
+    #[schema(example = "no_customer_reply_reminder")]
+    pub name: String,
+    /// When it fires, by the service's clock.
+    pub due_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn at(ms: Option<i64>) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -111,6 +136,17 @@ pub fn conversation_out(c: &Conversation) -> ConversationOut {
         counts: MessageCounts {
             inbound: c.inbound_count,
             outbound: c.outbound_count,
+        },
+        robot_id: c.robot_id.clone(),
+        robot_assistant: c.robot_assistant,
+        preferred_agent_id: c.preferred_agent_id.clone(),
+        agent_messages: c.agent_messages,
+        timer: match (&c.timer, at(c.timer_due_at_ms)) {
+            (Some(name), Some(due_at)) => Some(TimerOut {
+                name: name.clone(),
+                due_at,
+            }),
+            _ => None,
         },
     }
 }

@@ -21,7 +21,10 @@ use sea_orm::{DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::DeliveryCounters;
-use crate::store::{messages::Message, Store, StoreError, StoreResult};
+use crate::{
+    clock::Clock,
+    store::{messages::Message, Store, StoreError, StoreResult},
+};
 
 /// The most messages one transaction takes; more wait for the next one.
 const MAX_GROUP: usize = 2000;
@@ -54,20 +57,30 @@ impl GroupCommit {
     /// Starts the writers of `store`'s database (one on SQLite, [`POSTGRES_WRITERS`] on
     /// PostgreSQL) on the current tokio runtime; they run until every `GroupCommit` is
     /// dropped.
-    pub fn start(store: Store, counters: DeliveryCounters) -> Self {
+    pub fn start(store: Store, clock: Clock, counters: DeliveryCounters) -> Self {
         let writers = match store.backend() {
             DbBackend::Sqlite => 1,
             _ => POSTGRES_WRITERS,
         };
-        Self::with_writers(store, counters, writers)
+        Self::with_writers(store, clock, counters, writers)
     }
 
     /// As [`GroupCommit::start`], with `writers` writers (at least one).
-    pub fn with_writers(store: Store, counters: DeliveryCounters, writers: usize) -> Self {
+    pub fn with_writers(
+        store: Store,
+        clock: Clock,
+        counters: DeliveryCounters,
+        writers: usize,
+    ) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
         let waiting: Waiting = Arc::new(Mutex::new(waiting));
         for _ in 0..writers.max(1) {
-            tokio::spawn(writer(store.clone(), counters.clone(), waiting.clone()));
+            tokio::spawn(writer(
+                store.clone(),
+                clock.clone(),
+                counters.clone(),
+                waiting.clone(),
+            ));
         }
         GroupCommit { queue }
     }
@@ -111,11 +124,11 @@ async fn gather(waiting: &Waiting) -> Option<Vec<Pending>> {
 /// When this writer last wrote each channel's `lastDeliveryAt`.
 type Recorded = HashMap<String, Instant>;
 
-async fn writer(store: Store, counters: DeliveryCounters, waiting: Waiting) {
+async fn writer(store: Store, clock: Clock, counters: DeliveryCounters, waiting: Waiting) {
     let mut recorded = Recorded::new();
     while let Some(group) = gather(&waiting).await {
         let messages: Vec<Message> = group.iter().flat_map(|p| p.messages.clone()).collect();
-        match write(&store, &counters, &mut recorded, messages).await {
+        match write(&store, &clock, &counters, &mut recorded, messages).await {
             Ok(()) => {
                 for pending in group {
                     let _ = pending.done.send(Ok(()));
@@ -125,7 +138,8 @@ async fn writer(store: Store, counters: DeliveryCounters, waiting: Waiting) {
             // then written alone, so the others still commit and only it fails.
             Err(_) if group.len() > 1 => {
                 for pending in group {
-                    let result = write(&store, &counters, &mut recorded, pending.messages).await;
+                    let result =
+                        write(&store, &clock, &counters, &mut recorded, pending.messages).await;
                     let _ = pending.done.send(result);
                 }
             }
@@ -140,6 +154,7 @@ async fn writer(store: Store, counters: DeliveryCounters, waiting: Waiting) {
 
 async fn write(
     store: &Store,
+    clock: &Clock,
     counters: &DeliveryCounters,
     recorded: &mut Recorded,
     messages: Vec<Message>,
@@ -156,7 +171,7 @@ async fn write(
     channels.sort_unstable();
     channels.dedup();
     let tx = store.write().await?;
-    let stored = super::store_messages(&tx, messages).await?;
+    let stored = super::store_messages(&tx, clock, messages).await?;
     crate::store::pull::record_deliveries(&tx, channels.clone(), crate::store::now()).await?;
     tx.commit().await?;
     recorded.extend(channels.into_iter().map(|c| (c, now)));

@@ -10,23 +10,33 @@ pub use group_commit::GroupCommit;
 use sea_orm::DatabaseTransaction;
 use x_connector::MessageEvent;
 
-use crate::store::{self, messages::Message, StoreResult};
+use crate::{
+    clock::Clock,
+    store::{self, messages::Message, StoreResult},
+};
 
 /// Stores `messages` within `tx` and returns those that were new (a message X sent
 /// before, by any path, is skipped). Every path that brings messages (webhook
 /// deliveries, the minute pull, replays and read-backs, replies sent) stores through
 /// here, so the work that follows a new message happens once per message and commits or
 /// rolls back with its row.
+///
+/// The channel's settings act on the new messages here too (`automation::on_stored`),
+/// judged by `clock`.
 pub async fn store_messages(
     tx: &DatabaseTransaction,
+    clock: &Clock,
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
     let stored = store::messages::insert_new(tx, messages).await?;
-    let opened = crate::conversations::attach(tx, &stored).await?;
-    // Each message's event, then those of the conversations it opened; appended once, last
-    // (the event counter stays locked until the commit, so no other row lock follows it).
+    let (attached, opened) = crate::conversations::attach(tx, &stored).await?;
+    let automated = crate::automation::on_stored(tx, clock, &stored, &attached).await?;
+    // Each message's event, then those of the conversations it opened, then the rules';
+    // appended once, last (the event counter stays locked until the commit, so no other
+    // row lock follows it).
     let mut events = crate::events::of_messages(tx, &stored).await?;
     events.extend(opened);
+    events.extend(automated);
     crate::events::append_all(tx, events).await?;
     Ok(stored)
 }
@@ -67,6 +77,7 @@ pub fn message_of(
         text: m.text,
         sent_at_ms: m.created_at_ms,
         received_at,
+        automatic: None,
     }
 }
 
@@ -78,10 +89,10 @@ pub struct Ingest {
 
 impl Ingest {
     /// Starts the writer of `store`'s database on the current runtime.
-    pub fn start(store: crate::store::Store) -> Self {
+    pub fn start(store: crate::store::Store, clock: Clock) -> Self {
         let counters = DeliveryCounters::default();
         Ingest {
-            group_commit: GroupCommit::start(store, counters.clone()),
+            group_commit: GroupCommit::start(store, clock, counters.clone()),
             counters,
         }
     }

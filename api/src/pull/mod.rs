@@ -178,7 +178,7 @@ pub async fn pull(
             ps.walk_token = next_token;
         }
         let tx = state.store.write().await?;
-        let stored = ingest::store_messages(&tx, new).await?;
+        let stored = ingest::store_messages(&tx, &state.settings.automation.clock, new).await?;
         if let Some((from_ms, until)) = covered {
             let from = from_ms
                 .and_then(DateTime::from_timestamp_millis)

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_conversations)
         .service(get_conversation)
         .service(list_conversation_messages)
+        .service(list_automatic_messages)
         .service(send_reply)
         .service(queue_conversation)
         .service(assign_conversation)
@@ -274,6 +275,109 @@ pub async fn list_conversation_messages(
         .map(message_out)
         .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ConversationMessageList { items, next_cursor }))
+}
+
+/// A message the service decided to send on its own (a notice, a reminder), from the
+/// decision until X's answer or the reason it was skipped.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AutomaticMessageOut {
+    #[schema(value_type = Id)]
+    pub id: String,
+    /// `non_working_time`, `queue_reminder`, `queue_progress`,
+    /// `no_customer_reply_reminder` or `no_customer_reply_end`.
+    #[schema(example = "non_working_time")]
+    pub reason: String,
+    #[schema(example = "We are closed now and answer from 9:00.")]
+    pub text: String,
+    pub status: AutomaticStatus,
+    /// Why it was skipped, failed or is uncertain.
+    pub detail: Option<String>,
+    /// The stored message once sent (in the conversation's messages, with `automatic`).
+    #[schema(value_type = Option<Id>)]
+    pub message_id: Option<String>,
+    /// When it was decided, by the service's clock.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Where an automatic message stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AutomaticStatus {
+    /// Decided, waiting for the sender.
+    Pending,
+    /// X is being asked.
+    Sending,
+    Sent,
+    /// Not sent on purpose: the send budget was down to the reserve kept for agents'
+    /// replies, or the channel was not active.
+    Skipped,
+    /// X refused it; nothing was sent.
+    Failed,
+    /// X may or may not have sent it; it is not sent again.
+    Uncertain,
+}
+
+fn automatic_out(row: store::automatic_messages::AutomaticMessage) -> AutomaticMessageOut {
+    use store::automatic_messages as rows;
+    AutomaticMessageOut {
+        status: match row.status.as_str() {
+            rows::PENDING => AutomaticStatus::Pending,
+            rows::SENDING => AutomaticStatus::Sending,
+            rows::SENT => AutomaticStatus::Sent,
+            rows::SKIPPED => AutomaticStatus::Skipped,
+            rows::FAILED => AutomaticStatus::Failed,
+            _ => AutomaticStatus::Uncertain,
+        },
+        id: row.id,
+        reason: row.reason,
+        text: row.text,
+        detail: row.detail,
+        message_id: row.message_id,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// A page of a conversation's automatic messages.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AutomaticMessageList {
+    pub items: Vec<AutomaticMessageOut>,
+    /// The `cursor` of the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// The messages the service decided to send on its own in the conversation, in the order
+/// decided: what was sent, and what was skipped and why.
+#[utoipa::path(tag = "conversations", params(("id" = Id, Path), pagination::PageParams), security(("bearer" = [])), responses(
+    (status = 200, body = AutomaticMessageList),
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+))]
+#[get("/conversations/{id}/automatic-messages")]
+pub async fn list_automatic_messages(
+    state: web::Data<AppState>,
+    access: Access,
+    id: web::Path<String>,
+    query: web::Query<pagination::PageParams>,
+) -> ApiResult<HttpResponse> {
+    let page = query.validated()?;
+    let db = state.store.reader();
+    let (conversation, _) = access.conversation(db, &id).await?;
+    let rows = store::automatic_messages::of_conversation(
+        db,
+        &conversation,
+        page.after.clone(),
+        page.limit,
+    )
+    .await?;
+    let (rows, next_cursor) = pagination::finish(&page, rows, |m| &m.id);
+    let items = rows.into_iter().map(automatic_out).collect();
+    Ok(HttpResponse::Ok().json(AutomaticMessageList { items, next_cursor }))
 }
 
 /// Body of `POST /conversations/{id}/messages`.
@@ -658,7 +762,9 @@ async fn change(
     let planned =
         transitions::plan(&current, &channel.skill_queue_id, &transition).map_err(refused)?;
     let tx = state.store.write().await?;
-    let Some(changed) = store::conversations::change(&tx, &current, planned).await? else {
+    let clock = &state.settings.automation.clock;
+    let event = transition.event();
+    let Some(changed) = conversations::apply(&tx, clock, &current, planned, event).await? else {
         drop(tx);
         // Another change came first: say what the conversation is now.
         let now = store::conversations::find(state.store.reader(), access.tenant_id(), &current.id)
@@ -674,7 +780,6 @@ async fn change(
             ),
         });
     };
-    conversations::announce(&tx, transition.event(), &changed).await?;
     tx.commit().await?;
     Ok(changed)
 }

@@ -74,6 +74,11 @@ pub struct MessageOut {
     pub sent_at: chrono::DateTime<chrono::Utc>,
     /// When the service stored it.
     pub received_at: chrono::DateTime<chrono::Utc>,
+    /// Why the service sent it on its own (`non_working_time`, `queue_reminder`,
+    /// `queue_progress`, `no_customer_reply_reminder`, `no_customer_reply_end`); `null`
+    /// for a customer's message and for what people sent.
+    #[schema(example = json!(null))]
+    pub automatic: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -224,6 +229,7 @@ pub(crate) fn message_out(m: Message) -> ApiResult<MessageOut> {
         attachments,
         sent_at,
         received_at: m.received_at,
+        automatic: m.automatic,
     })
 }
 

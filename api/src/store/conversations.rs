@@ -43,6 +43,19 @@ pub(super) mod entity {
         pub last_outbound_at_ms: Option<i64>,
         pub last_activity_at_ms: i64,
         pub version: i32,
+        /// The channel's intelligent robot, when the conversation started in `robot`.
+        pub robot_id: Option<String>,
+        /// Whether the channel's robot assistant helps the agent.
+        pub robot_assistant: bool,
+        /// The agent who served this customer last, within `lastAgentMode`'s `validHours`.
+        pub preferred_agent_id: Option<String>,
+        /// Messages the assigned agent sent since the assignment (automatic ones not counted).
+        pub agent_messages: i64,
+        /// The one timer the conversation waits on, due at `timer_due_at_ms` (service clock).
+        pub timer: Option<String>,
+        pub timer_due_at_ms: Option<i64>,
+        /// When the last queue progress reminder was decided.
+        pub last_progress_at_ms: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -200,16 +213,32 @@ fn later_of(column: &str) -> SimpleExpr {
     ))
 }
 
+/// What attaching a batch of new messages did.
+#[derive(Debug, Default)]
+pub struct Attached {
+    /// The conversations it opened.
+    pub opened: Vec<Conversation>,
+    /// Every conversation that received a message of the batch (the opened ones too), as
+    /// it stands after the batch.
+    pub touched: Vec<Conversation>,
+}
+
+impl Attached {
+    /// The conversation a new message of the batch was attached to.
+    pub fn of(&self, message: &Message) -> Option<&Conversation> {
+        self.touched.iter().find(|c| {
+            c.channel_id == message.channel_id && c.x_conversation_id == message.conversation_id
+        })
+    }
+}
+
 /// Attaches newly stored messages to their open conversation, opening one for an inbound
 /// message that has none (after `ended`, a new one); an outbound message without an open
-/// conversation stays unattached. Returns the conversations it opened. Per batch: one read
-/// of the channels, one upsert, the links; an outbound-only conversation costs one UPDATE.
-pub async fn attach<C: ConnectionTrait>(
-    db: &C,
-    messages: &[Message],
-) -> StoreResult<Vec<Conversation>> {
+/// conversation stays unattached. Per batch: one read of the channels, one upsert, the
+/// links; an outbound-only conversation costs one UPDATE.
+pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreResult<Attached> {
     if messages.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Attached::default());
     }
     let groups = groups(messages);
     let inbound_channels = groups
@@ -247,11 +276,19 @@ pub async fn attach<C: ConnectionTrait>(
             last_outbound_at_ms: Set(g.last_outbound_ms),
             last_activity_at_ms: Set(g.last_inbound_ms.max(g.last_outbound_ms).unwrap_or(0)),
             version: Set(1),
+            robot_id: Set(None),
+            robot_assistant: Set(false),
+            preferred_agent_id: Set(None),
+            agent_messages: Set(0),
+            timer: Set(None),
+            timer_due_at_ms: Set(None),
+            last_progress_at_ms: Set(None),
         });
     }
     let backend = db.get_database_backend();
     let mut attached: HashMap<(String, String), String> = HashMap::new();
     let mut opened = Vec::new();
+    let mut touched = Vec::new();
     let mut upsert_rows = rows.into_iter().peekable();
     while upsert_rows.peek().is_some() {
         let chunk: Vec<_> = upsert_rows.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -291,13 +328,18 @@ pub async fn attach<C: ConnectionTrait>(
                 conversation.id.clone(),
             );
             if offered.contains(&conversation.id) {
-                opened.push(conversation);
+                opened.push(conversation.clone());
             }
+            touched.push(conversation);
         }
     }
     for g in groups.iter().filter(|g| g.inbound == 0) {
-        if let Some(id) = record_outbound(db, g).await? {
-            attached.insert((g.channel_id.clone(), g.x_conversation_id.clone()), id);
+        if let Some(conversation) = record_outbound(db, g).await? {
+            attached.insert(
+                (g.channel_id.clone(), g.x_conversation_id.clone()),
+                conversation.id.clone(),
+            );
+            touched.push(conversation);
         }
     }
     let links: Vec<link::ActiveModel> = groups
@@ -326,11 +368,14 @@ pub async fn attach<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
     }
-    Ok(opened)
+    Ok(Attached { opened, touched })
 }
 
-/// Counts outbound messages on the open conversation they belong to; its id, if any.
-async fn record_outbound<C: ConnectionTrait>(db: &C, g: &Group) -> StoreResult<Option<String>> {
+/// Counts outbound messages on the open conversation they belong to; it, if any.
+async fn record_outbound<C: ConnectionTrait>(
+    db: &C,
+    g: &Group,
+) -> StoreResult<Option<Conversation>> {
     let Some(last) = g.last_outbound_ms else {
         return Ok(None);
     };
@@ -356,7 +401,7 @@ async fn record_outbound<C: ConnectionTrait>(db: &C, g: &Group) -> StoreResult<O
         .filter(Column::ChannelId.eq(g.channel_id.as_str()))
         .filter(Column::OpenKey.eq(g.x_conversation_id.as_str()));
     let updated = returning(db, updated).await?;
-    Ok(updated.into_iter().next().map(|c| c.id))
+    Ok(updated.into_iter().next())
 }
 
 /// Runs `update` and returns the rows it changed (sea-orm's own `exec_with_returning`

@@ -104,6 +104,19 @@ pub async fn claim_due<C: ConnectionTrait>(
     lease_for: Duration,
     limit: u32,
 ) -> StoreResult<Vec<Lease>> {
+    claim_due_at(db, kind, holder, lease_for, limit, now()).await
+}
+
+/// As [`claim_due`], with `now` the time due items and leases are judged by (the
+/// service's clock for work timed by it, such as a conversation's timers).
+pub async fn claim_due_at<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+    holder: &str,
+    lease_for: Duration,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Lease>> {
     let lock = match db.get_database_backend() {
         DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
         _ => "",
@@ -115,11 +128,12 @@ pub async fn claim_due<C: ConnectionTrait>(
              ORDER BY due_at LIMIT $5{lock}) \
          RETURNING kind, item, holder, expires_at, attempts"
     );
+    let expires_at = now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::MAX);
     let values = vec![
         holder.into(),
-        later(lease_for).into(),
+        expires_at.into(),
         kind.into(),
-        now().into(),
+        now.into(),
         i64::from(limit).into(),
     ];
     let rows = db.query_all(statement(db, &sql, values)).await?;

@@ -34,6 +34,8 @@ pub(super) mod entity {
         /// X's time, milliseconds since the epoch.
         pub sent_at_ms: i64,
         pub received_at: ChronoDateTimeUtc,
+        /// Why the service sent it on its own (`non_working_time`, ...); `None` otherwise.
+        pub automatic: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -47,7 +49,7 @@ use entity::{ActiveModel, Column, Entity};
 /// A message as stored.
 pub type Message = entity::Model;
 
-/// Rows per INSERT statement: 13 parameters each stays far below SQLite's and
+/// Rows per INSERT statement: 14 parameters each stays far below SQLite's and
 /// PostgreSQL's limits on bound parameters.
 const ROWS_PER_STATEMENT: usize = 500;
 
@@ -100,6 +102,16 @@ pub async fn find_by_event<C: ConnectionTrait>(
         .await?)
 }
 
+/// Marks a stored message as sent by the service on its own for `reason`.
+pub async fn mark_automatic<C: ConnectionTrait>(db: &C, id: &str, reason: &str) -> StoreResult<()> {
+    Entity::update_many()
+        .col_expr(Column::Automatic, Expr::value(reason))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn active(m: Message) -> ActiveModel {
     ActiveModel {
         id: Set(m.id),
@@ -115,6 +127,7 @@ fn active(m: Message) -> ActiveModel {
         attachments: Set(m.attachments),
         sent_at_ms: Set(m.sent_at_ms),
         received_at: Set(m.received_at),
+        automatic: Set(m.automatic),
     }
 }
 

@@ -4,6 +4,7 @@
 //! tenant; failures are `StoreError`, never an HTTP type.
 
 pub mod audit;
+pub mod automatic_messages;
 pub mod calendar;
 pub mod called_routes;
 pub mod certificates;
@@ -20,6 +21,7 @@ pub mod messages;
 pub mod ous;
 pub mod pull;
 pub mod replies;
+pub mod send_budgets;
 pub mod tenants;
 pub mod tokens;
 

@@ -255,7 +255,9 @@ async fn read_back(
     }
     let read = messages.len();
     let tx = state.store.write().await?;
-    let stored = crate::ingest::store_messages(&tx, messages).await?.len();
+    let stored = crate::ingest::store_messages(&tx, &state.settings.automation.clock, messages)
+        .await?
+        .len();
     if reached_start {
         store::coverage::add_complete(&tx, &channel.id, gap.from_ms, to_ms).await?;
     } else {
@@ -323,6 +325,7 @@ fn messages_of(
             attachments: serde_json::json!([]),
             sent_at_ms,
             received_at,
+            automatic: None,
         });
     }
     (messages, oldest)

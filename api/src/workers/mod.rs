@@ -4,6 +4,7 @@
 //! twice, and an instance that dies leaves its items to be claimed again.
 
 pub mod audit_retention;
+pub mod automatic_messages;
 pub mod coverage;
 pub mod event_retention;
 pub mod exports;
@@ -81,6 +82,12 @@ pub trait Job: 'static {
         Duration::from_secs(1)
     }
 
+    /// Whether items are due by the service's clock (`settings.automation.clock`, which
+    /// tests move) rather than by real time: work the channel's settings time.
+    fn on_service_clock(&self) -> bool {
+        false
+    }
+
     fn work<'a>(&'a self, state: &'a AppState, lease: &'a Lease) -> JobFuture<'a>;
 }
 
@@ -98,6 +105,10 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("coverage", leased(coverage::Healing)),
         ("event_retention", event_retention::worker()),
         ("audit_retention", audit_retention::worker()),
+        (
+            "automatic_messages",
+            leased(automatic_messages::AutomaticMessages),
+        ),
     ]
 }
 
@@ -134,8 +145,13 @@ pub async fn run_leased(job: impl Job, mut ctx: WorkerContext) {
 
 async fn claim(ctx: &WorkerContext, job: &impl Job) -> store::StoreResult<Vec<Lease>> {
     let tx = ctx.state.store.write().await?;
+    let now = match job.on_service_clock() {
+        true => ctx.state.settings.automation.clock.now(),
+        false => store::now(),
+    };
     let claimed =
-        store::leases::claim_due(&tx, job.kind(), &ctx.holder, job.lease_for(), BATCH).await?;
+        store::leases::claim_due_at(&tx, job.kind(), &ctx.holder, job.lease_for(), BATCH, now)
+            .await?;
     tx.commit().await?;
     Ok(claimed)
 }

@@ -294,6 +294,7 @@ fn row(channel_id: &str, event: u64) -> xchannel::store::messages::Message {
         attachments: json!([]),
         sent_at_ms: 1_733_000_000_000 + event as i64,
         received_at: xchannel::store::now(),
+        automatic: None,
     }
 }
 
@@ -313,7 +314,7 @@ async fn the_writer_commits_the_deliveries_waiting_together_and_only_a_failing_o
     .await
     .unwrap();
     let counters = DeliveryCounters::default();
-    let writer = GroupCommit::start(store, counters.clone());
+    let writer = GroupCommit::start(store, xchannel::clock::Clock::system(), counters.clone());
     // 50 deliveries (10 of them repeats) wait together; one names a deleted channel.
     let gone = "0193a1d2-7b8c-7d00-8000-000000000001";
     let commits = (0..51u64).map(|i| {
@@ -392,7 +393,8 @@ async fn several_writers_committing_the_same_deliveries_at_once_store_each_messa
     .unwrap();
     let counters = DeliveryCounters::default();
     // Four writers, as PostgreSQL may run (SQLite queues them on its one connection).
-    let writer = GroupCommit::with_writers(store, counters.clone(), 4);
+    let writer =
+        GroupCommit::with_writers(store, xchannel::clock::Clock::system(), counters.clone(), 4);
     // 120 deliveries of three messages each over 60 events, every event in six of them,
     // half of them listing their messages in the opposite order; sent in four waves a
     // moment apart, so that the writers commit overlapping groups at the same time.

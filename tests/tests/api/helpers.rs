@@ -193,6 +193,9 @@ pub async fn fresh_settings(options: SpawnOptions) -> Settings {
         ..Options::default()
     })
     .unwrap();
+    // The time the channel's settings are judged by, which tests move (`TestApp::clock`);
+    // every instance started from these settings shares it.
+    settings.automation.clock = xchannel::clock::Clock::adjustable();
     if let Some(interval) = options.webhook_check_interval {
         settings.workers.webhook_check_interval = interval;
     }
@@ -253,6 +256,11 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
 }
 
 impl TestApp {
+    /// The service's clock (work time, reminders, timeouts): move it instead of sleeping.
+    pub fn clock(&self) -> &xchannel::clock::Clock {
+        &self.settings.automation.clock
+    }
+
     pub async fn call(
         &self,
         method: Method,

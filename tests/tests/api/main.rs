@@ -5,6 +5,7 @@ mod helpers;
 mod spec;
 
 mod audit;
+mod automation;
 mod bad_input;
 mod calendar;
 mod called_routes;
@@ -34,3 +35,4 @@ mod tenants;
 mod tokens;
 mod webhooks;
 mod workers;
+mod world;

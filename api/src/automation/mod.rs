@@ -1,0 +1,110 @@
+//! The channel's settings acting on conversations (issue 19, R-BASIC-4..11, R-ROBOT):
+//! notices and reminders sent on the service's own, the hand-over rules, the timeouts.
+//!
+//! Two hooks carry every rule, both run inside the transaction that made the change, so a
+//! decision commits or rolls back with what caused it:
+//! - [`on_stored`]: new messages were stored and attached to their conversations (any
+//!   path: webhook, pull, replay, read-back, a reply sent);
+//! - [`on_changed`]: a conversation changed state (the router's API, a keyword, a timer).
+//!
+//! A decision to send is a row of `automatic_messages` ([`enqueue`]), sent by the
+//! `automatic_messages` worker (`workers::automatic_messages`) under a lease, once. Time is
+//! the service's [`Clock`], which tests move.
+
+pub mod budget;
+
+use sea_orm::DatabaseTransaction;
+
+use crate::{
+    clock::Clock,
+    events::NewEvent,
+    store::{
+        self,
+        automatic_messages::AutomaticMessage,
+        conversations::{Attached, Conversation},
+        messages::Message,
+        StoreResult,
+    },
+};
+
+/// The lease kind of automatic messages waiting to be sent (the item: the message's id).
+pub const SEND_KIND: &str = "automatic_message";
+
+/// Why the service sends a message on its own; stored as the message's `automatic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// R-BASIC-6: a message came while the channel is closed.
+    NonWorkingTime,
+    /// R-BASIC-8: the conversation entered a queue.
+    QueueReminder,
+    /// R-BASIC-9: the router reported the queue position.
+    QueueProgress,
+    /// R-BASIC-11 `noCustomerReplyEnd`: the customer is silent after an agent's message.
+    NoCustomerReplyReminder,
+    /// R-BASIC-11 `noCustomerReplyEnd`: the end text, before the conversation ends.
+    NoCustomerReplyEnd,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NonWorkingTime => "non_working_time",
+            Reason::QueueReminder => "queue_reminder",
+            Reason::QueueProgress => "queue_progress",
+            Reason::NoCustomerReplyReminder => "no_customer_reply_reminder",
+            Reason::NoCustomerReplyEnd => "no_customer_reply_end",
+        }
+    }
+
+    pub const ALL: [Reason; 5] = [
+        Reason::NonWorkingTime,
+        Reason::QueueReminder,
+        Reason::QueueProgress,
+        Reason::NoCustomerReplyReminder,
+        Reason::NoCustomerReplyEnd,
+    ];
+}
+
+/// Decides to send `text` to the customer of `conversation` for `reason`: one row, and
+/// its lease due now for the sender. With a `dedupe_key`, at most once per key and
+/// channel: `None` when it was decided before (by this or another instance).
+pub async fn enqueue(
+    tx: &DatabaseTransaction,
+    clock: &Clock,
+    conversation: &Conversation,
+    reason: Reason,
+    text: String,
+    dedupe_key: Option<String>,
+) -> StoreResult<Option<AutomaticMessage>> {
+    let now = clock.now();
+    let Some(row) =
+        store::automatic_messages::insert(tx, conversation, reason.as_str(), text, dedupe_key, now)
+            .await?
+    else {
+        return Ok(None);
+    };
+    store::leases::schedule(tx, SEND_KIND, &row.id, now).await?;
+    Ok(Some(row))
+}
+
+/// The rules that follow new messages (`new`, attached as `attached` says), within the
+/// transaction that stored them; the events they write, for the caller to append last.
+pub async fn on_stored(
+    _tx: &DatabaseTransaction,
+    _clock: &Clock,
+    _new: &[Message],
+    _attached: &Attached,
+) -> StoreResult<Vec<NewEvent>> {
+    Ok(Vec::new())
+}
+
+/// The rules that follow a state change of a conversation from `before` to `after`,
+/// within its transaction (before the change's own event is appended).
+pub async fn on_changed(
+    _tx: &DatabaseTransaction,
+    _clock: &Clock,
+    _before: &Conversation,
+    _after: &Conversation,
+) -> StoreResult<()> {
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! What the channel knows of its send budget at X: the `x-rate-limit-*` headers of its last
+//! send (one row per channel, replaced by each send), and the count of what it sent.
+
+use sea_orm::{entity::prelude::*, sea_query::OnConflict, ActiveValue::Set, QuerySelect};
+
+use super::StoreResult;
+
+pub(super) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "channel_send_budgets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub channel_id: String,
+        pub x_limit: Option<i32>,
+        pub x_remaining: Option<i32>,
+        pub x_reset_at_ms: Option<i64>,
+        pub updated_at_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// X's last word on a channel's sends.
+pub type XSendLimit = entity::Model;
+
+/// Keeps X's headers of the channel's latest send.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    channel_id: &str,
+    limit: u64,
+    remaining: u64,
+    reset_at_ms: i64,
+    at_ms: i64,
+) -> StoreResult<()> {
+    let clamp = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+    Entity::insert(ActiveModel {
+        channel_id: Set(channel_id.to_owned()),
+        x_limit: Set(Some(clamp(limit))),
+        x_remaining: Set(Some(clamp(remaining))),
+        x_reset_at_ms: Set(Some(reset_at_ms)),
+        updated_at_ms: Set(at_ms),
+    })
+    .on_conflict(
+        OnConflict::column(Column::ChannelId)
+            .update_columns([
+                Column::XLimit,
+                Column::XRemaining,
+                Column::XResetAtMs,
+                Column::UpdatedAtMs,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, channel_id: &str) -> StoreResult<Option<XSendLimit>> {
+    Ok(Entity::find_by_id(channel_id).one(db).await?)
+}
+
+/// Messages the channel's account sent (by any client: X echoes them all) that X timed
+/// at or after `since_ms`.
+pub async fn sent_since<C: ConnectionTrait>(
+    db: &C,
+    channel_id: &str,
+    since_ms: i64,
+) -> StoreResult<u64> {
+    use super::messages::entity::{Column as M, Entity as Messages};
+    let count: Option<i64> = Messages::find()
+        .select_only()
+        .column_as(M::Id.count(), "n")
+        .filter(M::ChannelId.eq(channel_id))
+        .filter(M::Direction.eq("outbound"))
+        .filter(M::SentAtMs.gte(since_ms))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(count.unwrap_or(0).max(0) as u64)
+}
