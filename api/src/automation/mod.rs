@@ -13,6 +13,9 @@
 
 pub mod budget;
 
+use std::collections::HashMap;
+
+use channel_config::ChannelSettings;
 use sea_orm::DatabaseTransaction;
 
 use crate::{
@@ -21,6 +24,7 @@ use crate::{
     store::{
         self,
         automatic_messages::AutomaticMessage,
+        channels::Channel,
         conversations::{Attached, Conversation},
         messages::Message,
         StoreResult,
@@ -87,15 +91,74 @@ pub async fn enqueue(
     Ok(Some(row))
 }
 
+/// What the rules that follow new messages see: the messages, their conversations as they
+/// stand after the batch, and each channel with its settings, read once per batch within
+/// the transaction (so an edit of the settings applies to the next batch, on every
+/// instance).
+pub struct Batch<'a> {
+    pub clock: &'a Clock,
+    pub new: &'a [Message],
+    pub attached: &'a Attached,
+    pub channels: HashMap<String, (Channel, ChannelSettings)>,
+}
+
+impl Batch<'_> {
+    /// Each new message with its conversation and its channel's settings (messages of no
+    /// open conversation, such as an outbound one nobody asked for, are left out).
+    pub fn messages(
+        &self,
+    ) -> impl Iterator<Item = (&Message, &Conversation, &Channel, &ChannelSettings)> {
+        self.new.iter().filter_map(|m| {
+            let conversation = self.attached.of(m)?;
+            let (channel, settings) = self.channels.get(&m.channel_id)?;
+            Some((m, conversation, channel, settings))
+        })
+    }
+
+    /// The channel of `channel_id` with its settings, if it is in the batch.
+    pub fn channel(&self, channel_id: &str) -> Option<&(Channel, ChannelSettings)> {
+        self.channels.get(channel_id)
+    }
+}
+
 /// The rules that follow new messages (`new`, attached as `attached` says), within the
-/// transaction that stored them; the events they write, for the caller to append last.
+/// transaction that stored them; the events they write, for the caller to append last
+/// (a rule never appends an event itself: events come last in a transaction).
 pub async fn on_stored(
-    _tx: &DatabaseTransaction,
-    _clock: &Clock,
-    _new: &[Message],
-    _attached: &Attached,
+    tx: &DatabaseTransaction,
+    clock: &Clock,
+    new: &[Message],
+    attached: &Attached,
 ) -> StoreResult<Vec<NewEvent>> {
-    Ok(Vec::new())
+    if attached.touched.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<String> = attached
+        .touched
+        .iter()
+        .map(|c| c.channel_id.clone())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut channels = HashMap::new();
+    for channel in store::channels::by_ids(tx, ids).await? {
+        match crate::integration::settings_of(&channel) {
+            Ok(settings) => {
+                channels.insert(channel.id.clone(), (channel, settings));
+            }
+            Err(err) => {
+                tracing::warn!(channel_id = %channel.id, error = %err, "settings unreadable: no rule applies")
+            }
+        }
+    }
+    let _batch = Batch {
+        clock,
+        new,
+        attached,
+        channels,
+    };
+    let events = Vec::new();
+    Ok(events)
 }
 
 /// The rules that follow a state change of a conversation from `before` to `after`,

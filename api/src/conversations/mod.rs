@@ -39,25 +39,24 @@ pub async fn attach(
 }
 
 /// Applies `change` to `current` (one conditional UPDATE: `None` when another change came
-/// first), runs the rules that follow a state change, and writes the event `kind`: the one
-/// path of every state change, whoever asks for it (the router, a keyword, a timer).
+/// first) and runs the rules that follow a state change: the one path of every state
+/// change, whoever asks for it (the router, a keyword, a timer). The caller writes the
+/// change's event ([`event`]) last in its transaction.
 pub async fn apply(
     tx: &DatabaseTransaction,
     clock: &Clock,
     current: &Conversation,
     change: Change,
-    kind: &'static str,
 ) -> StoreResult<Option<Conversation>> {
     let Some(changed) = store::conversations::change(tx, current, change).await? else {
         return Ok(None);
     };
     automation::on_changed(tx, clock, current, &changed).await?;
-    announce(tx, kind, &changed).await?;
     Ok(Some(changed))
 }
 
 /// The event `kind` about `conversation`, as the API shows it.
-fn event(kind: &'static str, conversation: &Conversation) -> NewEvent {
+pub fn event(kind: &'static str, conversation: &Conversation) -> NewEvent {
     NewEvent {
         tenant_id: conversation.tenant_id.clone(),
         channel_id: Some(conversation.channel_id.clone()),

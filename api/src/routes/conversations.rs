@@ -763,8 +763,7 @@ async fn change(
         transitions::plan(&current, &channel.skill_queue_id, &transition).map_err(refused)?;
     let tx = state.store.write().await?;
     let clock = &state.settings.automation.clock;
-    let event = transition.event();
-    let Some(changed) = conversations::apply(&tx, clock, &current, planned, event).await? else {
+    let Some(changed) = conversations::apply(&tx, clock, &current, planned).await? else {
         drop(tx);
         // Another change came first: say what the conversation is now.
         let now = store::conversations::find(state.store.reader(), access.tenant_id(), &current.id)
@@ -780,6 +779,7 @@ async fn change(
             ),
         });
     };
+    conversations::announce(&tx, transition.event(), &changed).await?;
     tx.commit().await?;
     Ok(changed)
 }

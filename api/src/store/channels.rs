@@ -126,6 +126,15 @@ pub async fn find<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str) -> Stor
         .ok_or(StoreError::NotFound("channel"))
 }
 
+/// The channels of these ids, of any tenant: for the service's own work on what it
+/// received (each message names its channel).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = String>,
+) -> StoreResult<Vec<Channel>> {
+    Ok(Entity::find().filter(Column::Id.is_in(ids)).all(db).await?)
+}
+
 /// Channels by name.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
