@@ -1,8 +1,30 @@
-//! Keywords that move a customer from the robot to an agent (R-BASIC-4).
+//! Keywords that move a customer from the robot to an agent (R-BASIC-4), and how a
+//! customer's message is matched against them ([`TransferKeywords::matches`]).
+//!
+//! A keyword matches whole words, case-insensitively, in any script:
+//! - both sides are brought to one form first: Unicode NFKC (so a full-width `ＡＧＥＮＴ`
+//!   or a decomposed `é` is the letter it stands for), then lower case (Greek final `ς`
+//!   as `σ`);
+//! - a *word* is a run of letters, digits, combining marks and `_`; everything else
+//!   (spaces, punctuation, symbols) only separates words. `agent` matches `Agent!` and
+//!   `AGENT please`, not `agents` nor `reagent`;
+//! - a keyword of several words matches those words in sequence, whatever separates them
+//!   in the message (`talk to agent` matches `Talk to... AGENT`);
+//! - scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao,
+//!   Khmer, Myanmar) have no word boundary a matcher could see without a dictionary, so
+//!   each of their characters counts as a word of its own: `人工` matches wherever its two
+//!   characters stand in sequence (`我要转人工`), also beside Latin words (`我要agent`).
+//!   Korean, written with spaces, keeps whole words;
+//! - a keyword with no letter or digit at all (an emoji, `??`) matches wherever it
+//!   appears.
+//!
+//! The message is read once into its words; each keyword is then one substring search
+//! in that form (linear), so matching is linear in the text for the at most 50 keywords.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 use utoipa::ToSchema;
 
 use crate::violation::{char_len, Violation, Violations};
@@ -75,6 +97,90 @@ impl TransferKeywords {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The first keyword (in the list's order) that `text` contains as whole words, by
+    /// the rules of this module; `None` when there is none.
+    pub fn matches(&self, text: &str) -> Option<&str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let words = words_of(text);
+        let mut folded: Option<String> = None;
+        self.0.iter().map(String::as_str).find(|keyword| {
+            let needle = words_of(keyword);
+            if needle.len() > 1 {
+                words.contains(&needle)
+            } else {
+                // No letter or digit: the symbols themselves, anywhere.
+                let needle = fold(keyword);
+                !needle.is_empty() && folded.get_or_insert_with(|| fold(text)).contains(&needle)
+            }
+        })
+    }
+}
+
+/// `text` in NFKC, lower case.
+fn fold(text: &str) -> String {
+    text.nfkc()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
+}
+
+/// Characters of scripts written without spaces between words: each is a word.
+fn unspaced(c: char) -> bool {
+    matches!(c,
+        '\u{0E00}'..='\u{0EFF}'      // Thai, Lao
+        | '\u{1000}'..='\u{109F}'    // Myanmar
+        | '\u{1780}'..='\u{17FF}'    // Khmer
+        | '\u{3040}'..='\u{30FF}'    // Hiragana, Katakana
+        | '\u{3100}'..='\u{312F}'    // Bopomofo
+        | '\u{31F0}'..='\u{31FF}'    // Katakana phonetic extensions
+        | '\u{3400}'..='\u{4DBF}'    // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}'    // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}'    // CJK compatibility ideographs
+        | '\u{20000}'..='\u{3134F}') // CJK extensions B to G
+}
+
+/// The words of `text`, folded, each between single spaces: ` w1 w2 w3 ` (` ` when
+/// there is none). A keyword's words in sequence are then exactly a substring.
+fn words_of(text: &str) -> String {
+    #[derive(PartialEq)]
+    enum At {
+        Gap,
+        Word,
+        Single,
+    }
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    let mut at = At::Gap;
+    for c in fold(text).chars() {
+        if is_combining_mark(c) {
+            // A mark belongs to the character before it; after a gap, to nothing.
+            if at != At::Gap {
+                out.push(c);
+            }
+        } else if unspaced(c) {
+            if at != At::Gap {
+                out.push(' ');
+            }
+            out.push(c);
+            at = At::Single;
+        } else if c.is_alphanumeric() || c == '_' {
+            if at == At::Single {
+                out.push(' ');
+            }
+            out.push(c);
+            at = At::Word;
+        } else if at != At::Gap {
+            out.push(' ');
+            at = At::Gap;
+        }
+    }
+    if at != At::Gap {
+        out.push(' ');
+    }
+    out
 }
 
 /// The one violation of a list over the limit.
@@ -105,6 +211,139 @@ mod tests {
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn keywords(list: &[&str]) -> TransferKeywords {
+        TransferKeywords::parse(&words(list)).unwrap()
+    }
+
+    // R-BASIC-4
+    #[test]
+    fn a_keyword_matches_whole_words_in_any_case() {
+        let k = keywords(&["agent"]);
+        for text in [
+            "agent",
+            "Agent!",
+            "AGENT please",
+            "I want an agent.",
+            "(agent)",
+            "agent's desk",
+            "¿agent?",
+        ] {
+            assert_eq!(k.matches(text), Some("agent"), "{text}");
+        }
+        for text in [
+            "agents",
+            "reagent",
+            "agent2",
+            "agent_x",
+            "a g e n t",
+            "",
+            "hello",
+        ] {
+            assert_eq!(k.matches(text), None, "{text}");
+        }
+    }
+
+    // R-BASIC-4
+    #[test]
+    fn a_keyword_of_several_words_matches_them_in_sequence() {
+        let k = keywords(&["talk to  a human"]);
+        assert_eq!(
+            k.matches("Can I TALK to a human, please?"),
+            Some("talk to  a human")
+        );
+        assert_eq!(k.matches("talk... to a\nhuman"), Some("talk to  a human"));
+        assert_eq!(k.matches("talk to a humane person"), None);
+        assert_eq!(k.matches("a human to talk to"), None);
+        assert_eq!(k.matches("stalk to a human"), None);
+    }
+
+    // R-BASIC-4
+    #[test]
+    fn letters_and_digits_of_every_script_make_words() {
+        let k = keywords(&["Оператор", "Ἄνθρωπος", "müller", "café", "24h"]);
+        assert_eq!(k.matches("Позовите ОПЕРАТОРА"), None, "another word");
+        assert_eq!(k.matches("позовите оператор!"), Some("Оператор"));
+        assert_eq!(
+            k.matches("ἌΝΘΡΩΠΟΣ παρακαλώ"),
+            Some("Ἄνθρωπος"),
+            "final sigma"
+        );
+        assert_eq!(k.matches("Herr MÜLLER bitte"), Some("müller"));
+        // Decomposed (e + U+0301) and composed forms are one word.
+        assert_eq!(k.matches("un cafe\u{301}, merci"), Some("café"));
+        assert_eq!(k.matches("un cafe"), None);
+        assert_eq!(k.matches("service 24H?"), Some("24h"));
+        assert_eq!(k.matches("service 124h"), None);
+        // Full-width Latin is Latin.
+        assert_eq!(
+            keywords(&["agent"]).matches("ＡＧＥＮＴ，please"),
+            Some("agent")
+        );
+    }
+
+    // R-BASIC-4: Chinese and Japanese put no spaces between words, so each of their
+    // characters is a word; a keyword matches its characters in sequence.
+    #[test]
+    fn in_scripts_without_spaces_each_character_is_a_word() {
+        let k = keywords(&["人工", "オペレーター"]);
+        assert_eq!(k.matches("我要转人工服务"), Some("人工"));
+        assert_eq!(
+            k.matches("人 工"),
+            Some("人工"),
+            "the same characters in sequence"
+        );
+        assert_eq!(k.matches("人"), None);
+        assert_eq!(k.matches("工人"), None);
+        assert_eq!(
+            k.matches("オペレーターをお願いします"),
+            Some("オペレーター")
+        );
+        // Half-width katakana is katakana (NFKC).
+        assert_eq!(k.matches("ｵﾍﾟﾚｰﾀｰ"), Some("オペレーター"));
+        let latin = keywords(&["agent"]);
+        assert_eq!(latin.matches("我要agent服务"), Some("agent"));
+        assert_eq!(latin.matches("我要agents"), None);
+        // Korean is written with spaces: whole words.
+        let korean = keywords(&["상담원"]);
+        assert_eq!(korean.matches("상담원 연결해 주세요"), Some("상담원"));
+        assert_eq!(korean.matches("상담원들"), None);
+    }
+
+    // R-BASIC-4
+    #[test]
+    fn a_keyword_without_letters_matches_wherever_it_appears() {
+        let k = keywords(&["🙋", "??"]);
+        assert_eq!(k.matches("help🙋"), Some("🙋"));
+        assert_eq!(k.matches("what??"), Some("??"));
+        assert_eq!(k.matches("what?"), None);
+    }
+
+    // R-BASIC-4
+    #[test]
+    fn the_first_keyword_of_the_list_that_matches_is_named() {
+        let k = keywords(&["human", "agent"]);
+        assert_eq!(k.matches("agent or human"), Some("human"));
+        assert_eq!(k.matches("agent"), Some("agent"));
+        assert_eq!(TransferKeywords::default().matches("agent"), None);
+    }
+
+    // R-BASIC-4: one pass over the text, then one substring search per keyword.
+    #[test]
+    fn matching_is_linear_in_the_text() {
+        let many: Vec<String> = (0..50)
+            .map(|i| format!("{} b{i}", vec!["a"; 30].join(" ")))
+            .collect();
+        let k = TransferKeywords::parse(&many).unwrap();
+        let text = "a ".repeat(100_000);
+        let started = std::time::Instant::now();
+        assert_eq!(k.matches(&text), None);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     // R-BASIC-4
