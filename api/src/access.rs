@@ -148,6 +148,17 @@ impl Access {
         }
     }
 
+    /// Transfers of conversations: tenant administrators and agents (in the conversations
+    /// they see); the rest of the hand-over is the administrators' (the router's).
+    pub fn require_transferrer(&self) -> ApiResult<()> {
+        match self.principal.role {
+            Role::TenantAdmin | Role::Agent => Ok(()),
+            _ => Err(ApiError::forbidden(
+                "transfers need an agent or tenant administrator token",
+            )),
+        }
+    }
+
     /// An OU of the tenant that the caller may see, or 404.
     pub async fn ou<C: ConnectionTrait>(&self, db: &C, id: &str) -> ApiResult<Ou> {
         let id = Id::from_path(id, "OU")?;

@@ -184,6 +184,10 @@ fn conflict(method: &str, path: &str) -> ApiError {
             Code::ChannelNotActive,
             "the channel is `failed`: replies are sent through an active channel",
         ),
+        ("POST", "/api/v1/conversations/{id}/transfer") => ApiError::new(
+            Code::TransferTooEarly,
+            "the agent must send 2 more messages before transferring: the channel's callTransferInteractionTimes is 3, and the agent has sent 1 since taking the conversation",
+        ),
         (_, p) if p.starts_with("/api/v1/conversations") => ApiError::new(
             Code::ConversationState,
             "the conversation is `agent`: assign takes only a conversation that is `robot` or `queued` (a transfer hands an assigned one to another agent)",

@@ -52,7 +52,7 @@ test("a conversation is opened by a DM, queued, assigned, transferred and ended 
       type: "message_create", id: "1900000000000000777", created_timestamp: "1733000000000",
       message_create: {
         target: { recipient_id: "1000000000000000001" }, sender_id: "2000000000000000003",
-        message_data: { text: "I need an agent" },
+        message_data: { text: "Hello, where is my order?" },
       },
     }],
     users: { "2000000000000000003": { id: "2000000000000000003", name: "Grace", screen_name: "grace" } },
@@ -76,7 +76,7 @@ test("a conversation is opened by a DM, queued, assigned, transferred and ended 
 
   const messages = await api.GET("/api/v1/conversations/{id}/messages", { params: { path } });
   assert.equal(messages.response.status, 200);
-  assert.deepEqual(messages.data?.items.map((m) => m.text), ["I need an agent"]);
+  assert.deepEqual(messages.data?.items.map((m) => m.text), ["Hello, where is my order?"]);
 
   const queued = await api.POST("/api/v1/conversations/{id}/queue", { params: { path }, body: {} });
   assert.equal(queued.response.status, 200, JSON.stringify(queued.error));

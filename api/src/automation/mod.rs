@@ -12,6 +12,7 @@
 //! the service's [`Clock`], which tests move.
 
 pub mod budget;
+pub mod routing;
 
 use std::collections::HashMap;
 
@@ -151,13 +152,14 @@ pub async fn on_stored(
             }
         }
     }
-    let _batch = Batch {
+    let batch = Batch {
         clock,
         new,
         attached,
         channels,
     };
-    let events = Vec::new();
+    let mut events = Vec::new();
+    events.extend(routing::on_stored(tx, &batch).await?);
     Ok(events)
 }
 

@@ -21,13 +21,14 @@ use crate::{
 };
 
 /// Attaches newly stored messages to their conversations within `tx` (opening those that
-/// have none); answers what it did and the events of the ones opened, for the caller to
-/// append with the messages' own.
+/// have none, as the channel's settings say, judged by `clock`); answers what it did and
+/// the events of the ones opened, for the caller to append with the messages' own.
 pub async fn attach(
     tx: &DatabaseTransaction,
+    clock: &Clock,
     new: &[Message],
 ) -> StoreResult<(Attached, Vec<NewEvent>)> {
-    let attached = store::conversations::attach(tx, new).await?;
+    let attached = store::conversations::attach(tx, new, clock.now_ms()).await?;
     let mut events = Vec::new();
     for opened in &attached.opened {
         events.push(event("conversation.opened", opened));

@@ -29,7 +29,7 @@ pub async fn store_messages(
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
     let stored = store::messages::insert_new(tx, messages).await?;
-    let (attached, opened) = crate::conversations::attach(tx, &stored).await?;
+    let (attached, opened) = crate::conversations::attach(tx, clock, &stored).await?;
     let automated = crate::automation::on_stored(tx, clock, &stored, &attached).await?;
     // Each message's event, then those of the conversations it opened, then the rules';
     // appended once, last (the event counter stays locked until the commit, so no other

@@ -1,7 +1,8 @@
 //! Conversations: lists and reads for whoever sees the channel, the hand-over the router
-//! drives (`queue`, `assign`, `transfer`, `end`: tenant administrators) and replies
-//! (tenant administrators and agents). A change the state does not allow is 409
-//! `conversation_state`; each change is one conditional UPDATE.
+//! drives (`queue`, `assign`, `end`: tenant administrators; `transfer`: tenant
+//! administrators and agents, within the channel's call transfer interaction times and
+//! `sessionTransfer`) and replies (tenant administrators and agents). A change the state
+//! does not allow is 409 `conversation_state`; each change is one conditional UPDATE.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,8 @@ use super::{
     messages::{cursor_of, message_out, parse_cursor, MessageCursorDoc, MessageOut},
     pagination::{self, DEFAULT_LIMIT, MAX_LIMIT},
 };
+use channel_config::{ChannelSettings, TransferTarget};
+
 use crate::{
     access::Access,
     conversations::{
@@ -63,6 +66,17 @@ const IDEMPOTENCY_KEY_MAX: usize = 255;
     content_type = "application/problem+json"
 )]
 pub struct StateConflict(Problem);
+
+/// 409 problem for a transfer.
+// For the OpenAPI document only.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 409,
+    description = "The conversation's state does not allow a transfer (`conversation_state`), or it changed at the same moment; the assigned agent has not yet sent the channel's `callTransferInteractionTimes` messages (`transfer_too_early`, `detail` says how many are left); the channel's `sessionTransfer` does not allow this target type (`transfer_target_not_allowed`, naming the allowed ones)",
+    content_type = "application/problem+json"
+)]
+pub struct TransferConflict(Problem);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -750,6 +764,61 @@ async fn transition_of(
     }
 }
 
+/// Whether the channel's settings, as they are now, let `current` be transferred to
+/// `target`: `more.sessionTransfer`, when on, names the target types allowed (R-BASIC-11);
+/// an assigned conversation moves only once its agent has sent
+/// `callTransferInteractionTimes` messages in it (R-BASIC-10; 0 or none: at any time).
+/// The count is of the row read: it only grows while the agent keeps the conversation,
+/// and a new agent changes the version the UPDATE is conditional on.
+fn transfer_allowed(
+    settings: &ChannelSettings,
+    current: &Conversation,
+    target: &Target,
+) -> ApiResult<()> {
+    let session = settings.more().session_transfer();
+    let wanted = match target {
+        Target::Agent(_) => TransferTarget::Agent,
+        Target::SkillQueue(_) => TransferTarget::SkillQueue,
+    };
+    if session.enabled() && !session.allowed_targets().contains(&wanted) {
+        let allowed: Vec<&str> = session
+            .allowed_targets()
+            .iter()
+            .map(|t| target_name(*t))
+            .collect();
+        return Err(ApiError::conflicts(vec![FieldError::new(
+            "/target/type",
+            Code::TransferTargetNotAllowed.name(),
+            format!(
+                "the channel's sessionTransfer allows transfers to {} only, not to {}",
+                allowed.join(" and "),
+                target_name(wanted)
+            ),
+        )]));
+    }
+    let needed = i64::from(settings.call_transfer_interaction_times().unwrap_or(0));
+    if current.state == store::conversations::AGENT && current.agent_messages < needed {
+        let left = needed - current.agent_messages;
+        return Err(ApiError::new(
+            Code::TransferTooEarly,
+            format!(
+                "the agent must send {left} more message{} before transferring: the channel's callTransferInteractionTimes is {needed}, and the agent has sent {} since taking the conversation",
+                if left == 1 { "" } else { "s" },
+                current.agent_messages
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A target type as the API names it (`target.type`).
+fn target_name(target: TransferTarget) -> &'static str {
+    match target {
+        TransferTarget::Agent => "agent",
+        TransferTarget::SkillQueue => "skillQueue",
+    }
+}
+
 /// Applies a transition: one conditional UPDATE and its event in one transaction.
 async fn change(
     state: &AppState,
@@ -761,6 +830,10 @@ async fn change(
     let refused = |reason: String| ApiError::new(Code::ConversationState, reason);
     let planned =
         transitions::plan(&current, &channel.skill_queue_id, &transition).map_err(refused)?;
+    if let Transition::Transfer(target) = &transition {
+        let settings = crate::integration::settings_of(&channel).map_err(ApiError::internal)?;
+        transfer_allowed(&settings, &current, target)?;
+    }
     let tx = state.store.write().await?;
     let clock = &state.settings.automation.clock;
     let Some(changed) = conversations::apply(&tx, clock, &current, planned).await? else {
@@ -791,7 +864,10 @@ async fn changed_by(
     kind: &str,
     body: &Value,
 ) -> ApiResult<HttpResponse> {
-    access.require_admin()?;
+    match kind {
+        "transfer" => access.require_transferrer()?,
+        _ => access.require_admin()?,
+    }
     // Unknown ids are 404 before the body is judged.
     access.conversation(state.store.reader(), id).await?;
     let transition = transition_of(&state, &access, kind, body).await?;
@@ -830,9 +906,17 @@ pub async fn assign_conversation(
 }
 
 /// Transfers a `queued` or `agent` conversation to another agent or skill queue.
+///
+/// Tenant administrators and agents may transfer (an agent, the conversations of its OUs'
+/// channels); tenant users may not. The channel's settings, as they are at the request,
+/// limit it: with `more.sessionTransfer` on, only to its `allowedTargets` (else 409
+/// `transfer_target_not_allowed`, naming them); an assigned conversation only once its
+/// agent has sent `callTransferInteractionTimes` messages in it since taking it (else 409
+/// `transfer_too_early`, saying how many are left; 0 or none: at any time). The service's
+/// automatic messages and the customer's do not count.
 #[utoipa::path(tag = "conversations", request_body = TransferIn, params(("id" = Id, Path)), security(("bearer" = [])), responses(
     (status = 200, body = ConversationOut),
-    BadRequest, Unauthenticated, Forbidden, NotFound, StateConflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
+    BadRequest, Unauthenticated, Forbidden, NotFound, TransferConflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
 ))]
 #[post("/conversations/{id}/transfer")]
 pub async fn transfer_conversation(

@@ -112,6 +112,9 @@ struct Group {
     outbound: i64,
     last_inbound_ms: Option<i64>,
     last_outbound_ms: Option<i64>,
+    /// Outbound messages people sent (not the service's automatic ones): the assigned
+    /// agent's, when the conversation is in `agent` (R-BASIC-10).
+    by_people: i64,
     messages: Vec<(String, i64)>,
 }
 
@@ -131,6 +134,7 @@ fn groups(messages: &[Message]) -> Vec<Group> {
                 outbound: 0,
                 last_inbound_ms: None,
                 last_outbound_ms: None,
+                by_people: 0,
                 messages: Vec::new(),
             });
             order.len() - 1
@@ -139,6 +143,9 @@ fn groups(messages: &[Message]) -> Vec<Group> {
         group.messages.push((m.id.clone(), m.sent_at_ms));
         if m.direction == "outbound" {
             group.outbound += 1;
+            if m.automatic.is_none() {
+                group.by_people += 1;
+            }
             group.last_outbound_ms = group.last_outbound_ms.max(Some(m.sent_at_ms));
             if group.customer_id.is_empty() {
                 group.customer_id = m.recipient_id.clone().unwrap_or_default();
@@ -157,12 +164,17 @@ fn groups(messages: &[Message]) -> Vec<Group> {
     order
 }
 
-/// How a channel opens a conversation: `robot` when its intelligent robot is on, else
-/// `queued` in its skill queue.
+/// How a channel opens a conversation, by its settings as they are in the transaction:
+/// `robot` with the robot's id when its intelligent robot is on, else `queued` in its
+/// skill queue (R-ROBOT-1); the robot assistant's switch (R-ROBOT-2); `lastAgentMode`'s
+/// hours when it is on (R-BASIC-11).
 struct Opening {
     tenant_id: String,
     state: &'static str,
     skill_queue_id: Option<String>,
+    robot_id: Option<String>,
+    robot_assistant: bool,
+    last_agent_hours: Option<i64>,
 }
 
 async fn openings<C: ConnectionTrait>(
@@ -183,26 +195,93 @@ async fn openings<C: ConnectionTrait>(
     Ok(rows
         .into_iter()
         .map(|(id, tenant_id, skill_queue_id, settings)| {
-            let robot = settings
-                .pointer("/robot/intelligentRobot/enabled")
-                .and_then(Json::as_bool)
-                .unwrap_or(false);
-            let opening = match robot {
-                true => Opening {
-                    tenant_id,
-                    state: ROBOT,
-                    skill_queue_id: None,
-                },
-                false => Opening {
-                    tenant_id,
-                    state: QUEUED,
-                    skill_queue_id: Some(skill_queue_id),
-                },
+            let on = |pointer: &str| {
+                settings
+                    .pointer(pointer)
+                    .and_then(Json::as_bool)
+                    .unwrap_or(false)
+            };
+            let robot_id = settings
+                .pointer("/robot/intelligentRobot/robotId")
+                .and_then(Json::as_str)
+                .filter(|_| on("/robot/intelligentRobot/enabled"))
+                .map(str::to_owned);
+            let last_agent_hours = settings
+                .pointer("/more/lastAgentMode/validHours")
+                .and_then(Json::as_i64)
+                .filter(|_| on("/more/lastAgentMode/enabled"));
+            let opening = Opening {
+                tenant_id,
+                state: if robot_id.is_some() { ROBOT } else { QUEUED },
+                skill_queue_id: robot_id.is_none().then_some(skill_queue_id),
+                robot_id,
+                robot_assistant: on("/robot/robotAssistant/enabled"),
+                last_agent_hours,
             };
             (id, opening)
         })
         .collect())
 }
+
+/// For `lastAgentMode` (R-BASIC-11): the agent of each customer's previous conversation
+/// on the channel, keyed by channel and X conversation, when that conversation had an
+/// agent and its last activity is within the channel's `validHours` of `now_ms`. One
+/// query for the whole batch (index `conversations_channel_customer`).
+async fn last_agents<C: ConnectionTrait>(
+    db: &C,
+    groups: &[Group],
+    openings: &HashMap<String, Opening>,
+    now_ms: i64,
+) -> StoreResult<HashMap<(String, String), String>> {
+    let hours_of = |g: &Group| openings.get(&g.channel_id)?.last_agent_hours;
+    let wanted: Vec<&Group> = groups
+        .iter()
+        .filter(|g| g.inbound > 0 && hours_of(g).is_some())
+        .collect();
+    let Some(longest) = wanted.iter().filter_map(|g| hours_of(g)).max() else {
+        return Ok(HashMap::new());
+    };
+    let channels: HashSet<&str> = wanted.iter().map(|g| g.channel_id.as_str()).collect();
+    let customers: HashSet<&str> = wanted
+        .iter()
+        .map(|g| g.x_conversation_id.as_str())
+        .collect();
+    let rows: Vec<(String, String, Option<String>, i64)> = Entity::find()
+        .select_only()
+        .columns([
+            Column::ChannelId,
+            Column::XConversationId,
+            Column::AgentId,
+            Column::LastActivityAtMs,
+        ])
+        .filter(Column::ChannelId.is_in(channels))
+        .filter(Column::XConversationId.is_in(customers))
+        .filter(Column::OpenKey.is_null())
+        .filter(Column::LastActivityAtMs.gte(now_ms - longest * HOUR_MS))
+        .into_tuple()
+        .all(db)
+        .await?;
+    // The previous conversation is the one of the latest activity; it counts only when it
+    // had an agent, within its channel's hours.
+    let mut latest: HashMap<(String, String), (i64, Option<String>)> = HashMap::new();
+    for (channel_id, x_conversation_id, agent_id, at) in rows {
+        let entry = latest
+            .entry((channel_id, x_conversation_id))
+            .or_insert((at, agent_id.clone()));
+        if at > entry.0 {
+            *entry = (at, agent_id);
+        }
+    }
+    Ok(latest
+        .into_iter()
+        .filter_map(|(key, (at, agent_id))| {
+            let hours = openings.get(&key.0)?.last_agent_hours?;
+            (at >= now_ms - hours * HOUR_MS).then_some((key, agent_id?))
+        })
+        .collect())
+}
+
+const HOUR_MS: i64 = 3_600_000;
 
 /// The later of the stored and the offered value of a nullable millisecond column.
 fn later_of(column: &str) -> SimpleExpr {
@@ -236,7 +315,16 @@ impl Attached {
 /// message that has none (after `ended`, a new one); an outbound message without an open
 /// conversation stays unattached. Per batch: one read of the channels, one upsert, the
 /// links; an outbound-only conversation costs one UPDATE.
-pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreResult<Attached> {
+///
+/// An opening follows the channel's settings (robot, robot assistant, and with
+/// `lastAgentMode` the previous conversation's agent as `preferred_agent_id`, one query per
+/// batch, judged at `now_ms`, the service clock). Outbound messages people sent count in
+/// `agent_messages` of a conversation in `agent` (R-BASIC-10).
+pub async fn attach<C: ConnectionTrait>(
+    db: &C,
+    messages: &[Message],
+    now_ms: i64,
+) -> StoreResult<Attached> {
     if messages.is_empty() {
         return Ok(Attached::default());
     }
@@ -247,6 +335,7 @@ pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreRe
         .map(|g| g.channel_id.as_str())
         .collect();
     let openings = openings(db, inbound_channels).await?;
+    let last_agents = last_agents(db, &groups, &openings, now_ms).await?;
     let opened_at = now();
     let mut offered = HashSet::new();
     let mut rows = Vec::new();
@@ -256,6 +345,8 @@ pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreRe
         };
         let id = new_id();
         offered.insert(id.clone());
+        let preferred_agent_id =
+            last_agents.get(&(g.channel_id.clone(), g.x_conversation_id.clone()));
         rows.push(ActiveModel {
             id: Set(id),
             tenant_id: Set(opening.tenant_id.clone()),
@@ -276,10 +367,12 @@ pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreRe
             last_outbound_at_ms: Set(g.last_outbound_ms),
             last_activity_at_ms: Set(g.last_inbound_ms.max(g.last_outbound_ms).unwrap_or(0)),
             version: Set(1),
-            robot_id: Set(None),
-            robot_assistant: Set(false),
-            preferred_agent_id: Set(None),
-            agent_messages: Set(0),
+            robot_id: Set(opening.robot_id.clone()),
+            robot_assistant: Set(opening.robot_assistant),
+            preferred_agent_id: Set(preferred_agent_id.cloned()),
+            // What the conflict adds to an open conversation in `agent`; a conversation
+            // this row opens is in no agent's hands, and is set back to 0 below.
+            agent_messages: Set(g.by_people),
             timer: Set(None),
             timer_due_at_ms: Set(None),
             last_progress_at_ms: Set(None),
@@ -315,6 +408,13 @@ pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreRe
                     Column::CustomerName,
                     Expr::cust("COALESCE(excluded.customer_name, conversations.customer_name)"),
                 )
+                .value(
+                    Column::AgentMessages,
+                    Expr::cust(format!(
+                        "conversations.agent_messages + CASE WHEN conversations.state = '{AGENT}' \
+                         THEN excluded.agent_messages ELSE 0 END"
+                    )),
+                )
                 .to_owned(),
         );
         let statement = backend.build(&insert.query().returning_all().to_owned());
@@ -331,6 +431,25 @@ pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreRe
                 opened.push(conversation.clone());
             }
             touched.push(conversation);
+        }
+    }
+    // Openings that came with people's outbound messages (one page of a pull holding both
+    // ways) carried their count for the conflict only.
+    let miscounted: Vec<String> = opened
+        .iter()
+        .filter(|c| c.agent_messages != 0)
+        .map(|c| c.id.clone())
+        .collect();
+    if !miscounted.is_empty() {
+        Entity::update_many()
+            .col_expr(Column::AgentMessages, Expr::value(0))
+            .filter(Column::Id.is_in(miscounted))
+            .exec(db)
+            .await?;
+        for c in opened.iter_mut().chain(touched.iter_mut()) {
+            if offered.contains(&c.id) {
+                c.agent_messages = 0;
+            }
         }
     }
     for g in groups.iter().filter(|g| g.inbound == 0) {
@@ -371,7 +490,9 @@ pub async fn attach<C: ConnectionTrait>(db: &C, messages: &[Message]) -> StoreRe
     Ok(Attached { opened, touched })
 }
 
-/// Counts outbound messages on the open conversation they belong to; it, if any.
+/// Counts outbound messages on the open conversation they belong to; it, if any. (Built
+/// from expressions, not `cust_with_values`: SQLite's `?` placeholders would leave a `$1`
+/// in custom text to bind another value of the statement.)
 async fn record_outbound<C: ConnectionTrait>(
     db: &C,
     g: &Group,
@@ -386,17 +507,25 @@ async fn record_outbound<C: ConnectionTrait>(
         )
         .col_expr(
             Column::LastOutboundAtMs,
-            Expr::cust_with_values(
-                "CASE WHEN last_outbound_at_ms IS NULL OR last_outbound_at_ms < $1 THEN $1 ELSE last_outbound_at_ms END",
-                [last],
-            ),
+            Expr::case(
+                Expr::col(Column::LastOutboundAtMs)
+                    .is_null()
+                    .or(Expr::col(Column::LastOutboundAtMs).lt(last)),
+                last,
+            )
+            .finally(Expr::col(Column::LastOutboundAtMs))
+            .into(),
         )
         .col_expr(
             Column::LastActivityAtMs,
-            Expr::cust_with_values(
-                "CASE WHEN last_activity_at_ms < $1 THEN $1 ELSE last_activity_at_ms END",
-                [last],
-            ),
+            Expr::case(Expr::col(Column::LastActivityAtMs).lt(last), last)
+                .finally(Expr::col(Column::LastActivityAtMs))
+                .into(),
+        )
+        .col_expr(
+            Column::AgentMessages,
+            Expr::col(Column::AgentMessages)
+                .add(Expr::case(Expr::col(Column::State).eq(AGENT), g.by_people).finally(0)),
         )
         .filter(Column::ChannelId.eq(g.channel_id.as_str()))
         .filter(Column::OpenKey.eq(g.x_conversation_id.as_str()));
@@ -545,17 +674,22 @@ pub struct Change {
 
 /// Applies `change` to `current` if the row is still in the state and version read: one
 /// conditional UPDATE, so of two racing changes one wins. `None` when another change came
-/// first.
+/// first. A change of agent (assigned, transferred, back to a queue) starts the count of
+/// the agent's messages again (R-BASIC-10).
 pub async fn change<C: ConnectionTrait>(
     db: &C,
     current: &Conversation,
     change: Change,
 ) -> StoreResult<Option<Conversation>> {
+    let new_agent = change.agent_id != current.agent_id;
     let mut update = Entity::update_many()
         .col_expr(Column::State, Expr::value(change.state))
         .col_expr(Column::SkillQueueId, Expr::value(change.skill_queue_id))
         .col_expr(Column::AgentId, Expr::value(change.agent_id))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1));
+    if new_agent {
+        update = update.col_expr(Column::AgentMessages, Expr::value(0));
+    }
     if change.state == ENDED {
         update = update
             .col_expr(Column::OpenKey, Expr::value(Option::<String>::None))

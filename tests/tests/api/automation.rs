@@ -25,7 +25,13 @@ async fn conversation_row(
 }
 
 /// Decides, as a rule would, to send `text` for `reason` in the conversation `id`.
-async fn decide(w: &World, id: &str, reason: Reason, text: &str, key: Option<&str>) -> bool {
+pub(crate) async fn decide(
+    w: &World,
+    id: &str,
+    reason: Reason,
+    text: &str,
+    key: Option<&str>,
+) -> bool {
     let db = Database::connect(&w.app.database_url).await.unwrap();
     let conversation = conversation_row(&db, w, id).await;
     let tx = db.begin().await.unwrap();
@@ -45,7 +51,7 @@ async fn decide(w: &World, id: &str, reason: Reason, text: &str, key: Option<&st
 }
 
 /// The conversation's automatic messages once none is pending or sending.
-async fn settled(w: &World, id: &str) -> Vec<Value> {
+pub(crate) async fn settled(w: &World, id: &str) -> Vec<Value> {
     let started = Instant::now();
     loop {
         let list = w

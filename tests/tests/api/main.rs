@@ -30,6 +30,7 @@ mod ous;
 mod papercuts;
 mod patch;
 mod pull;
+mod routing;
 mod secrets;
 mod tenants;
 mod tokens;

@@ -56,7 +56,8 @@ pub fn now_ms() -> u64 {
 
 impl World {
     /// An active Pro channel of `tenant` in `ou_id`/`queue_id`, robot on or off, signed with
-    /// `algorithm`.
+    /// `algorithm`; its other settings are the test channel body's, but transfers are
+    /// allowed at any time (`callTransferInteractionTimes` 0).
     pub async fn channel_in(
         &self,
         tenant: &Tenant,
@@ -78,6 +79,8 @@ impl World {
         let mut body = tenant.channel_body(name, &credentials);
         body["x"]["accountLevel"] = json!("pro");
         body["x"]["signatureAlgorithm"] = json!(algorithm);
+        // Transfers at any time, unless a test of R-BASIC-10 sets the interaction times.
+        body["callTransferInteractionTimes"] = json!(0);
         body["robot"]["intelligentRobot"]["enabled"] = json!(robot);
         if !robot {
             body["robot"]["intelligentRobot"] = json!({"enabled": false});
