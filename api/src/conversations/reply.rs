@@ -341,6 +341,8 @@ pub(crate) async fn store_sent(
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("sent message not stored")))?;
             if let Some(reason) = automatic.filter(|_| echo.automatic.is_none()) {
                 store::messages::mark_automatic(tx, &echo.id, reason).await?;
+                // The echo was counted as the agent's message (R-BASIC-10); it is not.
+                store::conversations::uncount_agent_message(tx, conversation).await?;
                 echo.automatic = Some(reason.to_owned());
             }
             Ok(echo)

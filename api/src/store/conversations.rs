@@ -533,6 +533,32 @@ async fn record_outbound<C: ConnectionTrait>(
     Ok(updated.into_iter().next())
 }
 
+/// Takes back from `agent_messages` an outbound message counted as a person's that turns
+/// out to be the service's own: X's echo of an automatic message, stored (and counted)
+/// before the sender stored the message. Only while the conversation is still with the
+/// agent it was with (`conversation`, as read before sending); a new agent's count is
+/// left alone.
+pub async fn uncount_agent_message<C: ConnectionTrait>(
+    db: &C,
+    conversation: &Conversation,
+) -> StoreResult<()> {
+    let Some(agent_id) = conversation.agent_id.as_deref() else {
+        return Ok(());
+    };
+    Entity::update_many()
+        .col_expr(
+            Column::AgentMessages,
+            Expr::col(Column::AgentMessages).sub(1),
+        )
+        .filter(Column::Id.eq(conversation.id.as_str()))
+        .filter(Column::State.eq(AGENT))
+        .filter(Column::AgentId.eq(agent_id))
+        .filter(Column::AgentMessages.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Runs `update` and returns the rows it changed (sea-orm's own `exec_with_returning`
 /// refuses SQLite, which has RETURNING since 3.35).
 async fn returning<C: ConnectionTrait>(

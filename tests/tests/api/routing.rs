@@ -14,7 +14,9 @@ use xchannel::automation::Reason;
 
 use crate::automation::{decide, settled};
 use crate::helpers::Answer;
-use crate::world::{world, Channel, World, CUSTOMER};
+use xchannel_tests::fake_x::direct_message_delivery;
+
+use crate::world::{now_ms, world, Channel, World, ACCOUNT, CUSTOMER};
 
 /// Applies the merge patch `patch` to the channel's settings.
 async fn edit(w: &World, channel: &Channel, patch: Value) {
@@ -289,17 +291,72 @@ async fn a_transfer_waits_until_the_agent_has_sent_the_channels_interaction_time
         early.text
     );
 
-    reply(&w, &agent, &id, "Hello, I am Ana").await;
+    let hello = reply(&w, &agent, &id, "Hello, I am Ana").await;
     // The service's automatic messages and the customer's are not the agent's.
     assert!(decide(&w, &id, Reason::QueueProgress, "You are next.", Some("p1")).await);
     let automatic = settled(&w, &id).await;
     assert_eq!(automatic[0]["status"], "sent", "{automatic:?}");
     w.customer_writes(&channel, CUSTOMER, "Thanks").await;
+    assert_eq!(read(&w, &id).await["agentMessages"], 1);
+
+    // X's echo of an automatic message stored before the sender stores it (a webhook or
+    // a pull in between) counts as a person's message at first, then is taken back. The
+    // fake X numbers its DM events in sequence: the next send gets the id after the last.
+    let first = w.messages(&id).await;
+    let first = first
+        .iter()
+        .find(|m| m["id"] == automatic[0]["messageId"])
+        .unwrap();
+    assert_ne!(first["xEventId"], hello["xEventId"]);
+    let echo_id = (first["xEventId"].as_str().unwrap().parse::<u64>().unwrap() + 1).to_string();
+    let echo = direct_message_delivery(
+        ACCOUNT,
+        &echo_id,
+        now_ms(),
+        (ACCOUNT, "Support Desk", "support_desk"),
+        CUSTOMER,
+        "Still there?",
+    );
+    let delivered = w
+        .app
+        .deliver(&channel.id, &channel.credentials.api_key_secret, &echo)
+        .await;
+    assert_eq!(delivered.status, 200, "{}", delivered.text);
+    assert_eq!(
+        read(&w, &id).await["agentMessages"],
+        2,
+        "counted on arrival"
+    );
+    assert!(
+        decide(
+            &w,
+            &id,
+            Reason::NoCustomerReplyReminder,
+            "Still there?",
+            Some("r1")
+        )
+        .await
+    );
+    let automatic = settled(&w, &id).await;
+    assert_eq!(automatic[1]["status"], "sent", "{automatic:?}");
+    let stored = w.messages(&id).await;
+    let echoed = stored
+        .iter()
+        .find(|m| m["id"] == automatic[1]["messageId"])
+        .unwrap();
+    assert_eq!(
+        echoed["xEventId"],
+        json!(echo_id),
+        "the echo is the message sent"
+    );
+    assert_eq!(echoed["automatic"], "no_customer_reply_reminder");
+    assert_eq!(read(&w, &id).await["agentMessages"], 1, "taken back");
+
     let last = reply(&w, &agent, &id, "Let me check").await;
     let now = read(&w, &id).await;
     assert_eq!(now["agentMessages"], 2, "{now}");
     assert_eq!(now["lastOutboundAt"], last["sentAt"], "{now}");
-    assert_eq!(now["counts"]["outbound"], 4, "{now}");
+    assert_eq!(now["counts"]["outbound"], 5, "{now}");
 
     let one_left = transfer(&w, &agent, &id, "agent", "agent-2").await;
     assert_eq!(one_left.status, 409, "{}", one_left.text);
