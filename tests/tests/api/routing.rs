@@ -11,12 +11,11 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 use xchannel::automation::Reason;
-
-use crate::automation::{decide, settled};
-use crate::helpers::Answer;
 use xchannel_tests::fake_x::direct_message_delivery;
 
-use crate::world::{now_ms, world, Channel, World, ACCOUNT, CUSTOMER};
+use crate::automation::{decide, settled};
+use crate::helpers::{spawn_instance, Answer, TestApp};
+use crate::world::{event_id, now_ms, world, Channel, World, ACCOUNT, CUSTOMER};
 
 /// Applies the merge patch `patch` to the channel's settings.
 async fn edit(w: &World, channel: &Channel, patch: Value) {
@@ -221,6 +220,11 @@ async fn a_transfer_keyword_moves_a_robot_conversation_to_the_channel_queue() {
     .await;
     assert_eq!(phrase["state"], "queued", "{phrase}");
 
+    // The first message already: opened with the robot, then queued, in one go.
+    let first = writes(&w, &channel, "3001969360", "Agent please").await;
+    assert_eq!(first["state"], "queued", "{first}");
+    assert_eq!(first["robotId"], "bot-1");
+
     // One `conversation.queued` per move, after the opening.
     let written = events(&w, &channel, "conversation.opened,conversation.queued").await;
     let of = |id: &str| -> Vec<&str> {
@@ -230,7 +234,7 @@ async fn a_transfer_keyword_moves_a_robot_conversation_to_the_channel_queue() {
             .map(|(e, _)| e.as_str())
             .collect()
     };
-    for c in [&id, &id_of(&chinese), &id_of(&phrase)] {
+    for c in [&id, &id_of(&chinese), &id_of(&phrase), &id_of(&first)] {
         assert_eq!(
             of(c),
             ["conversation.opened", "conversation.queued"],
@@ -241,18 +245,46 @@ async fn a_transfer_keyword_moves_a_robot_conversation_to_the_channel_queue() {
 
 // R-BASIC-4: the settings are read with each message, on every instance.
 #[actix_web::test]
-async fn an_edit_of_the_keywords_applies_to_the_next_message() {
+async fn an_edit_of_the_keywords_applies_to_the_next_message_on_every_instance() {
     let w = world().await;
     let channel = w.channel("x_keyword_edit", true).await;
-    let before = writes(&w, &channel, CUSTOMER, "operator please").await;
+    // Another instance on the same database takes the customer's deliveries.
+    let other = TestApp {
+        base: spawn_instance(&w.app.settings).await,
+        client: reqwest::Client::new(),
+        system_token: w.app.system_token.clone(),
+        data_dir: w.app.data_dir.clone(),
+        database_url: w.app.database_url.clone(),
+        settings: w.app.settings.clone(),
+    };
+    let writes_there = |customer: &'static str, text: &'static str| {
+        let (w, other, channel) = (&w, &other, &channel);
+        async move {
+            let body = direct_message_delivery(
+                ACCOUNT,
+                &event_id(),
+                now_ms(),
+                (customer, "Jordan Brinks", "furiouscamper"),
+                ACCOUNT,
+                text,
+            );
+            let answer = other
+                .deliver(&channel.id, &channel.credentials.api_key_secret, &body)
+                .await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            open_of(w, channel, customer).await
+        }
+    };
+    let before = writes_there(CUSTOMER, "operator please").await;
     assert_eq!(before["state"], "robot");
+    // Edited through the first instance.
     edit(&w, &channel, json!({"transferKeywords": ["Operator"]})).await;
-    let after = writes(&w, &channel, CUSTOMER, "operator please").await;
+    let after = writes_there(CUSTOMER, "operator please").await;
     assert_eq!(after["id"], before["id"]);
     assert_eq!(after["state"], "queued", "{after}");
     // The old keyword no longer moves anyone.
-    let other = writes(&w, &channel, "3001969358", "agent").await;
-    assert_eq!(other["state"], "robot", "{other}");
+    let other_customer = writes_there("3001969358", "agent").await;
+    assert_eq!(other_customer["state"], "robot", "{other_customer}");
 }
 
 // R-BASIC-10
