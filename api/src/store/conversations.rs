@@ -223,29 +223,25 @@ async fn openings<C: ConnectionTrait>(
         .collect())
 }
 
-/// For `lastAgentMode` (R-BASIC-11): the agent of each customer's previous conversation
-/// on the channel, keyed by channel and X conversation, when that conversation had an
-/// agent and its last activity is within the channel's `validHours` of `now_ms`. One
-/// query for the whole batch (index `conversations_channel_customer`).
-async fn last_agents<C: ConnectionTrait>(
+/// For `lastAgentMode` (R-BASIC-11): sets `preferred_agent_id` of each conversation the
+/// batch `opened` to the agent of the customer's previous conversation on the channel, when
+/// that conversation had an agent and its last activity is within the channel's
+/// `validHours` of `now_ms`. One query for the batch's openings (index
+/// `conversations_channel_customer`), one UPDATE when any is preferred; nothing when the
+/// batch opened nothing on a channel with the setting on.
+async fn prefer_last_agents<C: ConnectionTrait>(
     db: &C,
-    groups: &[Group],
+    opened: &mut [Conversation],
     openings: &HashMap<String, Opening>,
     now_ms: i64,
-) -> StoreResult<HashMap<(String, String), String>> {
-    let hours_of = |g: &Group| openings.get(&g.channel_id)?.last_agent_hours;
-    let wanted: Vec<&Group> = groups
-        .iter()
-        .filter(|g| g.inbound > 0 && hours_of(g).is_some())
-        .collect();
-    let Some(longest) = wanted.iter().filter_map(|g| hours_of(g)).max() else {
-        return Ok(HashMap::new());
+) -> StoreResult<()> {
+    let hours_of = |c: &Conversation| openings.get(&c.channel_id)?.last_agent_hours;
+    let Some(longest) = opened.iter().filter_map(hours_of).max() else {
+        return Ok(());
     };
-    let channels: HashSet<&str> = wanted.iter().map(|g| g.channel_id.as_str()).collect();
-    let customers: HashSet<&str> = wanted
-        .iter()
-        .map(|g| g.x_conversation_id.as_str())
-        .collect();
+    let wanted = opened.iter().filter(|c| hours_of(c).is_some());
+    let channels: HashSet<&str> = wanted.clone().map(|c| c.channel_id.as_str()).collect();
+    let customers: HashSet<&str> = wanted.map(|c| c.x_conversation_id.as_str()).collect();
     let rows: Vec<(String, String, Option<String>, i64)> = Entity::find()
         .select_only()
         .columns([
@@ -261,8 +257,8 @@ async fn last_agents<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    // The previous conversation is the one of the latest activity; it counts only when it
-    // had an agent, within its channel's hours.
+    // The previous conversation is the ended one of the latest activity; it counts only
+    // when it had an agent, within its channel's hours.
     let mut latest: HashMap<(String, String), (i64, Option<String>)> = HashMap::new();
     for (channel_id, x_conversation_id, agent_id, at) in rows {
         let entry = latest
@@ -272,13 +268,35 @@ async fn last_agents<C: ConnectionTrait>(
             *entry = (at, agent_id);
         }
     }
-    Ok(latest
-        .into_iter()
-        .filter_map(|(key, (at, agent_id))| {
-            let hours = openings.get(&key.0)?.last_agent_hours?;
-            (at >= now_ms - hours * HOUR_MS).then_some((key, agent_id?))
-        })
-        .collect())
+    let mut preferred = Vec::new();
+    for c in opened.iter_mut() {
+        let Some(hours) = hours_of(c) else { continue };
+        let key = (c.channel_id.clone(), c.x_conversation_id.clone());
+        if let Some((at, Some(agent_id))) = latest.get(&key) {
+            if *at >= now_ms - hours * HOUR_MS {
+                c.preferred_agent_id = Some(agent_id.clone());
+                preferred.push((c.id.clone(), agent_id.clone()));
+            }
+        }
+    }
+    for chunk in preferred.chunks(ROWS_PER_STATEMENT) {
+        let mut choice = Expr::case(
+            Expr::col(Column::Id).eq(chunk[0].0.as_str()),
+            chunk[0].1.as_str(),
+        );
+        for (id, agent_id) in &chunk[1..] {
+            choice = choice.case(Expr::col(Column::Id).eq(id.as_str()), agent_id.as_str());
+        }
+        Entity::update_many()
+            .col_expr(
+                Column::PreferredAgentId,
+                choice.finally(Expr::col(Column::PreferredAgentId)).into(),
+            )
+            .filter(Column::Id.is_in(chunk.iter().map(|(id, _)| id.as_str())))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -317,8 +335,8 @@ impl Attached {
 /// links; an outbound-only conversation costs one UPDATE.
 ///
 /// An opening follows the channel's settings (robot, robot assistant, and with
-/// `lastAgentMode` the previous conversation's agent as `preferred_agent_id`, one query per
-/// batch, judged at `now_ms`, the service clock). Outbound messages people sent count in
+/// `lastAgentMode` the previous conversation's agent as `preferred_agent_id`: one query
+/// for the batch's openings, judged at `now_ms`, the service clock). Outbound messages people sent count in
 /// `agent_messages` of a conversation in `agent` (R-BASIC-10).
 pub async fn attach<C: ConnectionTrait>(
     db: &C,
@@ -335,7 +353,6 @@ pub async fn attach<C: ConnectionTrait>(
         .map(|g| g.channel_id.as_str())
         .collect();
     let openings = openings(db, inbound_channels).await?;
-    let last_agents = last_agents(db, &groups, &openings, now_ms).await?;
     let opened_at = now();
     let mut offered = HashSet::new();
     let mut rows = Vec::new();
@@ -345,8 +362,6 @@ pub async fn attach<C: ConnectionTrait>(
         };
         let id = new_id();
         offered.insert(id.clone());
-        let preferred_agent_id =
-            last_agents.get(&(g.channel_id.clone(), g.x_conversation_id.clone()));
         rows.push(ActiveModel {
             id: Set(id),
             tenant_id: Set(opening.tenant_id.clone()),
@@ -369,7 +384,7 @@ pub async fn attach<C: ConnectionTrait>(
             version: Set(1),
             robot_id: Set(opening.robot_id.clone()),
             robot_assistant: Set(opening.robot_assistant),
-            preferred_agent_id: Set(preferred_agent_id.cloned()),
+            preferred_agent_id: Set(None),
             // What the conflict adds to an open conversation in `agent`; a conversation
             // this row opens is in no agent's hands, and is set back to 0 below.
             agent_messages: Set(g.by_people),
@@ -433,6 +448,7 @@ pub async fn attach<C: ConnectionTrait>(
             touched.push(conversation);
         }
     }
+    prefer_last_agents(db, &mut opened, &openings, now_ms).await?;
     // Openings that came with people's outbound messages (one page of a pull holding both
     // ways) carried their count for the conflict only.
     let miscounted: Vec<String> = opened
@@ -446,10 +462,15 @@ pub async fn attach<C: ConnectionTrait>(
             .filter(Column::Id.is_in(miscounted))
             .exec(db)
             .await?;
-        for c in opened.iter_mut().chain(touched.iter_mut()) {
-            if offered.contains(&c.id) {
-                c.agent_messages = 0;
-            }
+        for c in opened.iter_mut() {
+            c.agent_messages = 0;
+        }
+    }
+    // What the rules see of an opening is what was stored.
+    let stored: HashMap<&str, &Conversation> = opened.iter().map(|c| (c.id.as_str(), c)).collect();
+    for c in touched.iter_mut() {
+        if let Some(stored) = stored.get(c.id.as_str()) {
+            c.clone_from(stored);
         }
     }
     for g in groups.iter().filter(|g| g.inbound == 0) {

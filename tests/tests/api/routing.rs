@@ -525,12 +525,14 @@ async fn a_returning_customer_prefers_the_last_agent_within_the_valid_hours() {
     let w = world().await;
     // lastAgentMode: 24 hours (the test channel's).
     let channel = w.channel("x_last_agent", false).await;
-    let (ana, bo, cy, dan, eve) = (
+    let (ana, bo, cy, dan, eve, fay, gus) = (
         CUSTOMER,
         "3001969358",
         "3001969359",
         "3001969360",
         "3001969361",
+        "3001969362",
+        "3001969363",
     );
     let served = [
         (ana, Some("agent-7")),
@@ -539,6 +541,8 @@ async fn a_returning_customer_prefers_the_last_agent_within_the_valid_hours() {
         (dan, Some("agent-6")),
         (dan, None),
         (eve, Some("agent-5")),
+        (fay, Some("agent-3")),
+        (gus, Some("agent-4")),
     ];
     for (customer, agent) in served {
         let id = id_of(&writes(&w, &channel, customer, "Hi").await);
@@ -586,6 +590,37 @@ async fn a_returning_customer_prefers_the_last_agent_within_the_valid_hours() {
     // The previous conversation had no agent: no one to prefer.
     let none = writes(&w, &channel, cy, "Me again").await;
     assert_eq!(none["preferredAgentId"], Value::Null, "{none}");
+    // Two returning customers in one delivery (one batch): each their own agent.
+    let dm = |customer: &str| {
+        direct_message_delivery(
+            ACCOUNT,
+            &event_id(),
+            now_ms(),
+            (customer, "Jordan Brinks", "furiouscamper"),
+            ACCOUNT,
+            "Back again",
+        )
+    };
+    let mut both = dm(fay);
+    let second = dm(gus);
+    both["direct_message_events"]
+        .as_array_mut()
+        .unwrap()
+        .extend(second["direct_message_events"].as_array().unwrap().clone());
+    both["users"][gus] = second["users"][gus].clone();
+    let delivered = w
+        .app
+        .deliver(&channel.id, &channel.credentials.api_key_secret, &both)
+        .await;
+    assert_eq!(delivered.status, 200, "{}", delivered.text);
+    assert_eq!(
+        open_of(&w, &channel, fay).await["preferredAgentId"],
+        "agent-3"
+    );
+    assert_eq!(
+        open_of(&w, &channel, gus).await["preferredAgentId"],
+        "agent-4"
+    );
 
     // Outside them.
     w.app.clock().advance(Duration::from_secs(2 * 3600));
