@@ -5,7 +5,9 @@
 //! (`workers::reply_retention`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{entity::prelude::*, sea_query::OnConflict, ActiveValue::Set, QueryOrder, QuerySelect};
+use sea_orm::{
+    entity::prelude::*, sea_query::OnConflict, ActiveValue::Set, QueryOrder, QuerySelect,
+};
 
 use super::{now, StoreResult};
 

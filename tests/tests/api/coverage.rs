@@ -141,7 +141,8 @@ impl World {
 
     /// A DM from [`CUSTOMER`] that X timed `ago` in the past, kept in X's history.
     fn dm_in_history(&self, id: &str, before: chrono::Duration, text: &str) {
-        self.fake.add_dm_event(ACCOUNT, dm_at(id, ago(before), text));
+        self.fake
+            .add_dm_event(ACCOUNT, dm_at(id, ago(before), text));
     }
 
     /// An active Pro channel of the same X account [`ACCOUNT`] (through another app), so
@@ -486,8 +487,10 @@ async fn a_read_back_deeper_than_its_page_limit_heals_in_part_and_goes_on_where_
         let stored = w.messages_by_event(&id).await;
         (0..250).filter(|i| stored.contains_key(&event(*i))).count()
     };
-    w.until("two pages read back", || async { (read().await == 200).then_some(()) })
-        .await;
+    w.until("two pages read back", || async {
+        (read().await == 200).then_some(())
+    })
+    .await;
     let gaps = w.sync_gaps(&id).await;
     assert_eq!(gaps.len(), 1, "the rest is still a gap: {gaps:?}");
     assert_eq!(gaps[0]["reason"], "service_down", "{gaps:?}");
@@ -512,7 +515,11 @@ async fn a_read_back_deeper_than_its_page_limit_heals_in_part_and_goes_on_where_
     assert_eq!(read().await, 250);
     assert_eq!(
         w.dm_events_tokens(),
-        [None, Some("page-100".to_owned()), Some("page-200".to_owned())],
+        [
+            None,
+            Some("page-100".to_owned()),
+            Some("page-200".to_owned())
+        ],
         "each page read once"
     );
 }
