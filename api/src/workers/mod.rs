@@ -11,6 +11,7 @@ pub mod exports;
 pub mod heartbeat;
 pub mod integration;
 pub mod pull;
+pub mod reply_retention;
 pub mod webhook_check;
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
@@ -105,6 +106,7 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("coverage", leased(coverage::Healing)),
         ("event_retention", event_retention::worker()),
         ("audit_retention", audit_retention::worker()),
+        ("reply_retention", reply_retention::worker()),
         (
             "automatic_messages",
             leased(automatic_messages::AutomaticMessages),

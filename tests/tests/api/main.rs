@@ -23,6 +23,7 @@ mod exports;
 mod files;
 mod health;
 mod heavy_bodies;
+mod idempotency;
 mod integration;
 mod isolation;
 mod messages;
