@@ -135,7 +135,10 @@ pub async fn on_stored(tx: &DatabaseTransaction, batch: &Batch<'_>) -> StoreResu
     // The latest message of each conversation that moves a timer, by X's time.
     let mut latest: Vec<(&Conversation, &ChannelSettings, Writer, i64)> = Vec::new();
     for (m, conversation, _, settings) in batch.messages() {
-        if conversation.state != AGENT {
+        let more = settings.more();
+        let rules_on =
+            more.no_customer_reply_end().enabled() || more.no_agent_reply_transfer().enabled();
+        if conversation.state != AGENT || !(rules_on || conversation.timer.is_some()) {
             continue;
         }
         let Some(who) = writer(tx, conversation, m).await? else {

@@ -166,6 +166,42 @@ fn sent(auto: &[Value], reason: &str) -> usize {
         .count()
 }
 
+/// The tenant's events of `kind` about conversation `id` so far, as the event stream
+/// gives them from its start (read until `count` came, 20 s at most): their `data`.
+async fn events_about(w: &World, kind: &str, id: &str, count: usize) -> Vec<Value> {
+    let mut response = w
+        .app
+        .client
+        .get(format!(
+            "{}/api/v1/events?type={kind}&lastEventId=0",
+            w.app.base
+        ))
+        .bearer_auth(&w.tenant.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let started = Instant::now();
+    let mut text = String::new();
+    loop {
+        let found: Vec<Value> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+            .filter(|e| e["type"] == kind && e["data"]["id"] == id)
+            .map(|e| e["data"].clone())
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        let left = Duration::from_secs(20).saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            other => panic!("{count} {kind} of {id} expected: {other:?}\n{text}"),
+        }
+    }
+}
+
 /// A few of the timers worker's polls (1 s each) with the clock where it is.
 async fn a_few_polls() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -252,6 +288,9 @@ async fn a_silent_customer_is_reminded_then_the_conversation_ends() {
         sent_texts(&w),
         ["Let me check your order.", REMINDER_TEXT, END_TEXT]
     );
+    // The router hears of it as of any end.
+    let ended = events_about(&w, "conversation.ended", &id, 1).await;
+    assert_eq!(ended[0]["state"], "ended", "{ended:?}");
 
     // Nothing more, however long the silence.
     w.app.clock().advance(Duration::from_secs(86_400));
@@ -412,6 +451,9 @@ async fn an_unanswered_conversation_moves_to_the_target_queue() {
     assert_eq!(c["skillQueueId"], overflow.as_str(), "{c}");
     assert!(c["agentId"].is_null(), "{c}");
     assert!(c["timer"].is_null(), "{c}");
+    let moved = events_about(&w, "conversation.transferred", &id, 1).await;
+    assert_eq!(moved[0]["skillQueueId"], overflow.as_str(), "{moved:?}");
+    assert_eq!(moved[0]["state"], "queued");
 
     // The next agent answers in time: no transfer.
     let assign = w
@@ -481,7 +523,23 @@ async fn without_a_target_the_conversation_goes_back_to_the_channels_queue() {
         .admin_act(&id, "assign", Some(&json!({"agentId": "agent-1"})))
         .await;
     assert_eq!(assign.body["timer"]["name"], "no_agent_reply_transfer");
-    w.app.clock().advance(Duration::from_secs(95));
+    // Handed to another agent: that agent has the full time.
+    w.app.clock().advance(Duration::from_secs(60));
+    let before = w.app.clock().now();
+    let handed = w
+        .admin_act(
+            &id,
+            "transfer",
+            Some(&json!({"target": {"type": "agent", "id": "agent-2"}})),
+        )
+        .await;
+    assert_eq!(handed.status, 200, "{}", handed.text);
+    let window = (before, w.app.clock().now());
+    assert_due(&handed.body, "no_agent_reply_transfer", window, 90);
+    w.app.clock().advance(Duration::from_secs(40));
+    a_few_polls().await;
+    assert_eq!(conversation(&w, &id).await["agentId"], "agent-2");
+    w.app.clock().advance(Duration::from_secs(55));
     until(&w, &id, "the conversation is transferred", |c, _| {
         c["state"] == "queued"
     })
@@ -624,4 +682,71 @@ async fn instances_sharing_the_database_fire_each_timer_once() {
         9,
         "three replies, three reminders, three ends"
     );
+}
+
+/// X's echo of a message the channel's account sent to the customer, delivered by webhook.
+async fn echo_delivered(w: &World, channel: &Channel, text: &str) {
+    let body = xchannel_tests::fake_x::direct_message_delivery(
+        ACCOUNT,
+        &crate::world::event_id(),
+        crate::world::now_ms(),
+        (ACCOUNT, "Support Desk", "support_desk"),
+        CUSTOMER,
+        text,
+    );
+    let answer = w
+        .app
+        .deliver(&channel.id, &channel.credentials.api_key_secret, &body)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
+
+// R-BASIC-11: X's echo of the service's own reminder, stored before the sender records
+// it, is not an agent's message and restarts nothing; a message the agent typed in X's
+// own app is one.
+#[actix_web::test]
+async fn the_echo_of_a_reminder_being_sent_is_not_an_agent_message() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let w = world().await;
+    let channel = channel_with(&w, "x_echo", no_customer_reply_end()).await;
+    let id = assigned(&w, &channel, CUSTOMER, "agent-1").await;
+    let replied = agent_replies(&w, &id, "Checking.").await;
+    // As the sender leaves it while X is asked: `sending`, its lease held elsewhere.
+    let db = Database::connect(&w.app.database_url).await.unwrap();
+    let backend = db.get_database_backend();
+    let sql = "INSERT INTO automatic_messages (id, tenant_id, channel_id, conversation_id, reason, text, status, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, 'no_customer_reply_reminder', $5, 'sending', $6, $6)";
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => sql.to_owned(),
+        _ => (1..=6).rev().fold(sql.to_owned(), |s, n| {
+            s.replace(&format!("${n}"), &format!("?{n}"))
+        }),
+    };
+    db.execute(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            xchannel::store::new_id().into(),
+            w.tenant.id.clone().into(),
+            channel.id.clone().into(),
+            id.clone().into(),
+            REMINDER_TEXT.into(),
+            xchannel::store::now().into(),
+        ],
+    ))
+    .await
+    .unwrap();
+    db.close().await.ok();
+
+    w.app.clock().advance(Duration::from_secs(20));
+    echo_delivered(&w, &channel, REMINDER_TEXT).await;
+    let c = conversation(&w, &id).await;
+    assert_eq!(c["counts"]["outbound"], 2, "the echo is stored: {c}");
+    assert_due(&c, "no_customer_reply_reminder", replied, 60);
+
+    let typed = (w.app.clock().now(), w.app.clock().now());
+    echo_delivered(&w, &channel, "Typed in the X app.").await;
+    let c = conversation(&w, &id).await;
+    let window = (typed.0, w.app.clock().now());
+    assert_due(&c, "no_customer_reply_reminder", window, 60);
 }
