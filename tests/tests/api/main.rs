@@ -33,6 +33,7 @@ mod patch;
 mod pull;
 mod secrets;
 mod tenants;
+mod timers;
 mod tokens;
 mod webhooks;
 mod workers;
