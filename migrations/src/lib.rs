@@ -17,7 +17,8 @@ mod m20261210_000010_audit;
 mod m20261211_000011_conversations;
 mod m20261211_000012_events;
 mod m20261212_000013_automation;
-mod m20261213_000014_routing;
+mod m20261213_000014_cleanup;
+mod m20261213_000015_routing;
 
 pub use m20261205_000005_tenant_names::tenant_name_key;
 
@@ -41,7 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000011_conversations::Migration),
             Box::new(m20261211_000012_events::Migration),
             Box::new(m20261212_000013_automation::Migration),
-            Box::new(m20261213_000014_routing::Migration),
+            Box::new(m20261213_000014_cleanup::Migration),
+            Box::new(m20261213_000015_routing::Migration),
         ]
     }
 }
