@@ -12,6 +12,7 @@
 //! the service's [`Clock`], which tests move.
 
 pub mod budget;
+pub mod notices;
 
 use std::collections::HashMap;
 
@@ -151,23 +152,25 @@ pub async fn on_stored(
             }
         }
     }
-    let _batch = Batch {
+    let batch = Batch {
         clock,
         new,
         attached,
         channels,
     };
-    let events = Vec::new();
+    let mut events = Vec::new();
+    events.extend(notices::on_stored(tx, &batch).await?);
     Ok(events)
 }
 
 /// The rules that follow a state change of a conversation from `before` to `after`,
 /// within its transaction (before the change's own event is appended).
 pub async fn on_changed(
-    _tx: &DatabaseTransaction,
-    _clock: &Clock,
-    _before: &Conversation,
-    _after: &Conversation,
+    tx: &DatabaseTransaction,
+    clock: &Clock,
+    before: &Conversation,
+    after: &Conversation,
 ) -> StoreResult<()> {
+    notices::on_changed(tx, clock, before, after).await?;
     Ok(())
 }

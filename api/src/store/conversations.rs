@@ -384,19 +384,24 @@ async fn record_outbound<C: ConnectionTrait>(
             Column::OutboundCount,
             Expr::col(Column::OutboundCount).add(g.outbound),
         )
+        // Built by sea-query rather than written with `$1`: a custom expression's
+        // placeholders are the backend's own (`$1` binds nothing on SQLite).
         .col_expr(
             Column::LastOutboundAtMs,
-            Expr::cust_with_values(
-                "CASE WHEN last_outbound_at_ms IS NULL OR last_outbound_at_ms < $1 THEN $1 ELSE last_outbound_at_ms END",
-                [last],
-            ),
+            Expr::case(
+                Condition::any()
+                    .add(Column::LastOutboundAtMs.is_null())
+                    .add(Column::LastOutboundAtMs.lt(last)),
+                Expr::val(last),
+            )
+            .finally(Expr::col(Column::LastOutboundAtMs))
+            .into(),
         )
         .col_expr(
             Column::LastActivityAtMs,
-            Expr::cust_with_values(
-                "CASE WHEN last_activity_at_ms < $1 THEN $1 ELSE last_activity_at_ms END",
-                [last],
-            ),
+            Expr::case(Column::LastActivityAtMs.lt(last), Expr::val(last))
+                .finally(Expr::col(Column::LastActivityAtMs))
+                .into(),
         )
         .filter(Column::ChannelId.eq(g.channel_id.as_str()))
         .filter(Column::OpenKey.eq(g.x_conversation_id.as_str()));
@@ -568,4 +573,28 @@ pub async fn change<C: ConnectionTrait>(
         .filter(Column::Version.eq(current.version));
     let updated = returning(db, updated).await?;
     Ok(updated.into_iter().next())
+}
+
+/// Records that a queue progress reminder is decided now (`at_ms`, service clock) for the
+/// conversation `id` if it is still `queued` and none was decided within `gap_ms`: one
+/// conditional UPDATE, so of two reports at once one decides. The conversation as it now
+/// stands; `None` when it is not queued or the last decision is too recent.
+pub async fn mark_progress<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    id: &str,
+    at_ms: i64,
+    gap_ms: i64,
+) -> StoreResult<Option<Conversation>> {
+    let update = Entity::update_many()
+        .col_expr(Column::LastProgressAtMs, Expr::value(at_ms))
+        .filter(Column::Id.eq(id))
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::State.eq(QUEUED))
+        .filter(
+            Condition::any()
+                .add(Column::LastProgressAtMs.is_null())
+                .add(Column::LastProgressAtMs.lte(at_ms - gap_ms)),
+        );
+    Ok(returning(db, update).await?.into_iter().next())
 }

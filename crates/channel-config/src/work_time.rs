@@ -379,7 +379,11 @@ mod tests {
     fn a_closed_period_begins_at_the_end_of_the_last_segment() {
         let wt = work_time(&[("08:00", "18:00")], &[("10:00", "16:00")]);
         // Paris is UTC+1 in January: 18:00 there is 17:00 UTC.
-        assert_eq!(closing(&wt, "2027-01-13T16:59:00Z", &[]), None, "still working");
+        assert_eq!(
+            closing(&wt, "2027-01-13T16:59:00Z", &[]),
+            None,
+            "still working"
+        );
         assert_eq!(
             closing(&wt, "2027-01-13T17:00:00Z", &[]),
             Some(instant("2027-01-13T17:00:00Z"))
@@ -395,7 +399,10 @@ mod tests {
     // R-BASIC-5: touching segments are one stretch of work.
     #[test]
     fn touching_segments_close_once_at_the_end_of_the_last() {
-        let wt = work_time(&[("08:00", "12:00"), ("12:00", "13:00")], &[("10:00", "16:00")]);
+        let wt = work_time(
+            &[("08:00", "12:00"), ("12:00", "13:00")],
+            &[("10:00", "16:00")],
+        );
         assert_eq!(
             closing(&wt, "2027-01-13T13:30:00Z", &[]),
             Some(instant("2027-01-13T12:00:00Z"))
@@ -424,7 +431,10 @@ mod tests {
     // R-BASIC-5, R-TENANT-5: 2027-03-28, Paris skips 02:00-03:00 (01:00 UTC).
     #[test]
     fn an_end_in_the_skipped_hour_closes_when_the_clock_jumps() {
-        let wt = work_time(&[("01:00", "02:30"), ("08:00", "18:00")], &[("00:00", "24:00")]);
+        let wt = work_time(
+            &[("01:00", "02:30"), ("08:00", "18:00")],
+            &[("00:00", "24:00")],
+        );
         assert_eq!(
             closing(&wt, "2027-03-28T02:00:00Z", &[]),
             Some(instant("2027-03-28T01:00:00Z")),
@@ -436,7 +446,11 @@ mod tests {
             closing(&wt, "2027-03-28T05:59:00Z", &[]),
             Some(instant("2027-03-27T17:00:00Z"))
         );
-        assert_eq!(closing(&wt, "2027-03-28T06:00:00Z", &[]), None, "08:00 CEST");
+        assert_eq!(
+            closing(&wt, "2027-03-28T06:00:00Z", &[]),
+            None,
+            "08:00 CEST"
+        );
         assert_eq!(
             closing(&wt, "2027-03-28T16:00:00Z", &[]),
             Some(instant("2027-03-28T16:00:00Z")),

@@ -26,6 +26,7 @@ mod heavy_bodies;
 mod integration;
 mod isolation;
 mod messages;
+mod notices;
 mod ous;
 mod papercuts;
 mod patch;
