@@ -460,6 +460,8 @@ async fn mode_all_sends_the_queue_reminder_and_the_progress_reminder() {
         .unwrap()
         .to_owned();
     assert_eq!(reasons(&w, &id).await, ["queue_reminder"]);
+    // Sent before the report, so the conversation's messages have one order.
+    settled(&w, &id).await;
 
     let answer = admin_report(&w, &id, 2, 90).await;
     assert_eq!(answer.body["decided"], true, "{}", answer.text);
@@ -642,6 +644,7 @@ async fn a_progress_reminder_is_sent_at_most_once_a_minute() {
         .to_owned();
     let first = admin_report(&w, &id, 5, 300).await;
     assert_eq!(first.body["decided"], true, "{}", first.text);
+    settled(&w, &id).await;
     let again = admin_report(&w, &id, 4, 240).await;
     assert_eq!(again.body["decided"], false, "{}", again.text);
     assert_eq!(again.body["reason"], "throttled");
