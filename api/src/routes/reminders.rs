@@ -236,7 +236,12 @@ pub struct QueueReminderPreviewIn {
     #[schema(rename = "userId", pattern = "^[0-9]{1,19}$")]
     user_id: Option<String>,
     /// The customer's display name, 1-50 characters (default `Jordan`).
-    #[schema(rename = "nickName", min_length = 1, max_length = 50)]
+    #[schema(
+        rename = "nickName",
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     nick_name: Option<String>,
     /// The queue position, 1 to 1,000,000 (default 3).
     #[schema(minimum = 1, maximum = 1000000)]
