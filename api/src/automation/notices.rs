@@ -126,12 +126,15 @@ const CALENDAR_DAYS_AHEAD: i64 = 2;
 
 /// The non-working time notification for each inbound message of the batch whose channel
 /// has one and is closed now. The tenants' time zones and calendars are read once per
-/// batch, and only when some channel of the batch has a notification.
+/// batch, and only when some channel of the batch has a notification and a work time that
+/// can be closed.
 async fn non_working_time(tx: &DatabaseTransaction, batch: &Batch<'_>) -> StoreResult<()> {
     let candidates: Vec<_> = batch
         .messages()
         .filter(|(m, _, _, settings)| {
-            m.direction == "inbound" && settings.non_working_time_notification().is_some()
+            m.direction == "inbound"
+                && settings.non_working_time_notification().is_some()
+                && !settings.work_time().always_working()
         })
         .collect();
     if candidates.is_empty() {

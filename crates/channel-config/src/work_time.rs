@@ -80,6 +80,13 @@ impl WorkTime {
         &self.non_workday
     }
 
+    /// Whether agents work at every minute of every day (each list is 00:00-24:00): such a
+    /// channel is never closed, whatever the zone or the calendar.
+    pub fn always_working(&self) -> bool {
+        let whole = |list: &WorkSegments| (0..24 * 60).all(|minute| list.contains(minute));
+        whole(&self.workday) && whole(&self.non_workday)
+    }
+
     /// Whether agents work at `minute` (0..1440) of a day of that kind; a segment holds
     /// its start minute, not its end.
     pub fn is_working(&self, day: DayKind, minute: u16) -> bool {
@@ -473,6 +480,19 @@ mod tests {
             Some(instant("2027-10-31T01:30:00Z")),
             "03:00 CET: the second 02:30 closed it"
         );
+    }
+
+    // R-BASIC-5
+    #[test]
+    fn only_lists_that_cover_every_minute_are_always_working() {
+        assert!(WorkTime::default().always_working());
+        let touching = work_time(
+            &[("00:00", "12:00"), ("12:00", "24:00")],
+            &[("00:00", "24:00")],
+        );
+        assert!(touching.always_working());
+        let short = work_time(&[("00:00", "24:00")], &[("00:00", "23:59")]);
+        assert!(!short.always_working());
     }
 
     // R-BASIC-5: a segment ending at 24:00 closes at the next midnight.
