@@ -385,7 +385,17 @@ pub struct WorkerSettings {
     pub coverage: CoverageSettings,
     /// How often the audit trail's retention runs (hourly; shorter in tests).
     pub audit_retention_interval: std::time::Duration,
+    /// How long a reply's `Idempotency-Key` is remembered after its first use
+    /// ([`IDEMPOTENCY_KEY_RETENTION`]); then the service deletes it.
+    pub idempotency_key_retention: chrono::Duration,
+    /// How often forgotten `Idempotency-Key`s are deleted (hourly; shorter in tests).
+    pub idempotency_key_prune_every: std::time::Duration,
 }
+
+/// How long a reply's `Idempotency-Key` is kept (24 hours after the request that first
+/// used it): a retry within that answers the first result; the same key later is a new
+/// request.
+pub const IDEMPOTENCY_KEY_RETENTION: chrono::Duration = chrono::Duration::hours(24);
 
 /// How the service notices its own absence and heals gaps.
 #[derive(Debug, Clone)]
@@ -401,6 +411,9 @@ pub struct CoverageSettings {
     pub heal_poll: std::time::Duration,
     /// A replay job whose end X never announced is asked again after this (1 h).
     pub replay_timeout: std::time::Duration,
+    /// Pages of `GET /2/dm_events` one read-back of a gap walks at most (50); a longer
+    /// walk heals what it read and goes on from X's `next_token` in the next claim.
+    pub read_back_pages: usize,
 }
 
 impl Default for CoverageSettings {
@@ -412,6 +425,7 @@ impl Default for CoverageSettings {
             replay_settle: Duration::from_secs(10 * 60),
             heal_poll: Duration::from_secs(30),
             replay_timeout: Duration::from_secs(60 * 60),
+            read_back_pages: 50,
         }
     }
 }
@@ -585,6 +599,8 @@ impl Settings {
                 },
                 coverage: CoverageSettings::default(),
                 audit_retention_interval: std::time::Duration::from_secs(3600),
+                idempotency_key_retention: IDEMPOTENCY_KEY_RETENTION,
+                idempotency_key_prune_every: std::time::Duration::from_secs(3600),
             },
             exports: ExportSettings {
                 ttl: match o.export_ttl_hours {

@@ -17,6 +17,7 @@ mod m20261210_000010_audit;
 mod m20261211_000011_conversations;
 mod m20261211_000012_events;
 mod m20261212_000013_automation;
+mod m20261213_000014_cleanup;
 
 pub use m20261205_000005_tenant_names::tenant_name_key;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000011_conversations::Migration),
             Box::new(m20261211_000012_events::Migration),
             Box::new(m20261212_000013_automation::Migration),
+            Box::new(m20261213_000014_cleanup::Migration),
         ]
     }
 }

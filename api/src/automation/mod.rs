@@ -13,6 +13,7 @@
 
 pub mod budget;
 pub mod notices;
+pub mod timers;
 
 use std::collections::HashMap;
 
@@ -159,18 +160,21 @@ pub async fn on_stored(
         channels,
     };
     let mut events = Vec::new();
+    events.extend(timers::on_stored(tx, &batch).await?);
     events.extend(notices::on_stored(tx, &batch).await?);
     Ok(events)
 }
 
 /// The rules that follow a state change of a conversation from `before` to `after`,
-/// within its transaction (before the change's own event is appended).
+/// within its transaction (before the change's own event is appended). A rule that
+/// writes the conversation (a timer) updates `after`, so the caller's event shows it.
 pub async fn on_changed(
     tx: &DatabaseTransaction,
     clock: &Clock,
     before: &Conversation,
-    after: &Conversation,
+    after: &mut Conversation,
 ) -> StoreResult<()> {
+    timers::on_changed(tx, clock, before, after).await?;
     notices::on_changed(tx, clock, before, after).await?;
     Ok(())
 }

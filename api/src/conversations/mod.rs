@@ -48,10 +48,10 @@ pub async fn apply(
     current: &Conversation,
     change: Change,
 ) -> StoreResult<Option<Conversation>> {
-    let Some(changed) = store::conversations::change(tx, current, change).await? else {
+    let Some(mut changed) = store::conversations::change(tx, current, change).await? else {
         return Ok(None);
     };
-    automation::on_changed(tx, clock, current, &changed).await?;
+    automation::on_changed(tx, clock, current, &mut changed).await?;
     Ok(Some(changed))
 }
 

@@ -184,6 +184,21 @@ pub async fn webhook_checked<C: ConnectionTrait>(
     store::coverage::add_gap(db, channel_id, valid_until.timestamp_millis(), None, reason).await
 }
 
+/// A submit of the channel's integration ended `active`: an Enterprise channel's webhook
+/// passed X's CRC (X holds it valid), and a Basic or Pro channel is pulled, so an open
+/// `webhook_invalid` gap (X marked the webhook invalid, and no check found it valid since)
+/// ends now and is healed: replayed or read back, or, for a pulled channel, by the pull's
+/// walk back to its cursor. Without this, a channel submitted again as Basic or Pro (no
+/// webhook check any more) would keep the gap open for ever.
+pub async fn integration_activated<C: ConnectionTrait>(
+    db: &C,
+    channel_id: &str,
+) -> StoreResult<()> {
+    let now = store::now().timestamp_millis();
+    let reason = GapReason::WebhookInvalid.as_str();
+    store::coverage::close_open_gaps(db, channel_id, reason, now).await
+}
+
 /// No instance was alive from `from` to `to`: every Enterprise channel active by then
 /// missed what X delivered meanwhile (X retries a few times over minutes, then drops).
 /// A `service_down` gap for each, from its activation if that came later.

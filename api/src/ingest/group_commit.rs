@@ -171,8 +171,10 @@ async fn write(
     channels.sort_unstable();
     channels.dedup();
     let tx = store.write().await?;
-    let stored = super::store_messages(&tx, clock, messages).await?;
     crate::store::pull::record_deliveries(&tx, channels.clone(), crate::store::now()).await?;
+    // Last: storing appends the messages' events, and the event counter stays locked until
+    // the commit.
+    let stored = super::store_messages(&tx, clock, messages).await?;
     tx.commit().await?;
     recorded.extend(channels.into_iter().map(|c| (c, now)));
     counters.committed(offered, stored.len() as u64);

@@ -12,7 +12,10 @@
 mod schedule;
 
 use chrono::{DateTime, Utc};
-use x_connector::{client::DmEventsQuery, PulledEvents, RateLimit, XClient, XError};
+use x_connector::{
+    client::{DmEventsPage, DmEventsQuery},
+    PulledEvents, RateLimit, XClient, XError,
+};
 
 use crate::{
     coverage::{self, GapReason},
@@ -178,7 +181,7 @@ pub async fn pull(
             ps.walk_token = next_token;
         }
         let tx = state.store.write().await?;
-        let stored = ingest::store_messages(&tx, &state.settings.automation.clock, new).await?;
+        let mut again = None;
         if let Some((from_ms, until)) = covered {
             let from = from_ms
                 .and_then(DateTime::from_timestamp_millis)
@@ -188,12 +191,18 @@ pub async fn pull(
             ps.next_pull_at = Some(next);
             store::pull::save(&tx, &ps).await?;
             leases::finish(&tx, lease, Some(next)).await?;
-            tx.commit().await?;
+            again = Some(next);
+        } else {
+            store::pull::save(&tx, &ps).await?;
+        }
+        // Last: storing appends the messages' events, and the event counter stays locked
+        // until the commit.
+        let stored = ingest::store_messages(&tx, &state.settings.automation.clock, new).await?;
+        tx.commit().await?;
+        if let Some(next) = again {
             state.metrics.pulled(Reach::Complete.as_str(), stored.len());
             return Ok((Pulled::Again(next), Reach::Complete));
         }
-        store::pull::save(&tx, &ps).await?;
-        tx.commit().await?;
         state.metrics.pulled("page", stored.len());
     }
 }
@@ -208,15 +217,25 @@ async fn read_page(
 ) -> Result<(PulledEvents, Option<String>), XError> {
     let answer = x.dm_events(credentials, method, query).await?;
     note_budget(ps, answer.rate_limit);
+    let events = events_of(&answer.value)?;
+    Ok((events, answer.value.next_token))
+}
+
+/// The direct messages of a `GET /2/dm_events` page asked with
+/// [`DmEventsQuery::minute_pull`], in the one event type: the mapping every reader of X's
+/// DM history shares (the minute pull, and the coverage worker's read-back), so a message
+/// is stored alike whichever of them read it (with `ingest::message_of`). A page that is
+/// not what X documents is refused whole, as a malformed answer.
+pub fn events_of(page: &DmEventsPage) -> Result<PulledEvents, XError> {
     let garbage = |reason: String| XError::MalformedBody {
         status: 200,
         reason,
     };
-    let events = PulledEvents::from_page(&answer.value).map_err(|bad| garbage(bad.to_string()))?;
+    let events = PulledEvents::from_page(page).map_err(|bad| garbage(bad.to_string()))?;
     if events.messages.iter().any(ingest::holds_nul) {
         return Err(garbage("a text of the page holds a NUL character".into()));
     }
-    Ok((events, answer.value.next_token))
+    Ok(events)
 }
 
 /// X answered the walk with an error: a 429 waits for X's reset, refused credentials

@@ -128,3 +128,23 @@ pub async fn of_conversation<C: ConnectionTrait>(
     }
     Ok(query.limit(limit + 1).all(db).await?)
 }
+
+/// Whether an automatic message with `text` is being sent in the conversation `id` right
+/// now: X's echo of it may be stored (by a webhook delivery or the pull) before the
+/// sender records it, and is the service's message, not an agent's.
+pub async fn being_sent<C: ConnectionTrait>(
+    db: &C,
+    conversation_id: &str,
+    text: &str,
+) -> StoreResult<bool> {
+    let found = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::ConversationId.eq(conversation_id))
+        .filter(Column::Status.eq(SENDING))
+        .filter(Column::Text.eq(text))
+        .into_tuple::<String>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}

@@ -575,6 +575,40 @@ pub async fn change<C: ConnectionTrait>(
     Ok(updated.into_iter().next())
 }
 
+/// Sets the one timer of conversation `id` (`Some((name, due_at_ms))`, replacing any
+/// other) or clears it (`None`); with `in_state`, only while the conversation is in that
+/// state. The conversation as it is now, `None` when no row matched. A timer is not a
+/// state change: the version stays, so it never makes the router's change conflict.
+pub async fn set_timer<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    timer: Option<(&str, i64)>,
+    in_state: Option<&str>,
+) -> StoreResult<Option<Conversation>> {
+    let (name, due) = match timer {
+        Some((name, due)) => (Some(name.to_owned()), Some(due)),
+        None => (None, None),
+    };
+    let mut update = Entity::update_many()
+        .col_expr(Column::Timer, Expr::value(name))
+        .col_expr(Column::TimerDueAtMs, Expr::value(due))
+        .filter(Column::Id.eq(id));
+    if let Some(state) = in_state {
+        update = update.filter(Column::State.eq(state));
+    }
+    Ok(returning(db, update).await?.into_iter().next())
+}
+
+/// Conversation `id`, held by this transaction until it ends: a row lock on PostgreSQL
+/// (an UPDATE that changes nothing), the write lock on SQLite, so a message stored at
+/// the same moment waits and then sees what the holder decided. `None` when deleted.
+pub async fn hold<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Option<Conversation>> {
+    let update = Entity::update_many()
+        .col_expr(Column::Timer, Expr::col(Column::Timer).into())
+        .filter(Column::Id.eq(id));
+    Ok(returning(db, update).await?.into_iter().next())
+}
+
 /// Records that a queue progress reminder is decided now (`at_ms`, service clock) for the
 /// conversation `id` if it is still `queued` and none was decided within `gap_ms`: one
 /// conditional UPDATE, so of two reports at once one decides. The conversation as it now

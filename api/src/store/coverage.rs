@@ -52,6 +52,9 @@ pub(super) mod gap {
         pub replay_job_id: Option<String>,
         pub healing_since: Option<ChronoDateTimeUtc>,
         pub created_at: ChronoDateTimeUtc,
+        /// X's `next_token` where the gap's last read-back stopped: everything X timed
+        /// after the gap's end down to there was read, so the next one goes on from it.
+        pub read_back_token: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -279,6 +282,8 @@ async fn merge_gap<C: ConnectionTrait>(
         replay_job_id: Set(None),
         healing_since: Set(None),
         created_at: Set(now()),
+        // A merged gap reaches past where a read-back of its parts stopped.
+        read_back_token: Set(None),
     }
     .insert(db)
     .await?;
@@ -382,6 +387,40 @@ pub async fn set_healing<C: ConnectionTrait>(
         .filter(gap::Column::Id.eq(gap_id))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// A read-back of gap `g` stopped before the gap's start (its page limit, or X's budget):
+/// it read every event newer than `read_from_ms` (`None`: none yet), so that part of the
+/// gap is healed; the rest stays a gap, no longer being healed, and remembers `token`
+/// (X's `next_token` of the last page read) for the next read-back to go on from.
+pub async fn read_back_stopped<C: ConnectionTrait>(
+    db: &C,
+    g: &Gap,
+    token: Option<&str>,
+    read_from_ms: Option<i64>,
+) -> StoreResult<()> {
+    // Written first: the piece the healing leaves keeps it.
+    gap::Entity::update_many()
+        .col_expr(gap::Column::Healing, Expr::value(Option::<String>::None))
+        .col_expr(
+            gap::Column::ReplayJobId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            gap::Column::HealingSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            gap::Column::ReadBackToken,
+            Expr::value(token.map(str::to_owned)),
+        )
+        .filter(gap::Column::Id.eq(g.id.as_str()))
+        .exec(db)
+        .await?;
+    if let (Some(from), Some(to)) = (read_from_ms, g.to_ms) {
+        add_complete(db, &g.channel_id, from.max(g.from_ms), to).await?;
+    }
     Ok(())
 }
 

@@ -1,8 +1,13 @@
 //! Replies asked for under an `Idempotency-Key`: the key is claimed before X is called and
 //! holds the answer once X answered, so a repeated request answers the first result and a
-//! reply is never sent twice by one key. Unique per tenant (the primary key).
+//! reply is never sent twice by one key. Unique per tenant (the primary key). Kept for
+//! `config::IDEMPOTENCY_KEY_RETENTION` after the first request, then deleted
+//! (`workers::reply_retention`).
 
-use sea_orm::{entity::prelude::*, sea_query::OnConflict, ActiveValue::Set};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    entity::prelude::*, sea_query::OnConflict, ActiveValue::Set, QueryOrder, QuerySelect,
+};
 
 use super::{now, StoreResult};
 
@@ -119,4 +124,31 @@ pub async fn release<C: ConnectionTrait>(db: &C, tenant_id: &str, key: &str) -> 
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Deletes the oldest requests made before `before`, about `limit` of them (those of the
+/// last one's instant too); how many went.
+pub async fn delete_older_than<C: ConnectionTrait>(
+    db: &C,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> StoreResult<u64> {
+    let oldest: Vec<DateTime<Utc>> = Entity::find()
+        .select_only()
+        .column(Column::CreatedAt)
+        .filter(Column::CreatedAt.lt(before))
+        .order_by_asc(Column::CreatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let Some(through) = oldest.last() else {
+        return Ok(0);
+    };
+    let deleted = Entity::delete_many()
+        .filter(Column::CreatedAt.lte(*through))
+        .filter(Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }

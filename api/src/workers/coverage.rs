@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use x_connector::{
-    client::{replay_minute, DmEventsPage, DmEventsQuery},
-    event::one_to_one_conversation_id,
+    client::{replay_minute, DmEventsQuery},
     XError,
 };
 
@@ -20,13 +19,11 @@ use crate::{
     coverage::{GapReason, Healing as HealingKind, DM_HISTORY},
     integration,
     state::AppState,
-    store::{self, channels::Channel, coverage::Gap, leases::Lease, messages::Message},
+    store::{self, channels::Channel, coverage::Gap, leases::Lease},
 };
 
 /// X replays the last days of a webhook; the service asks it for gaps younger than this.
 const REPLAY_WINDOW: chrono::Duration = chrono::Duration::hours(24);
-/// Pages of 100 events a read-back walks at most in one go.
-const READ_BACK_PAGES: usize = 50;
 
 pub struct Healing;
 
@@ -204,8 +201,12 @@ async fn ask_replay(
     Ok(job.value)
 }
 
-/// Walks `GET /2/dm_events` back past the gap's start and stores what it brings; the gap
-/// is healed in the same transaction once the walk reached past its start.
+/// Walks `GET /2/dm_events` back past the gap's start and stores what it brings, read with
+/// the minute pull's query and mapping (`pull::events_of`, `ingest::message_of`), so a
+/// message read back is stored as the pull would store it, attachments included. The gap
+/// is healed in the same transaction once the walk reached past its start. A walk that
+/// stops first (its page limit, X's budget, an error of X) heals what it read, keeps the
+/// rest a gap and goes on from X's `next_token` next time.
 async fn read_back(
     state: &AppState,
     channel: &Channel,
@@ -221,28 +222,45 @@ async fn read_back(
     let credentials = integration::user_credentials(state, channel)?;
     let method = integration::signature_method(&settings);
     let (x, _) = integration::client(state).await?;
-    let mut query = DmEventsQuery::for_ingestion();
+    let mut query = DmEventsQuery::minute_pull();
+    query.pagination_token = gap.read_back_token.clone();
     let mut messages = Vec::new();
+    // Where the walk stands: X's token of the next page, and the oldest message read.
+    let mut token = query.pagination_token.clone();
+    let mut oldest_ms: Option<i64> = None;
     let mut reached_start = false;
     let mut retry_at = None;
-    for _ in 0..READ_BACK_PAGES {
+    let mut failure = None;
+    for _ in 0..state.settings.workers.coverage.read_back_pages.max(1) {
         let answer = match x.dm_events(&credentials, method, &query).await {
             Ok(answer) => answer,
             Err(error) => {
-                let tx = state.store.write().await?;
-                store::coverage::set_healing(&tx, &gap.id, None).await?;
-                tx.commit().await?;
-                return match error.rate_limit().filter(|r| r.is_exhausted()) {
-                    Some(limit) => Ok(Next::At(limit.reset_at().into())),
-                    None => Err(error.into()),
-                };
+                failure = Some(error);
+                break;
             }
         };
         let exhausted = answer.rate_limit.filter(|r| r.is_exhausted());
-        let page = answer.value;
-        let next = page.next_token.clone();
-        let (in_gap, oldest_ms) = messages_of(&channel.id, account_id, page, gap.from_ms, to_ms);
-        messages.extend(in_gap);
+        let events = match crate::pull::events_of(&answer.value) {
+            Ok(events) => events,
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
+        };
+        let next = answer.value.next_token;
+        let received_at = store::now();
+        for m in events.messages {
+            oldest_ms = Some(oldest_ms.map_or(m.created_at_ms, |o| o.min(m.created_at_ms)));
+            if (gap.from_ms..=to_ms).contains(&m.created_at_ms) {
+                messages.push(crate::ingest::message_of(
+                    &channel.id,
+                    account_id,
+                    m,
+                    received_at,
+                ));
+            }
+        }
+        token = next.clone();
         if oldest_ms.is_some_and(|oldest| oldest < gap.from_ms) || next.is_none() {
             reached_start = true;
             break;
@@ -253,80 +271,40 @@ async fn read_back(
         }
         query.pagination_token = next;
     }
+    // X no longer takes the token the last read-back stopped at: read from the newest page.
+    let stale_token = failure.as_ref().is_some_and(|e| {
+        matches!(e, XError::Api { status: 400, .. }) && query.pagination_token.is_some()
+    });
+    if stale_token {
+        token = None;
+    }
     let read = messages.len();
     let tx = state.store.write().await?;
-    let stored = crate::ingest::store_messages(&tx, &state.settings.automation.clock, messages)
-        .await?
-        .len();
     if reached_start {
         store::coverage::add_complete(&tx, &channel.id, gap.from_ms, to_ms).await?;
     } else {
-        store::coverage::set_healing(&tx, &gap.id, None).await?;
+        // Events of the oldest message's millisecond may go on in the next page.
+        let read_from = oldest_ms.map(|oldest| oldest.saturating_add(1));
+        store::coverage::read_back_stopped(&tx, gap, token.as_deref(), read_from).await?;
     }
+    // Last: storing appends the messages' events, and the event counter stays locked
+    // until the commit.
+    let stored = crate::ingest::store_messages(&tx, &state.settings.automation.clock, messages)
+        .await?
+        .len();
     tx.commit().await?;
     tracing::info!(channel_id = %channel.id, read, stored, healed = reached_start, "read a gap back from X's DM history");
-    Ok(Next::At(retry_at.unwrap_or_else(store::now)))
+    match failure {
+        None => Ok(Next::At(retry_at.unwrap_or_else(store::now))),
+        Some(_) if stale_token => Ok(Next::At(store::now())),
+        Some(error) => match error.rate_limit().filter(|r| r.is_exhausted()) {
+            Some(limit) => Ok(Next::At(limit.reset_at().into())),
+            None => Err(error.into()),
+        },
+    }
 }
 
 fn integration_settings(channel: &Channel) -> anyhow::Result<channel_config::ChannelSettings> {
     serde_json::from_value(channel.settings.clone())
         .map_err(|e| anyhow::anyhow!("stored settings of channel {} unreadable: {e}", channel.id))
-}
-
-/// The page's messages X timed within `[from_ms, to_ms]`, and the time of its oldest event.
-fn messages_of(
-    channel_id: &str,
-    account_id: &str,
-    page: DmEventsPage,
-    from_ms: i64,
-    to_ms: i64,
-) -> (Vec<Message>, Option<i64>) {
-    let received_at = store::now();
-    let mut oldest = None;
-    let mut messages = Vec::new();
-    for event in page.events {
-        let Some(sent_at_ms) = event
-            .created_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp_millis())
-        else {
-            continue;
-        };
-        oldest = Some(oldest.map_or(sent_at_ms, |o: i64| o.min(sent_at_ms)));
-        let (Some(sender_id), true) = (event.sender_id, event.event_type == "MessageCreate") else {
-            continue;
-        };
-        if !(from_ms..=to_ms).contains(&sent_at_ms) {
-            continue;
-        }
-        let participants = event.participant_ids.unwrap_or_default();
-        let recipient_id = participants.iter().find(|p| **p != sender_id).cloned();
-        let conversation_id = event.dm_conversation_id.unwrap_or_else(|| {
-            one_to_one_conversation_id(&sender_id, recipient_id.as_deref().unwrap_or(account_id))
-        });
-        let sender = page.users.iter().find(|u| u.id == sender_id);
-        messages.push(Message {
-            id: store::new_id(),
-            channel_id: channel_id.to_owned(),
-            x_event_id: event.id,
-            conversation_id,
-            direction: if sender_id == account_id {
-                "outbound"
-            } else {
-                "inbound"
-            }
-            .to_owned(),
-            sender_username: sender.map(|u| u.username.clone()),
-            sender_name: sender.map(|u| u.name.clone()),
-            sender_id,
-            recipient_id,
-            text: event.text.unwrap_or_default(),
-            attachments: serde_json::json!([]),
-            sent_at_ms,
-            received_at,
-            automatic: None,
-        });
-    }
-    (messages, oldest)
 }

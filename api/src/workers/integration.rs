@@ -95,6 +95,9 @@ async fn work(state: &AppState, lease: &Lease) -> anyhow::Result<Next> {
     if ended && pulled {
         store::leases::schedule(&tx, store::pull::PULL_KIND, &channel.id, store::now()).await?;
     }
+    if ended && (watched || pulled) {
+        crate::coverage::integration_activated(&tx, &channel.id).await?;
+    }
     if ended {
         crate::events::channel_status_changed(
             &tx,

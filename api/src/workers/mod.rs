@@ -5,12 +5,14 @@
 
 pub mod audit_retention;
 pub mod automatic_messages;
+pub mod conversation_timers;
 pub mod coverage;
 pub mod event_retention;
 pub mod exports;
 pub mod heartbeat;
 pub mod integration;
 pub mod pull;
+pub mod reply_retention;
 pub mod webhook_check;
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
@@ -65,6 +67,9 @@ pub enum Next {
     Done,
     /// Again at this time (recurring work such as a pull).
     At(DateTime<Utc>),
+    /// The job finished or rescheduled the item itself (`store::leases::finish`), in the
+    /// transaction of its work, so the work and the lease's end commit together.
+    Settled,
 }
 
 /// Work claimed item by item through a lease of one kind.
@@ -105,9 +110,14 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("coverage", leased(coverage::Healing)),
         ("event_retention", event_retention::worker()),
         ("audit_retention", audit_retention::worker()),
+        ("reply_retention", reply_retention::worker()),
         (
             "automatic_messages",
             leased(automatic_messages::AutomaticMessages),
+        ),
+        (
+            "conversation_timers",
+            leased(conversation_timers::ConversationTimers),
         ),
     ]
 }
@@ -161,8 +171,12 @@ pub(crate) async fn settle(
     lease: &Lease,
     outcome: anyhow::Result<Next>,
 ) -> store::StoreResult<()> {
+    if matches!(outcome, Ok(Next::Settled)) {
+        return Ok(());
+    }
     let tx = state.store.write().await?;
     match outcome {
+        Ok(Next::Settled) => {}
         Ok(Next::Done) => store::leases::finish(&tx, lease, None).await?,
         Ok(Next::At(at)) => store::leases::finish(&tx, lease, Some(at)).await?,
         Err(err) => {

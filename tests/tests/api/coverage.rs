@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use x_connector::{client::replay_minute, BearerToken, XClient, XClientConfig, XError};
 use xchannel::config::{DatabaseSettings, Settings, SqliteSynchronous};
 use xchannel::{coverage, store::Store};
-use xchannel_tests::fake_x::{FakeAccount, FakeDmEvent, FakeX};
+use xchannel_tests::fake_x::{Endpoint, FakeAccount, FakeDmEvent, FakeMedia, FakeX};
 
 use crate::helpers::{free_port, spawn_app_with, SpawnOptions, Tenant, TestApp, XCredentials};
 
@@ -32,7 +32,17 @@ fn short_thresholds(settings: &mut Settings) {
     coverage.heal_poll = Duration::from_millis(100);
 }
 
+/// A read-back walks one page per claim.
+fn one_page_a_claim(settings: &mut Settings) {
+    short_thresholds(settings);
+    settings.workers.coverage.read_back_pages = 1;
+}
+
 async fn world(check_every: Option<Duration>) -> World {
+    world_tuned(check_every, short_thresholds).await
+}
+
+async fn world_tuned(check_every: Option<Duration>, tune: fn(&mut Settings)) -> World {
     let fake = FakeX::start().await.unwrap();
     fake.allow_http_webhooks(true);
     let port = free_port();
@@ -41,7 +51,7 @@ async fn world(check_every: Option<Duration>) -> World {
         public_url: format!("http://127.0.0.1:{port}"),
         x_api_base_url: Some(fake.base_url().to_owned()),
         webhook_check_interval: check_every,
-        tune: Some(short_thresholds),
+        tune: Some(tune),
         ..SpawnOptions::default()
     })
     .await;
@@ -131,18 +141,84 @@ impl World {
 
     /// A DM from [`CUSTOMER`] that X timed `ago` in the past, kept in X's history.
     fn dm_in_history(&self, id: &str, before: chrono::Duration, text: &str) {
-        self.fake.add_dm_event(
-            ACCOUNT,
-            FakeDmEvent {
-                id: id.into(),
-                text: text.into(),
-                sender_id: CUSTOMER.into(),
-                participant_ids: vec![CUSTOMER.into(), ACCOUNT.into()],
-                created_at: ago(before).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                dm_conversation_id: format!("{CUSTOMER}-{ACCOUNT}"),
-                media: Vec::new(),
-            },
-        );
+        self.fake
+            .add_dm_event(ACCOUNT, dm_at(id, ago(before), text));
+    }
+
+    /// An active Pro channel of the same X account [`ACCOUNT`] (through another app), so
+    /// its minute pull reads the DM history the Enterprise channel's read-back reads.
+    async fn pro_channel_of_the_account(&self) -> String {
+        let credentials = XCredentials::unique();
+        self.fake
+            .add_app(&credentials.api_key, &credentials.api_key_secret);
+        self.fake.add_account(FakeAccount {
+            user_id: ACCOUNT.into(),
+            name: "Support Desk".into(),
+            username: "support_desk".into(),
+            api_key: credentials.api_key.clone(),
+            access_token: credentials.access_token.clone(),
+            access_token_secret: credentials.access_token_secret.clone(),
+        });
+        let mut body = self.tenant.channel_body("pro_support", &credentials);
+        body["x"]["accountLevel"] = json!("pro");
+        let created = self
+            .app
+            .post("/api/v1/channels", &self.tenant.admin_token, &body)
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.id();
+        self.submit(&id).await;
+        id
+    }
+
+    /// Submits the channel's integration and waits for it to be active.
+    async fn submit(&self, id: &str) {
+        let path = format!("/api/v1/channels/{id}/integration");
+        let token = &self.tenant.admin_token;
+        let submitted = self.app.call(Method::POST, &path, token, None).await;
+        assert_eq!(submitted.status, 202, "{}", submitted.text);
+        let view = self
+            .until(&format!("{id} active"), || async {
+                let view = self.app.get(&path, token).await.body;
+                (view["status"] != "verifying").then_some(view)
+            })
+            .await;
+        assert_eq!(view["status"], "active", "{view}");
+    }
+
+    /// Every message of the channel, by X's event id.
+    async fn messages_by_event(&self, id: &str) -> std::collections::BTreeMap<String, Value> {
+        let mut all = std::collections::BTreeMap::new();
+        let mut path = format!("/api/v1/channels/{id}/messages?limit=200");
+        loop {
+            let page = self.app.get(&path, &self.tenant.admin_token).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            for m in page.body["items"].as_array().unwrap() {
+                all.insert(m["xEventId"].as_str().unwrap().to_owned(), m.clone());
+            }
+            match page.body["nextCursor"].as_str() {
+                Some(cursor) => {
+                    path = format!("/api/v1/channels/{id}/messages?limit=200&cursor={cursor}")
+                }
+                None => return all,
+            }
+        }
+    }
+
+    /// The `pagination_token` of each `GET /2/dm_events` the account's token signed, in
+    /// order (`None`: the newest page).
+    fn dm_events_tokens(&self) -> Vec<Option<String>> {
+        self.fake
+            .received()
+            .iter()
+            .filter(|r| r.path == "/2/dm_events" && r.user_id.as_deref() == Some(ACCOUNT))
+            .filter(|r| r.status == 200)
+            .map(|r| {
+                url::form_urlencoded::parse(r.query.as_bytes())
+                    .find(|(k, _)| k == "pagination_token")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .collect()
     }
 
     async fn sync_gaps(&self, id: &str) -> Vec<Value> {
@@ -213,6 +289,24 @@ impl World {
             .filter(|r| r.method == "POST" && r.path == "/2/webhooks/replay" && r.status == 200)
             .count()
     }
+}
+
+/// A DM from [`CUSTOMER`] to [`ACCOUNT`] that X timed `at`.
+fn dm_at(id: &str, at: DateTime<Utc>, text: &str) -> FakeDmEvent {
+    FakeDmEvent {
+        id: id.into(),
+        text: text.into(),
+        sender_id: CUSTOMER.into(),
+        participant_ids: vec![CUSTOMER.into(), ACCOUNT.into()],
+        created_at: x_time(at),
+        dm_conversation_id: format!("{CUSTOMER}-{ACCOUNT}"),
+        media: Vec::new(),
+    }
+}
+
+/// A time as X writes it (milliseconds, `Z`).
+fn x_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 fn time_of(gap: &Value, end: &str) -> DateTime<Utc> {
@@ -292,6 +386,182 @@ async fn a_gap_older_than_a_day_is_read_back_from_x_dm_history() {
         .filter(|r| r.path == "/2/dm_events")
         .count();
     assert!(read >= 1);
+}
+
+#[actix_web::test]
+async fn a_message_read_back_is_stored_as_the_pull_stores_it_attachments_included() {
+    let w = world(None).await;
+    let (id, _) = w.enterprise_channel(chrono::Duration::days(4)).await;
+    let mut photo = dm_at(
+        "1800000000000000301",
+        ago(chrono::Duration::days(2)),
+        "Look at this",
+    );
+    photo.media = vec![FakeMedia {
+        media_key: "3_1800000000000000301".into(),
+        media_type: "photo".into(),
+        url: "https://pbs.twimg.com/dm/301.jpg".into(),
+    }];
+    w.fake.add_dm_event(ACCOUNT, photo);
+    // What the account answered (X lists it too): outbound.
+    let mut echo = dm_at(
+        "1800000000000000302",
+        ago(chrono::Duration::hours(40)),
+        "We are on it",
+    );
+    echo.sender_id = ACCOUNT.into();
+    echo.participant_ids = vec![ACCOUNT.into(), CUSTOMER.into()];
+    w.fake.add_dm_event(ACCOUNT, echo);
+    w.service_down_since(chrono::Duration::days(3)).await;
+    let both = ["1800000000000000301", "1800000000000000302"];
+    let of_history = |mut by_event: std::collections::BTreeMap<String, Value>| {
+        by_event.retain(|event, _| both.contains(&event.as_str()));
+        (by_event.len() == 2).then_some(by_event)
+    };
+    let read_back = w
+        .until("both read back", || async {
+            of_history(w.messages_by_event(&id).await)
+        })
+        .await;
+    assert!(w.sync_gaps(&id).await.is_empty());
+    let photo = &read_back["1800000000000000301"];
+    assert_eq!(
+        photo["attachments"],
+        json!([{"mediaType": "photo", "url": "https://pbs.twimg.com/dm/301.jpg"}]),
+        "{photo}"
+    );
+    assert_eq!(photo["direction"], "inbound");
+    assert_eq!(read_back["1800000000000000302"]["direction"], "outbound");
+    // The read-back asked X as the minute pull does, the media's URLs included.
+    let asked: Vec<String> = w
+        .fake
+        .received()
+        .iter()
+        .filter(|r| r.path == "/2/dm_events")
+        .map(|r| r.query.clone())
+        .collect();
+    assert!(!asked.is_empty());
+    for query in &asked {
+        assert!(query.contains("media.fields="), "{query}");
+        assert!(query.contains("attachments.media_keys"), "{query}");
+    }
+
+    // A Pro channel of the same account pulls the same history: stored alike.
+    let pro = w.pro_channel_of_the_account().await;
+    let pulled = w
+        .until("the pull stored both", || async {
+            of_history(w.messages_by_event(&pro).await)
+        })
+        .await;
+    let comparable = |m: &Value| {
+        let mut m = m.clone();
+        let object = m.as_object_mut().unwrap();
+        object.remove("id");
+        object.remove("receivedAt");
+        m
+    };
+    for (event, message) in &read_back {
+        assert_eq!(comparable(message), comparable(&pulled[event]), "{event}");
+    }
+}
+
+#[actix_web::test]
+async fn a_read_back_deeper_than_its_page_limit_heals_in_part_and_goes_on_where_it_stopped() {
+    let w = world_tuned(None, one_page_a_claim).await;
+    let (id, _) = w.enterprise_channel(chrono::Duration::days(4)).await;
+    // 250 messages two days ago: three pages of 100, oldest first into X's history.
+    let start = ago(chrono::Duration::hours(50));
+    let at = |i: i64| start + chrono::Duration::seconds(10 * i);
+    let event = |i: i64| format!("{}", 1_800_000_000_000_001_000_i64 + i);
+    for i in 0..250 {
+        w.fake
+            .add_dm_event(ACCOUNT, dm_at(&event(i), at(i), &format!("message {i}")));
+    }
+    // X allows two reads, then none until its window ends.
+    w.fake
+        .set_user_rate_limit(Endpoint::DmEvents, ACCOUNT, 2, Duration::from_secs(5));
+    w.service_down_since(chrono::Duration::days(3)).await;
+    // One page a claim: the first claim reads the newest 100, the second goes on from
+    // X's next_token, then X's budget is spent.
+    let read = || async {
+        let stored = w.messages_by_event(&id).await;
+        (0..250).filter(|i| stored.contains_key(&event(*i))).count()
+    };
+    w.until("two pages read back", || async {
+        (read().await == 200).then_some(())
+    })
+    .await;
+    let gaps = w.sync_gaps(&id).await;
+    assert_eq!(gaps.len(), 1, "the rest is still a gap: {gaps:?}");
+    assert_eq!(gaps[0]["reason"], "service_down", "{gaps:?}");
+    assert!(
+        near(time_of(&gaps[0], "from"), ago(chrono::Duration::days(3))),
+        "{gaps:?}"
+    );
+    assert_eq!(
+        time_of(&gaps[0], "to"),
+        x_time(at(50)).parse::<DateTime<Utc>>().unwrap(),
+        "healed down to the oldest message read: {gaps:?}"
+    );
+    assert!(gaps[0].get("healing").is_none(), "{gaps:?}");
+    assert_eq!(
+        w.dm_events_tokens(),
+        [None, Some("page-100".to_owned())],
+        "the second claim went on where the first stopped"
+    );
+    // X's window ends: the third page, and the gap is healed.
+    w.gaps_until(&id, "the gap healed", |gaps| gaps.is_empty())
+        .await;
+    assert_eq!(read().await, 250);
+    assert_eq!(
+        w.dm_events_tokens(),
+        [
+            None,
+            Some("page-100".to_owned()),
+            Some("page-200".to_owned())
+        ],
+        "each page read once"
+    );
+}
+
+#[actix_web::test]
+async fn a_webhook_invalid_gap_ends_when_the_channel_is_submitted_again_as_pro() {
+    let w = world(Some(Duration::from_millis(300))).await;
+    let (id, webhook_id) = w.enterprise_channel(chrono::Duration::hours(1)).await;
+    w.fake.fail_crc(true);
+    w.fake.set_webhook_valid(&webhook_id, false);
+    let gaps = w
+        .gaps_until(&id, "a webhook_invalid gap", |gaps| !gaps.is_empty())
+        .await;
+    assert_eq!(gaps[0]["reason"], "webhook_invalid", "{gaps:?}");
+    assert_eq!(gaps[0]["to"], Value::Null, "{gaps:?}");
+    // The administrator gives up on the webhook: the channel is pulled from now on, and
+    // no webhook check runs for it any more.
+    let path = format!("/api/v1/channels/{id}");
+    let token = &w.tenant.admin_token;
+    let current = w.app.get(&path, token).await;
+    let etag = current.etag();
+    let patched = w
+        .app
+        .call_with(
+            Method::PATCH,
+            &path,
+            token,
+            Some(&json!({"x": {"accountLevel": "pro"}})),
+            &[
+                ("content-type", "application/merge-patch+json"),
+                ("if-match", &etag),
+            ],
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["status"], "draft", "{}", patched.text);
+    w.submit(&id).await;
+    // The gap got its end at the activation, and the pull's first walk healed it.
+    w.gaps_until(&id, "the gap ended and healed", |gaps| gaps.is_empty())
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(w.sync_gaps(&id).await.is_empty());
 }
 
 #[actix_web::test]
