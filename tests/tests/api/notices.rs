@@ -892,3 +892,50 @@ async fn the_channel_shows_its_send_budget_in_its_view_and_the_list() {
         .clone();
     assert_eq!(listed["sendBudget"], after.body["sendBudget"]);
 }
+
+// R-BASIC-8 with R-BASIC-11: a timer that moves an unanswered conversation back to a queue
+// (noAgentReplyTransfer) enters that queue, so the customer hears the queue reminder again.
+#[actix_web::test]
+async fn a_timer_that_moves_the_conversation_to_a_queue_sends_the_queue_reminder() {
+    let w = world().await;
+    let channel = w
+        .channel_with("x_timer", false, |body| {
+            body["queueReminder"] = json!({"mode": "queue", "content": "Please wait."});
+            body["more"]["noAgentReplyTransfer"] =
+                json!({"enabled": true, "timeoutSeconds": 30, "targetSkillQueueId": null});
+        })
+        .await;
+    w.customer_writes(&channel, CUSTOMER, "Hello").await;
+    let id = w.conversation(&channel).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(reasons(&w, &id).await, ["queue_reminder"]);
+    let assigned = w
+        .admin_act(&id, "assign", Some(&json!({"agentId": "agent-1"})))
+        .await;
+    assert_eq!(assigned.status, 200, "{}", assigned.text);
+    w.app.clock().advance(Duration::from_secs(31));
+    let started = Instant::now();
+    loop {
+        let now = w
+            .app
+            .get(
+                &format!("/api/v1/conversations/{id}"),
+                &w.tenant.admin_token,
+            )
+            .await;
+        if now.body["state"] == "queued" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "not moved: {}",
+            now.text
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(reasons(&w, &id).await, ["queue_reminder", "queue_reminder"]);
+    let items = settled(&w, &id).await;
+    assert!(items.iter().all(|m| m["status"] == "sent"), "{items:?}");
+}
