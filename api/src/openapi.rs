@@ -9,7 +9,7 @@ use utoipa::{
 use crate::openapi_examples::ProblemExamples;
 use crate::routes::{
     audit, calendar, called_routes, certificates, channels, conversations, deliveries, events,
-    exports, health, integration, messages, ous, tenants, tokens, webhooks, work_time,
+    exports, health, integration, messages, ous, reminders, tenants, tokens, webhooks, work_time,
 };
 
 #[derive(OpenApi)]
@@ -57,6 +57,7 @@ use crate::routes::{
         integration::get_integration,
         integration::submit_integration,
         work_time::channel_work_time,
+        reminders::preview_queue_reminder,
         messages::list_messages,
         events::stream_events,
         conversations::list_conversations,
@@ -68,6 +69,7 @@ use crate::routes::{
         conversations::assign_conversation,
         conversations::transfer_conversation,
         conversations::end_conversation,
+        reminders::report_queue_position,
         deliveries::receive_delivery,
         webhooks::crc,
         exports::create_export,

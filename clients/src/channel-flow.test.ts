@@ -56,6 +56,25 @@ test("a channel is created, read, edited with If-Match, listed and deleted throu
   const read = await api.GET("/api/v1/channels/{id}", { params: { path: { id } } });
   assert.equal(read.response.status, 200);
   assert.equal(read.data?.name, name);
+  assert.equal(read.data?.sendBudget.reserve, 3);
+  assert.equal(read.data?.sendBudget.sentLast24Hours, 0);
+
+  const preview = await api.POST("/api/v1/channels/{id}/queue-reminder/preview", {
+    params: { path: { id } },
+    body: { nickName: "Grace", position: 2, waitSeconds: 60 },
+  });
+  assert.equal(preview.response.status, 200, JSON.stringify(preview.error));
+  assert.equal(preview.data?.queueReminder, "Please wait.");
+  assert.equal(
+    preview.data?.progressReminder,
+    "You are currently in the queue, in position 2, and are expected to wait for 60 seconds",
+  );
+  const unsaved = await api.POST("/api/v1/channels/{id}/queue-reminder/preview", {
+    params: { path: { id } },
+    body: { queueReminder: { mode: "queue", content: "<wait>" } },
+  });
+  assert.equal(unsaved.response.status, 422);
+  assert.deepEqual(unsaved.error?.errors?.map((e) => e.pointer), ["/queueReminder/content"]);
 
   const edited = await api.PUT("/api/v1/channels/{id}", {
     params: { path: { id }, header: { "If-Match": etag ?? "" } },

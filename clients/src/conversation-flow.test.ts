@@ -1,8 +1,9 @@
 // A router's and an agent desktop's flow through the generated client: a customer's DM
-// opens a conversation (`robot`, the channel's robot being on), the router queues and
-// assigns it, a second assign is the 409 `conversation_state`, a transfer hands it to
-// another agent, a reply through a channel that is not active is the 409
-// `channel_not_active`, and the end closes it.
+// opens a conversation (`robot`, the channel's robot being on), the router queues it,
+// reports its queue position (the progress reminder is decided; a second report within
+// the minute is throttled) and assigns it, a second assign is the 409
+// `conversation_state`, a transfer hands it to another agent, a reply through a channel
+// that is not active is the 409 `channel_not_active`, and the end closes it.
 //
 //   XCH_BASE=http://127.0.0.1:PORT XCH_TOKEN=<tenant admin> XCH_OU=<ou id> XCH_QUEUE=<route id> \
 //   node --test dist/
@@ -82,6 +83,22 @@ test("a conversation is opened by a DM, queued, assigned, transferred and ended 
   assert.equal(queued.response.status, 200, JSON.stringify(queued.error));
   assert.equal(queued.data?.state, "queued");
   assert.equal(queued.data?.skillQueueId, env("XCH_QUEUE"));
+  const position = await api.POST("/api/v1/conversations/{id}/queue-position", {
+    params: { path },
+    body: { position: 2, waitSeconds: 60 },
+  });
+  assert.equal(position.response.status, 202, JSON.stringify(position.error));
+  assert.equal(position.data?.decided, true);
+  assert.equal(
+    position.data?.automaticMessage?.text,
+    "You are currently in the queue, in position 2, and are expected to wait for 60 seconds",
+  );
+  const throttled = await api.POST("/api/v1/conversations/{id}/queue-position", {
+    params: { path },
+    body: { position: 1, waitSeconds: 30 },
+  });
+  assert.equal(throttled.data?.decided, false);
+  assert.equal(throttled.data?.reason, "throttled");
   const assigned = await api.POST("/api/v1/conversations/{id}/assign", { params: { path }, body: { agentId: "agent-1" } });
   assert.equal(assigned.data?.state, "agent");
   const again = await api.POST("/api/v1/conversations/{id}/assign", { params: { path }, body: { agentId: "agent-9" } });

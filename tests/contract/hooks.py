@@ -143,6 +143,10 @@ EXCLUSIONS = [
      "a compression password has three of four kinds of characters (lower, upper, digit, other): "
      "a pattern would need lookaheads, which schema-driven generators do not support; the "
      "description says it in words"),
+    ("ST202", {"POST /api/v1/channels/{id}/queue-reminder/preview"}, ANY_ROLE,
+     [(r"/queueReminder/(content|progressContent)", {"required"})],
+     f"unsaved queue reminder settings are checked as the channel's: the content a mode sends "
+     f"is required (if/then); {HARDENING}"),
     ("ST202", {"POST /api/v1/conversations/{id}/transfer"}, ANY_ROLE, [(r"/target/id", {"not_found"})],
      "a skill queue target must name a called route that exists, an agent target any agent id: "
      "the id's meaning depends on `type`, and no schema names what exists"),

@@ -5,6 +5,8 @@
 //! and from X's latest headers while their window lasts. Automatic messages keep
 //! `reserve` sends for agents' replies; an agent's reply is never held back here.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
@@ -32,12 +34,15 @@ pub struct SendBudget {
     pub remaining: u64,
     /// Sends kept for agents' replies: automatic messages are skipped at or below it.
     pub reserve: u64,
-    /// Messages the account sent in the last 15 minutes and the last 24 hours (any client).
+    /// Messages the account sent in the last 15 minutes (any client).
     pub sent_last_15_minutes: u64,
+    /// Messages the account sent in the last 24 hours (any client).
     pub sent_last_24_hours: u64,
     /// X's `x-rate-limit-remaining` of the latest send, while its window lasts.
+    #[schema(required = true)]
     pub x_remaining: Option<u64>,
     /// When X's window of the latest send resets.
+    #[schema(required = true)]
     pub x_reset_at: Option<DateTime<Utc>>,
 }
 
@@ -65,28 +70,62 @@ pub async fn of_channel<C: ConnectionTrait>(
         (now - chrono::Duration::hours(24)).timestamp_millis(),
     )
     .await?;
-    let x = store::send_budgets::find(db, channel_id)
-        .await?
-        .filter(|x| x.x_reset_at_ms.is_some_and(|reset| reset > now_ms));
-    let x_remaining = x
-        .as_ref()
-        .and_then(|x| x.x_remaining)
-        .map(|r| r.max(0) as u64);
+    let x = store::send_budgets::find(db, channel_id).await?;
+    Ok(compose(sent_15, sent_day, x.as_ref(), now_ms, reserve))
+}
+
+/// The budgets of `channel_ids` now, by `clock`, by channel id: three queries whatever
+/// their number (a list of channels shows each one's).
+pub async fn of_channels<C: ConnectionTrait>(
+    db: &C,
+    channel_ids: &[String],
+    clock: &Clock,
+    reserve: u32,
+) -> StoreResult<HashMap<String, SendBudget>> {
+    let now = clock.now();
+    let now_ms = now.timestamp_millis();
+    let sent = store::send_budgets::sent_since_many(
+        db,
+        channel_ids.iter().cloned(),
+        (now - WINDOW).timestamp_millis(),
+        (now - chrono::Duration::hours(24)).timestamp_millis(),
+    )
+    .await?;
+    let xs = store::send_budgets::find_many(db, channel_ids.iter().cloned()).await?;
+    Ok(channel_ids
+        .iter()
+        .map(|id| {
+            let (sent_15, sent_day) = sent.get(id).copied().unwrap_or((0, 0));
+            let budget = compose(sent_15, sent_day, xs.get(id), now_ms, reserve);
+            (id.clone(), budget)
+        })
+        .collect())
+}
+
+/// The budget from the counts of the account's sends and X's latest headers.
+fn compose(
+    sent_15: u64,
+    sent_day: u64,
+    x: Option<&store::send_budgets::XSendLimit>,
+    now_ms: i64,
+    reserve: u32,
+) -> SendBudget {
+    let x = x.filter(|x| x.x_reset_at_ms.is_some_and(|reset| reset > now_ms));
+    let x_remaining = x.and_then(|x| x.x_remaining).map(|r| r.max(0) as u64);
     let x_reset_at = x
-        .as_ref()
         .and_then(|x| x.x_reset_at_ms)
         .and_then(DateTime::from_timestamp_millis);
     let counted = PER_WINDOW
         .saturating_sub(sent_15)
         .min(PER_DAY.saturating_sub(sent_day));
-    Ok(SendBudget {
+    SendBudget {
         remaining: x_remaining.map_or(counted, |x| x.min(counted)),
         reserve: u64::from(reserve),
         sent_last_15_minutes: sent_15,
         sent_last_24_hours: sent_day,
         x_remaining,
         x_reset_at,
-    })
+    }
 }
 
 /// Keeps X's headers of a send of `channel_id` (a failure to keep them is logged: the

@@ -12,6 +12,7 @@
 //! the service's [`Clock`], which tests move.
 
 pub mod budget;
+pub mod notices;
 pub mod routing;
 pub mod timers;
 
@@ -162,6 +163,7 @@ pub async fn on_stored(
     let mut events = Vec::new();
     events.extend(routing::on_stored(tx, &batch).await?);
     events.extend(timers::on_stored(tx, &batch).await?);
+    events.extend(notices::on_stored(tx, &batch).await?);
     Ok(events)
 }
 
@@ -175,5 +177,6 @@ pub async fn on_changed(
     after: &mut Conversation,
 ) -> StoreResult<()> {
     timers::on_changed(tx, clock, before, after).await?;
+    notices::on_changed(tx, clock, before, after).await?;
     Ok(())
 }

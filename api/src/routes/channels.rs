@@ -13,6 +13,7 @@ use crate::coverage::SyncGap;
 use crate::{
     access::Access,
     audit::{self, Action, Event, Origin},
+    automation::budget::{self, SendBudget},
     config::Region,
     credentials::{self, CredentialHints, Sealed},
     error::responses::{
@@ -84,6 +85,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     "lastError": null,
     "lastDeliveryAt": null,
     "syncGaps": [],
+    "sendBudget": {"remaining": 15, "reserve": 3, "sentLast15Minutes": 0, "sentLast24Hours": 0,
+                   "xRemaining": null, "xResetAt": null},
     "createdAt": "2026-12-01T09:30:00Z",
     "updatedAt": "2026-12-01T09:30:00Z"
 }))]
@@ -122,6 +125,9 @@ pub struct ChannelOut {
     /// Time ranges whose messages may be missing, with the reason, oldest first; empty
     /// when the channel's coverage has no gap (see the README, "Coverage and syncGaps").
     pub sync_gaps: Vec<SyncGap>,
+    /// What the channel may still send at X now (service clock): automatic messages
+    /// (notices, reminders) are skipped at or below `reserve`, kept for agents' replies.
+    pub send_budget: SendBudget,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -170,6 +176,7 @@ fn channel_out(
     integration: Option<&Integration>,
     pull: Option<&PullState>,
     sync_gaps: Vec<SyncGap>,
+    send_budget: SendBudget,
 ) -> ApiResult<ChannelOut> {
     let settings = settings_of(&m)?;
     let credentials = credentials::hints_of(&m);
@@ -191,6 +198,7 @@ fn channel_out(
         credentials,
         integration,
         sync_gaps,
+        send_budget,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
@@ -201,7 +209,14 @@ async fn channel_out_now(state: &AppState, m: Channel) -> ApiResult<ChannelOut> 
     let integration = store::integrations::find(state.store.reader(), &m.id).await?;
     let pull = store::pull::find(state.store.reader(), &m.id).await?;
     let gaps = crate::coverage::sync_gaps(state.store.reader(), &m.id).await?;
-    channel_out(state, m, integration.as_ref(), pull.as_ref(), gaps)
+    let budget = budget::of_channel(
+        state.store.reader(),
+        &m.id,
+        &state.settings.automation.clock,
+        state.settings.automation.reserve,
+    )
+    .await?;
+    channel_out(state, m, integration.as_ref(), pull.as_ref(), gaps, budget)
 }
 
 fn etag(version: i32) -> header::EntityTag {
@@ -423,7 +438,7 @@ pub async fn create_channel(
     tx.commit().await?;
     Ok(respond(
         HttpResponse::Created(),
-        channel_out(&state, channel, None, None, Vec::new())?,
+        channel_out_now(&state, channel).await?,
     ))
 }
 
@@ -539,13 +554,24 @@ pub async fn list_channels(
     let mut gaps =
         crate::coverage::sync_gaps_of_many(state.store.reader(), rows.iter().map(|c| c.id.clone()))
             .await?;
+    let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
+    let mut budgets = budget::of_channels(
+        state.store.reader(),
+        &ids,
+        &state.settings.automation.clock,
+        state.settings.automation.reserve,
+    )
+    .await?;
     let items = rows
         .into_iter()
         .map(|m| {
             let integration = integrations.get(&m.id);
             let pull = pulls.get(&m.id);
             let gaps = gaps.remove(&m.id).unwrap_or_default();
-            channel_out(&state, m, integration, pull, gaps)
+            let budget = budgets.remove(&m.id).ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("no send budget for channel {}", m.id))
+            })?;
+            channel_out(&state, m, integration, pull, gaps, budget)
         })
         .collect::<ApiResult<_>>()?;
     Ok(HttpResponse::Ok().json(ChannelList { items, next_cursor }))
@@ -778,7 +804,7 @@ fn audited(channel: &Channel) -> Value {
 }
 
 /// Members of a channel's answer that the service writes, not the caller.
-const READ_ONLY: [&str; 14] = [
+const READ_ONLY: [&str; 15] = [
     "id",
     "tenantId",
     "version",
@@ -791,6 +817,7 @@ const READ_ONLY: [&str; 14] = [
     "lastError",
     "lastDeliveryAt",
     "syncGaps",
+    "sendBudget",
     "createdAt",
     "updatedAt",
 ];

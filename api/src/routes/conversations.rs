@@ -333,7 +333,9 @@ pub enum AutomaticStatus {
     Uncertain,
 }
 
-fn automatic_out(row: store::automatic_messages::AutomaticMessage) -> AutomaticMessageOut {
+pub(super) fn automatic_out(
+    row: store::automatic_messages::AutomaticMessage,
+) -> AutomaticMessageOut {
     use store::automatic_messages as rows;
     AutomaticMessageOut {
         status: match row.status.as_str() {

@@ -15,6 +15,7 @@ pub mod integration;
 pub mod messages;
 pub mod ous;
 pub mod pagination;
+pub mod reminders;
 pub mod tenants;
 pub mod tokens;
 pub mod webhooks;
@@ -36,6 +37,7 @@ pub fn configure_v1(cfg: &mut web::ServiceConfig) {
     messages::configure(cfg);
     events::configure(cfg);
     conversations::configure(cfg);
+    reminders::configure(cfg);
     exports::configure(cfg);
     audit::configure(cfg);
 }

@@ -24,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WorkTimeQuery {
-    /// The instant to check (RFC 3339); now when left out.
+    /// The instant to check (RFC 3339); now (the service's clock) when left out.
     #[param(value_type = Option<DateTime<Utc>>, example = "2026-12-25T09:30:00Z")]
     pub at: Option<String>,
 }
@@ -75,7 +75,8 @@ pub async fn channel_work_time(
     query: web::Query<WorkTimeQuery>,
 ) -> ApiResult<HttpResponse> {
     let at = match &query.at {
-        None => Utc::now(),
+        // The service's clock, as the notice judges by.
+        None => state.settings.automation.clock.now(),
         Some(raw) => DateTime::parse_from_rfc3339(raw)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| {

@@ -55,6 +55,22 @@ pub async fn is_non_working_day<C: ConnectionTrait>(
         .is_some())
 }
 
+/// The non-working days of these tenants from `first` to `last` (`YYYY-MM-DD`, both
+/// included), as `(tenant_id, day)`: one query for a batch of messages of many tenants.
+pub async fn days_between<C: ConnectionTrait>(
+    db: &C,
+    tenant_ids: impl IntoIterator<Item = String>,
+    first: &str,
+    last: &str,
+) -> StoreResult<std::collections::HashSet<(String, String)>> {
+    let rows = Entity::find()
+        .filter(Column::TenantId.is_in(tenant_ids))
+        .filter(Column::Day.between(first, last))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|d| (d.tenant_id, d.day)).collect())
+}
+
 /// Replaces the list whole. Run it in a transaction: concurrent replacements take turns
 /// on the tenant row, so one whole list remains.
 pub async fn replace<C: ConnectionTrait>(

@@ -526,6 +526,8 @@ async fn record_outbound<C: ConnectionTrait>(
             Column::OutboundCount,
             Expr::col(Column::OutboundCount).add(g.outbound),
         )
+        // Built by sea-query rather than written with `$1`: a custom expression's
+        // placeholders are the backend's own (`$1` binds nothing on SQLite).
         .col_expr(
             Column::LastOutboundAtMs,
             Expr::case(
@@ -782,5 +784,29 @@ pub async fn hold<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Option<Co
     let update = Entity::update_many()
         .col_expr(Column::Timer, Expr::col(Column::Timer).into())
         .filter(Column::Id.eq(id));
+    Ok(returning(db, update).await?.into_iter().next())
+}
+
+/// Records that a queue progress reminder is decided now (`at_ms`, service clock) for the
+/// conversation `id` if it is still `queued` and none was decided within `gap_ms`: one
+/// conditional UPDATE, so of two reports at once one decides. The conversation as it now
+/// stands; `None` when it is not queued or the last decision is too recent.
+pub async fn mark_progress<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    id: &str,
+    at_ms: i64,
+    gap_ms: i64,
+) -> StoreResult<Option<Conversation>> {
+    let update = Entity::update_many()
+        .col_expr(Column::LastProgressAtMs, Expr::value(at_ms))
+        .filter(Column::Id.eq(id))
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::State.eq(QUEUED))
+        .filter(
+            Condition::any()
+                .add(Column::LastProgressAtMs.is_null())
+                .add(Column::LastProgressAtMs.lte(at_ms - gap_ms)),
+        );
     Ok(returning(db, update).await?.into_iter().next())
 }

@@ -66,6 +66,57 @@ pub async fn find<C: ConnectionTrait>(db: &C, channel_id: &str) -> StoreResult<O
     Ok(Entity::find_by_id(channel_id).one(db).await?)
 }
 
+/// X's last word on each of these channels' sends, by channel id.
+pub async fn find_many<C: ConnectionTrait>(
+    db: &C,
+    channel_ids: impl IntoIterator<Item = String>,
+) -> StoreResult<std::collections::HashMap<String, XSendLimit>> {
+    let rows = Entity::find()
+        .filter(Column::ChannelId.is_in(channel_ids))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.channel_id.clone(), r))
+        .collect())
+}
+
+/// For each of these channels that sent any: the messages its account sent (as
+/// [`sent_since`] counts them) since `recent_ms` and since `since_ms`: two grouped
+/// queries, whatever the number of channels.
+pub async fn sent_since_many<C: ConnectionTrait>(
+    db: &C,
+    channel_ids: impl IntoIterator<Item = String>,
+    recent_ms: i64,
+    since_ms: i64,
+) -> StoreResult<std::collections::HashMap<String, (u64, u64)>> {
+    use super::messages::entity::{Column as M, Entity as Messages};
+    let ids: Vec<String> = channel_ids.into_iter().collect();
+    let counts = |from_ms: i64| {
+        Messages::find()
+            .select_only()
+            .column(M::ChannelId)
+            .column_as(M::Id.count(), "n")
+            .filter(M::ChannelId.is_in(ids.clone()))
+            .filter(M::Direction.eq("outbound"))
+            .filter(M::SentAtMs.gte(from_ms))
+            .group_by(M::ChannelId)
+            .into_tuple::<(String, i64)>()
+            .all(db)
+    };
+    let count = |n: i64| n.max(0) as u64;
+    let recent: std::collections::HashMap<String, i64> =
+        counts(recent_ms).await?.into_iter().collect();
+    Ok(counts(since_ms)
+        .await?
+        .into_iter()
+        .map(|(id, since)| {
+            let recent = recent.get(&id).copied().unwrap_or(0);
+            (id, (count(recent), count(since)))
+        })
+        .collect())
+}
+
 /// Messages the channel's account sent (by any client: X echoes them all) that X timed
 /// at or after `since_ms`.
 pub async fn sent_since<C: ConnectionTrait>(

@@ -73,6 +73,22 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Tenant> {
         .ok_or(StoreError::NotFound("tenant"))
 }
 
+/// The time zones (IANA names, as stored) of these tenants, by tenant id: one query for a
+/// batch of messages of many tenants.
+pub async fn time_zones<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = String>,
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = Entity::find()
+        .select_only()
+        .columns([Column::Id, Column::TimeZone])
+        .filter(Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Tenants by id.
 pub async fn list<C: ConnectionTrait>(db: &C, page: &Page) -> StoreResult<Vec<Tenant>> {
     let mut query = Entity::find().order_by_asc(Column::Id);

@@ -62,7 +62,9 @@ pub use more::{
     TransferTarget,
 };
 pub use parse::{parse_channel, ParsedChannel};
-pub use progress_template::{ProgressTemplate, DEFAULT_PROGRESS_TEMPLATE, PROGRESS_VARIABLES};
+pub use progress_template::{
+    ProgressTemplate, ProgressValues, DEFAULT_PROGRESS_TEMPLATE, PROGRESS_VARIABLES,
+};
 pub use queue_reminder::{QueueReminder, QueueReminderDraft, QueueReminderMode};
 pub use reminder_text::{ReminderText, FORBIDDEN_TEXT_CHARS, TEXT_MAX_CHARS};
 pub use robot::{IntelligentRobot, IntelligentRobotDraft, Robot, RobotAssistant, RobotDraft};

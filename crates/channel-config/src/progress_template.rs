@@ -40,6 +40,55 @@ impl ProgressTemplate {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The text a customer receives: each `${userId}`, `${nickName}`, `${position}` and
+    /// `${waitTime}` replaced by its value, in one pass (a value is never read again, so a
+    /// display name holding `${position}` stays as written). `${waitTime}` is the whole
+    /// number of seconds, as R-BASIC-9 defines it and the default template reads ("wait
+    /// for 180 seconds"). Anything else, a lone `$` included, is kept as it is.
+    pub fn render(&self, values: &ProgressValues<'_>) -> String {
+        let mut out = String::with_capacity(self.0.len() + 32);
+        let mut rest = self.0.as_str();
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let value = after.find('}').and_then(|end| {
+                let value = match &after[..end] {
+                    "userId" => values.user_id.to_owned(),
+                    "nickName" => values.nick_name.to_owned(),
+                    "position" => values.position.to_string(),
+                    "waitTime" => values.wait_seconds.to_string(),
+                    _ => return None,
+                };
+                Some((value, end))
+            });
+            match value {
+                Some((value, end)) => {
+                    out.push_str(&value);
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push_str("${");
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// What a progress reminder tells the customer (R-BASIC-9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressValues<'a> {
+    /// The customer's X user id.
+    pub user_id: &'a str,
+    /// The customer's display name at X.
+    pub nick_name: &'a str,
+    /// The place in the queue, 1 for next.
+    pub position: u64,
+    /// The expected wait, in seconds.
+    pub wait_seconds: u64,
 }
 
 /// One violation per `${...}` that is not a known variable, including an unclosed `${`.
@@ -127,6 +176,75 @@ mod tests {
             codes("${} and ${foo}"),
             ["unknown_variable", "unknown_variable"]
         );
+    }
+
+    const VALUES: ProgressValues<'static> = ProgressValues {
+        user_id: "3001969357",
+        nick_name: "Jordan",
+        position: 3,
+        wait_seconds: 180,
+    };
+
+    fn render(raw: &str, values: &ProgressValues<'_>) -> String {
+        ProgressTemplate::parse(raw).unwrap().render(values)
+    }
+
+    // R-BASIC-9
+    #[test]
+    fn renders_the_four_variables() {
+        assert_eq!(
+            render(
+                "Hi ${nickName} (${userId}): position ${position}, ${waitTime} s",
+                &VALUES
+            ),
+            "Hi Jordan (3001969357): position 3, 180 s"
+        );
+    }
+
+    // R-BASIC-9: `${waitTime}` is seconds, as the default template says.
+    #[test]
+    fn renders_the_default_template_in_seconds() {
+        assert_eq!(
+            ProgressTemplate::default_template().render(&VALUES),
+            "You are currently in the queue, in position 3, and are expected to wait for 180 seconds"
+        );
+    }
+
+    // R-BASIC-9
+    #[test]
+    fn renders_repeats_dollars_and_plain_text_as_written() {
+        assert_eq!(
+            render("$$${position}$ ${position}${position} $5 {x} $", &VALUES),
+            "$$3$ 33 $5 {x} $"
+        );
+        assert_eq!(render("No variables.", &VALUES), "No variables.");
+    }
+
+    // R-BASIC-9: a value is inserted, never read as a template again.
+    #[test]
+    fn a_value_that_looks_like_a_variable_stays_as_written() {
+        let values = ProgressValues {
+            nick_name: "${position} ${userId",
+            ..VALUES
+        };
+        assert_eq!(
+            render("${nickName} at ${position}", &values),
+            "${position} ${userId at 3"
+        );
+    }
+
+    // R-BASIC-9: an unknown name (never stored, the parser refuses it) is kept.
+    #[test]
+    fn an_unknown_or_unclosed_variable_is_kept() {
+        let unchecked = ProgressTemplate("${rank} ${position} ${".to_owned());
+        assert_eq!(unchecked.render(&VALUES), "${rank} 3 ${");
+    }
+
+    // R-BASIC-9: one pass, linear in the template's and the values' length.
+    #[test]
+    fn renders_a_long_template_in_one_pass() {
+        let raw = "${position}".repeat(23);
+        assert_eq!(render(&raw, &VALUES), "3".repeat(23));
     }
 
     // R-BASIC-9 with R-BASIC-8

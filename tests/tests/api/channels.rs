@@ -595,7 +595,15 @@ async fn the_service_calendar_and_time_zone_decide_which_segments_apply() {
     // R-TENANT-5 with R-BASIC-5: workday 08:00-18:00, non-workday 10:00-16:00.
     let app = spawn_app().await;
     let tenant = app.tenant().await;
-    let (created, _) = tenant.create_channel(&app, "x_hours").await;
+    let mut body = tenant.channel_body("x_hours", &XCredentials::unique());
+    body["workTime"] = json!({
+        "workday": [{"start": "08:00", "end": "18:00"}],
+        "nonWorkday": [{"start": "10:00", "end": "16:00"}]
+    });
+    let created = app
+        .post("/api/v1/channels", &tenant.admin_token, &body)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
     let tenant_id = created.body["tenantId"].as_str().unwrap();
     let patched = app
         .call(

@@ -328,6 +328,7 @@ async fn an_archive_opens_elsewhere_with_the_password_and_holds_every_field_but_
             "lastError",
             "lastDeliveryAt",
             "syncGaps",
+            "sendBudget",
             "createdAt",
             "updatedAt",
         ] {

@@ -554,9 +554,12 @@ impl Tenant {
             "ouId": self.ou_id,
             "skillQueueId": self.queue_id,
             "transferKeywords": ["agent"],
+            // Agents work around the clock, so the non-working time notification never
+            // answers a test's messages by the hour it runs at (tests of the notice, and
+            // of work time, set their own segments).
             "workTime": {
-                "workday": [{"start": "08:00", "end": "18:00"}],
-                "nonWorkday": [{"start": "10:00", "end": "16:00"}]
+                "workday": [{"start": "00:00", "end": "24:00"}],
+                "nonWorkday": [{"start": "00:00", "end": "24:00"}]
             },
             "nonWorkingTimeNotification": "We are closed now.",
             "queueReminder": {"mode": "all", "content": "Please wait.", "progressContent": "You are number ${position}"},

@@ -27,6 +27,7 @@ mod idempotency;
 mod integration;
 mod isolation;
 mod messages;
+mod notices;
 mod ous;
 mod papercuts;
 mod patch;

@@ -65,6 +65,21 @@ impl World {
         robot: bool,
         algorithm: &str,
     ) -> Channel {
+        self.channel_configured(tenant, name, robot, algorithm, |_| {})
+            .await
+    }
+
+    /// As [`World::channel_in`], the channel's body edited by `edit` before it is created.
+    /// Queue reminders are off unless `edit` switches them on (agents work around the
+    /// clock, as in every test body), so no rule speaks to the customer unasked.
+    pub async fn channel_configured(
+        &self,
+        tenant: &Tenant,
+        name: &str,
+        robot: bool,
+        algorithm: &str,
+        edit: impl FnOnce(&mut Value),
+    ) -> Channel {
         let credentials = XCredentials::unique();
         self.fake
             .add_app(&credentials.api_key, &credentials.api_key_secret);
@@ -85,6 +100,8 @@ impl World {
         if !robot {
             body["robot"]["intelligentRobot"] = json!({"enabled": false});
         }
+        body["queueReminder"] = json!({"mode": "off"});
+        edit(&mut body);
         let created = self
             .app
             .post("/api/v1/channels", &tenant.admin_token, &body)
@@ -123,6 +140,18 @@ impl World {
 
     pub async fn channel(&self, name: &str, robot: bool) -> Channel {
         self.channel_in(&self.tenant, name, robot, "SHA-256").await
+    }
+
+    /// A channel of the world's tenant, its body edited by `edit` (see
+    /// [`World::channel_configured`]).
+    pub async fn channel_with(
+        &self,
+        name: &str,
+        robot: bool,
+        edit: impl FnOnce(&mut Value),
+    ) -> Channel {
+        self.channel_configured(&self.tenant, name, robot, "SHA-256", edit)
+            .await
     }
 
     /// The customer's DM, delivered through the channel's webhook as X signs it.
