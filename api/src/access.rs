@@ -150,6 +150,12 @@ impl Access {
 
     /// Transfers of conversations: tenant administrators and agents (in the conversations
     /// they see); the rest of the hand-over is the administrators' (the router's).
+    /// Whether the caller is an agent (the channel's transfer rules bind agents; the router,
+    /// a tenant administrator, moves conversations whatever they say).
+    pub fn is_agent(&self) -> bool {
+        self.principal.role == Role::Agent
+    }
+
     pub fn require_transferrer(&self) -> ApiResult<()> {
         match self.principal.role {
             Role::TenantAdmin | Role::Agent => Ok(()),

@@ -45,12 +45,33 @@ use crate::{
 /// At most one progress reminder per conversation in this span (service clock).
 pub const PROGRESS_GAP_MS: i64 = 60_000;
 
+/// A message stored this long after X timed it came late (a replay, a read-back of a
+/// coverage gap, a Basic channel's pull): the customer is not told now that the channel
+/// is closed or that it waits, about a message that may be hours old.
+pub const LATE_AFTER_MS: i64 = 10 * 60_000;
+
+/// Whether `m` came late (both times are real time: X's, and the storing's).
+fn late(m: &store::messages::Message) -> bool {
+    m.received_at.timestamp_millis() - m.sent_at_ms > LATE_AFTER_MS
+}
+
 /// The rules that follow new messages: the non-working time notification, then the queue
 /// reminder of each conversation the batch opened queued. They write no event of their
 /// own (a sent message writes `message.sent` when the sender stores it).
 pub async fn on_stored(tx: &DatabaseTransaction, batch: &Batch<'_>) -> StoreResult<Vec<NewEvent>> {
     non_working_time(tx, batch).await?;
-    for opened in batch.attached.opened.iter().filter(|c| c.state == QUEUED) {
+    // A conversation opened by late messages only is not greeted with a queue reminder.
+    let fresh = |c: &Conversation| {
+        batch.new.iter().any(|m| {
+            m.channel_id == c.channel_id && m.conversation_id == c.x_conversation_id && !late(m)
+        })
+    };
+    for opened in batch
+        .attached
+        .opened
+        .iter()
+        .filter(|c| c.state == QUEUED && fresh(c))
+    {
         if let Some((_, settings)) = batch.channel(&opened.channel_id) {
             queue_reminder(tx, batch.clock, opened, settings).await?;
         }
@@ -133,6 +154,7 @@ async fn non_working_time(tx: &DatabaseTransaction, batch: &Batch<'_>) -> StoreR
         .messages()
         .filter(|(m, _, _, settings)| {
             m.direction == "inbound"
+                && !late(m)
                 && settings.non_working_time_notification().is_some()
                 && !settings.work_time().always_working()
         })

@@ -57,6 +57,9 @@ pub const END: &str = "no_customer_reply_end";
 /// `noAgentReplyTransfer` is due.
 pub const TRANSFER: &str = "no_agent_reply_transfer";
 
+/// How long after an uncertain automatic send an outbound message is taken for its echo.
+const ECHO_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+
 /// Who wrote a message, as far as the timers care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Writer {
@@ -70,12 +73,13 @@ async fn writer(
     tx: &DatabaseTransaction,
     conversation: &Conversation,
     m: &Message,
+    since: chrono::DateTime<chrono::Utc>,
 ) -> StoreResult<Option<Writer>> {
     if m.direction != "outbound" {
         return Ok(Some(Writer::Customer));
     }
     if m.automatic.is_some()
-        || store::automatic_messages::being_sent(tx, &conversation.id, &m.text).await?
+        || store::automatic_messages::being_sent(tx, &conversation.id, since).await?
     {
         return Ok(None);
     }
@@ -141,7 +145,8 @@ pub async fn on_stored(tx: &DatabaseTransaction, batch: &Batch<'_>) -> StoreResu
         if conversation.state != AGENT || !(rules_on || conversation.timer.is_some()) {
             continue;
         }
-        let Some(who) = writer(tx, conversation, m).await? else {
+        let since = batch.clock.now() - ECHO_WINDOW;
+        let Some(who) = writer(tx, conversation, m, since).await? else {
             continue;
         };
         match latest.iter_mut().find(|(c, ..)| c.id == conversation.id) {

@@ -766,9 +766,10 @@ async fn transition_of(
     }
 }
 
-/// Whether the channel's settings, as they are now, let `current` be transferred to
-/// `target`: `more.sessionTransfer`, when on, names the target types allowed (R-BASIC-11);
-/// an assigned conversation moves only once its agent has sent
+/// Whether the channel's settings, as they are now, let an agent transfer `current` to
+/// `target` (the router, a tenant administrator, is not bound by them):
+/// `more.sessionTransfer` says whether agents transfer at all and to which target types
+/// (R-BASIC-11); an assigned conversation moves only once its agent has sent
 /// `callTransferInteractionTimes` messages in it (R-BASIC-10; 0 or none: at any time).
 /// The count is of the row read: it only grows while the agent keeps the conversation,
 /// and a new agent changes the version the UPDATE is conditional on.
@@ -782,7 +783,14 @@ fn transfer_allowed(
         Target::Agent(_) => TransferTarget::Agent,
         Target::SkillQueue(_) => TransferTarget::SkillQueue,
     };
-    if session.enabled() && !session.allowed_targets().contains(&wanted) {
+    if !session.enabled() {
+        return Err(ApiError::conflicts(vec![FieldError::new(
+            "/target/type",
+            Code::TransferTargetNotAllowed.name(),
+            "the channel's sessionTransfer is off: its agents do not transfer conversations (the router does)",
+        )]));
+    }
+    if !session.allowed_targets().contains(&wanted) {
         let allowed: Vec<&str> = session
             .allowed_targets()
             .iter()
@@ -834,7 +842,9 @@ async fn change(
         transitions::plan(&current, &channel.skill_queue_id, &transition).map_err(refused)?;
     if let Transition::Transfer(target) = &transition {
         let settings = crate::integration::settings_of(&channel).map_err(ApiError::internal)?;
-        transfer_allowed(&settings, &current, target)?;
+        if access.is_agent() {
+            transfer_allowed(&settings, &current, target)?;
+        }
     }
     let tx = state.store.write().await?;
     let clock = &state.settings.automation.clock;

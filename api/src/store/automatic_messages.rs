@@ -92,20 +92,35 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: &str) -> StoreResult<Option<Au
     Ok(Entity::find_by_id(id).one(db).await?)
 }
 
-/// Moves the message on to `status`, with why and, once sent, the stored message.
+/// Moves the message from `from` on to `status`, with why: one conditional UPDATE, so of
+/// two instances moving it only one does. Whether it moved.
 pub async fn settle<C: ConnectionTrait>(
     db: &C,
     id: &str,
+    from: &str,
     status: &str,
     detail: Option<String>,
-    message_id: Option<String>,
     at: DateTime<Utc>,
-) -> StoreResult<()> {
-    Entity::update_many()
+) -> StoreResult<bool> {
+    let moved = Entity::update_many()
         .col_expr(Column::Status, Expr::value(status))
         .col_expr(Column::Detail, Expr::value(detail))
-        .col_expr(Column::MessageId, Expr::value(message_id))
         .col_expr(Column::UpdatedAt, Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(from))
+        .exec(db)
+        .await?;
+    Ok(moved.rows_affected == 1)
+}
+
+/// The stored message a sent automatic message became.
+pub async fn set_message<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    message_id: &str,
+) -> StoreResult<()> {
+    Entity::update_many()
+        .col_expr(Column::MessageId, Expr::value(message_id))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -129,20 +144,29 @@ pub async fn of_conversation<C: ConnectionTrait>(
     Ok(query.limit(limit + 1).all(db).await?)
 }
 
-/// Whether an automatic message with `text` is being sent in the conversation `id` right
-/// now: X's echo of it may be stored (by a webhook delivery or the pull) before the
-/// sender records it, and is the service's message, not an agent's.
+/// Whether an automatic message of the conversation `id` is being sent, or was left
+/// `uncertain` since `since`: X's echo of it may be stored (by a webhook delivery or the
+/// pull, up to a minute later) before the sender records it, or with no record at all
+/// when the send's answer was lost, and is then the service's message, not an agent's.
+/// The text is not compared: X rewrites links in what it delivers.
 pub async fn being_sent<C: ConnectionTrait>(
     db: &C,
     conversation_id: &str,
-    text: &str,
+    since: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let found = Entity::find()
         .select_only()
         .column(Column::Id)
         .filter(Column::ConversationId.eq(conversation_id))
-        .filter(Column::Status.eq(SENDING))
-        .filter(Column::Text.eq(text))
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::Status.eq(SENDING))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(Column::Status.eq(UNCERTAIN))
+                        .add(Column::UpdatedAt.gte(since)),
+                ),
+        )
         .into_tuple::<String>()
         .one(db)
         .await?;

@@ -37,10 +37,6 @@ fn statement(db: &impl ConnectionTrait, postgres: &str, values: Vec<Value>) -> S
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-fn later(by: Duration) -> DateTime<Utc> {
-    now() + chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX)
-}
-
 /// Makes `item` due at `due_at` (inserting it, or moving it if it waits already). An item
 /// being worked keeps its lease; its holder decides what comes next.
 pub async fn schedule<C: ConnectionTrait>(
@@ -187,7 +183,17 @@ pub async fn renew<C: ConnectionTrait>(
     lease: &mut Lease,
     lease_for: Duration,
 ) -> StoreResult<()> {
-    let expires_at = later(lease_for);
+    renew_at(db, lease, lease_for, now()).await
+}
+
+/// As [`renew`], from `now` (the service's clock, for work claimed by it).
+pub async fn renew_at<C: ConnectionTrait>(
+    db: &C,
+    lease: &mut Lease,
+    lease_for: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let expires_at = now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::MAX);
     as_holder(
         db,
         lease,

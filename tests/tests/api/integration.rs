@@ -317,11 +317,10 @@ async fn refused_credentials_rate_limits_and_outages_fail_with_their_codes() {
 
 #[actix_web::test]
 async fn an_x_that_refuses_connections_is_unreachable() {
-    let gone = FakeX::start().await.unwrap();
-    let base_url = gone.base_url().to_owned();
-    gone.stop().await;
+    // Port 1 (tcpmux): privileged, so no test's server listens there and a connection is
+    // refused. (A stopped fake X's port was taken by another test's fake X, seen in CI.)
     let app = spawn_app_with(SpawnOptions {
-        x_api_base_url: Some(base_url),
+        x_api_base_url: Some("http://127.0.0.1:1".to_owned()),
         ..SpawnOptions::default()
     })
     .await;

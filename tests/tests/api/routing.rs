@@ -416,7 +416,7 @@ async fn a_transfer_waits_until_the_agent_has_sent_the_channels_interaction_time
     assert_eq!(by_user.status, 403, "{}", by_user.text);
 
     // The count of the new agent starts at 0: three messages again.
-    let again = transfer(&w, &admin, &id, "agent", "agent-3").await;
+    let again = transfer(&w, &agent, &id, "agent", "agent-3").await;
     assert_eq!(again.status, 409, "{}", again.text);
     assert!(again.body["detail"]
         .as_str()
@@ -424,16 +424,16 @@ async fn a_transfer_waits_until_the_agent_has_sent_the_channels_interaction_time
         .contains("send 3 more messages"));
     // 0 means at any time, and so does none.
     edit(&w, &channel, json!({"callTransferInteractionTimes": 0})).await;
-    let at_once = transfer(&w, &admin, &id, "agent", "agent-3").await;
+    let at_once = transfer(&w, &agent, &id, "agent", "agent-3").await;
     assert_eq!(at_once.status, 200, "{}", at_once.text);
     edit(&w, &channel, json!({"callTransferInteractionTimes": 5})).await;
-    let refused = transfer(&w, &admin, &id, "agent", "agent-4").await;
+    let refused = transfer(&w, &agent, &id, "agent", "agent-4").await;
     assert!(refused.body["detail"]
         .as_str()
         .unwrap()
         .contains("send 5 more messages"));
     edit(&w, &channel, json!({"callTransferInteractionTimes": null})).await;
-    let unset = transfer(&w, &admin, &id, "agent", "agent-4").await;
+    let unset = transfer(&w, &agent, &id, "agent", "agent-4").await;
     assert_eq!(unset.status, 200, "{}", unset.text);
 
     // To a queue as well, while an agent has it; a queued one has no agent to wait for.
@@ -442,16 +442,21 @@ async fn a_transfer_waits_until_the_agent_has_sent_the_channels_interaction_time
         .app
         .route(&admin, "dm_queue_2", "multimedia", &w.tenant.ou_id)
         .await;
-    let to_queue = transfer(&w, &admin, &id, "skillQueue", &other_queue).await;
+    let to_queue = transfer(&w, &agent, &id, "skillQueue", &other_queue).await;
     assert_eq!(to_queue.status, 409, "{}", to_queue.text);
     assert_eq!(to_queue.problem_code(), "transfer_too_early");
     edit(&w, &channel, json!({"callTransferInteractionTimes": 0})).await;
-    let to_queue = transfer(&w, &admin, &id, "skillQueue", &other_queue).await;
+    let to_queue = transfer(&w, &agent, &id, "skillQueue", &other_queue).await;
     assert_eq!(to_queue.status, 200, "{}", to_queue.text);
     assert_eq!(to_queue.body["agentMessages"], 0);
     edit(&w, &channel, json!({"callTransferInteractionTimes": 2})).await;
-    let from_queue = transfer(&w, &admin, &id, "agent", "agent-5").await;
+    let from_queue = transfer(&w, &agent, &id, "agent", "agent-5").await;
     assert_eq!(from_queue.status, 200, "{}", from_queue.text);
+    // The rule binds agents: the router (a tenant administrator) moves it at once.
+    let too_early = transfer(&w, &agent, &id, "agent", "agent-6").await;
+    assert_eq!(too_early.problem_code(), "transfer_too_early");
+    let by_router = transfer(&w, &admin, &id, "agent", "agent-6").await;
+    assert_eq!(by_router.status, 200, "{}", by_router.text);
 }
 
 // R-BASIC-11 sessionTransfer
@@ -478,15 +483,25 @@ async fn session_transfer_limits_the_target_types() {
         )
         .await;
     let admin = w.tenant.admin_token.clone();
+    let minted = w
+        .app
+        .post(
+            "/api/v1/tokens",
+            &admin,
+            &json!({"role": "agent", "ouIds": [w.tenant.ou_id], "label": "agent desk"}),
+        )
+        .await;
+    assert_eq!(minted.status, 201, "{}", minted.text);
+    let agent = minted.body["token"].as_str().unwrap().to_owned();
 
-    let to_agent = transfer(&w, &admin, &id, "agent", "agent-2").await;
+    let to_agent = transfer(&w, &agent, &id, "agent", "agent-2").await;
     assert_eq!(to_agent.status, 409, "{}", to_agent.text);
     assert_eq!(to_agent.problem_code(), "transfer_target_not_allowed");
     assert_eq!(to_agent.pointers(), ["/target/type"]);
     let detail = to_agent.body["detail"].as_str().unwrap();
     assert!(detail.contains("to skillQueue only"), "{detail}");
     assert_eq!(read(&w, &id).await["agentId"], "agent-1");
-    let to_queue = transfer(&w, &admin, &id, "skillQueue", &other_queue).await;
+    let to_queue = transfer(&w, &agent, &id, "skillQueue", &other_queue).await;
     assert_eq!(to_queue.status, 200, "{}", to_queue.text);
     assert_eq!(to_queue.body["skillQueueId"], json!(other_queue));
 
@@ -496,27 +511,34 @@ async fn session_transfer_limits_the_target_types() {
         json!({"more": {"sessionTransfer": {"enabled": true, "allowedTargets": ["agent"]}}}),
     )
     .await;
-    let back = transfer(&w, &admin, &id, "skillQueue", &w.tenant.queue_id).await;
+    let back = transfer(&w, &agent, &id, "skillQueue", &w.tenant.queue_id).await;
     assert_eq!(back.status, 409, "{}", back.text);
     assert_eq!(back.problem_code(), "transfer_target_not_allowed");
     assert!(back.body["detail"]
         .as_str()
         .unwrap()
         .contains("to agent only"));
-    let to_agent = transfer(&w, &admin, &id, "agent", "agent-2").await;
+    let to_agent = transfer(&w, &agent, &id, "agent", "agent-2").await;
     assert_eq!(to_agent.status, 200, "{}", to_agent.text);
 
-    // Off: any type.
+    // The router (a tenant administrator) is not bound by it.
+    let by_router = transfer(&w, &admin, &id, "skillQueue", &w.tenant.queue_id).await;
+    assert_eq!(by_router.status, 200, "{}", by_router.text);
+    assign(&w, &id, "agent-1").await;
+
+    // Off: agents do not transfer at all (SPEC R-BASIC-11); the router still does.
     edit(
         &w,
         &channel,
         json!({"more": {"sessionTransfer": {"enabled": false}}}),
     )
     .await;
-    let to_queue = transfer(&w, &admin, &id, "skillQueue", &w.tenant.queue_id).await;
-    assert_eq!(to_queue.status, 200, "{}", to_queue.text);
-    let to_agent = transfer(&w, &admin, &id, "agent", "agent-3").await;
-    assert_eq!(to_agent.status, 200, "{}", to_agent.text);
+    let by_agent = transfer(&w, &agent, &id, "skillQueue", &w.tenant.queue_id).await;
+    assert_eq!(by_agent.status, 409, "{}", by_agent.text);
+    assert_eq!(by_agent.problem_code(), "transfer_target_not_allowed");
+    assert!(by_agent.body["detail"].as_str().unwrap().contains("is off"));
+    let by_router = transfer(&w, &admin, &id, "agent", "agent-3").await;
+    assert_eq!(by_router.status, 200, "{}", by_router.text);
 }
 
 // R-BASIC-11 lastAgentMode
