@@ -346,7 +346,14 @@ pub async fn attach<C: ConnectionTrait>(
     if messages.is_empty() {
         return Ok(Attached::default());
     }
-    let groups = groups(messages);
+    let mut groups = groups(messages);
+    // In key order, whatever order the messages came in: two writers (PostgreSQL has two
+    // for deliveries) upserting some of the same conversations then lock their rows in one
+    // order and wait for each other, instead of deadlocking until PostgreSQL's
+    // `deadlock_timeout` (1 s) aborts one of them.
+    groups.sort_unstable_by(|a, b| {
+        (&a.channel_id, &a.x_conversation_id).cmp(&(&b.channel_id, &b.x_conversation_id))
+    });
     let inbound_channels = groups
         .iter()
         .filter(|g| g.inbound > 0)
