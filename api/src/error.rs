@@ -96,7 +96,7 @@ error_codes! {
     TransferTooEarly => CONFLICT, "transfer_too_early", "Transfer not yet allowed",
         "the assigned agent has sent fewer messages in the conversation than the channel's `callTransferInteractionTimes`; `detail` says how many are still to send";
     TransferTargetNotAllowed => CONFLICT, "transfer_target_not_allowed", "Transfer target not allowed",
-        "the channel's `more.sessionTransfer` does not allow transfers to this `target.type`; `detail` and `errors` (at `/target/type`) name the allowed types";
+        "the channel's `more.sessionTransfer` does not let its agents transfer to this `target.type` (or, off, at all); `detail` and `errors` (at `/target/type`) name the allowed types";
     ChannelNotActive => CONFLICT, "channel_not_active", "Channel not active",
         "a reply needs the channel's integration `active`";
     ReplyInProgress => CONFLICT, "reply_in_progress", "Reply in progress",
