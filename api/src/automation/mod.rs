@@ -102,7 +102,7 @@ pub struct Batch<'a> {
     pub clock: &'a Clock,
     pub new: &'a [Message],
     pub attached: &'a Attached,
-    pub channels: HashMap<String, (Channel, ChannelSettings)>,
+    pub channels: HashMap<String, (&'a Channel, ChannelSettings)>,
 }
 
 impl Batch<'_> {
@@ -114,13 +114,15 @@ impl Batch<'_> {
         self.new.iter().filter_map(|m| {
             let conversation = self.attached.of(m)?;
             let (channel, settings) = self.channels.get(&m.channel_id)?;
-            Some((m, conversation, channel, settings))
+            Some((m, conversation, *channel, settings))
         })
     }
 
     /// The channel of `channel_id` with its settings, if it is in the batch.
-    pub fn channel(&self, channel_id: &str) -> Option<&(Channel, ChannelSettings)> {
-        self.channels.get(channel_id)
+    pub fn channel(&self, channel_id: &str) -> Option<(&Channel, &ChannelSettings)> {
+        self.channels
+            .get(channel_id)
+            .map(|(channel, settings)| (*channel, settings))
     }
 }
 
@@ -132,28 +134,29 @@ pub async fn on_stored(
     clock: &Clock,
     new: &[Message],
     attached: &Attached,
+    channels: &HashMap<String, Channel>,
 ) -> StoreResult<Vec<NewEvent>> {
     if attached.touched.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<String> = attached
-        .touched
-        .iter()
-        .map(|c| c.channel_id.clone())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut channels = HashMap::new();
-    for channel in store::channels::by_ids(tx, ids).await? {
-        match crate::integration::settings_of(&channel) {
-            Ok(settings) => {
-                channels.insert(channel.id.clone(), (channel, settings));
+    let mut settings = HashMap::new();
+    for c in &attached.touched {
+        if settings.contains_key(&c.channel_id) {
+            continue;
+        }
+        let Some(channel) = channels.get(&c.channel_id) else {
+            continue;
+        };
+        match crate::integration::settings_of(channel) {
+            Ok(parsed) => {
+                settings.insert(channel.id.clone(), (channel, parsed));
             }
             Err(err) => {
                 tracing::warn!(channel_id = %channel.id, error = %err, "settings unreadable: no rule applies")
             }
         }
     }
+    let channels = settings;
     let batch = Batch {
         clock,
         new,

@@ -61,11 +61,14 @@ fn late(m: &store::messages::Message) -> bool {
 pub async fn on_stored(tx: &DatabaseTransaction, batch: &Batch<'_>) -> StoreResult<Vec<NewEvent>> {
     non_working_time(tx, batch).await?;
     // A conversation opened by late messages only is not greeted with a queue reminder.
-    let fresh = |c: &Conversation| {
-        batch.new.iter().any(|m| {
-            m.channel_id == c.channel_id && m.conversation_id == c.x_conversation_id && !late(m)
-        })
-    };
+    let timely: HashSet<(&str, &str)> = batch
+        .new
+        .iter()
+        .filter(|m| !late(m))
+        .map(|m| (m.channel_id.as_str(), m.conversation_id.as_str()))
+        .collect();
+    let fresh =
+        |c: &Conversation| timely.contains(&(c.channel_id.as_str(), c.x_conversation_id.as_str()));
     for opened in batch
         .attached
         .opened

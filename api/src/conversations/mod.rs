@@ -6,6 +6,8 @@ pub mod reply;
 pub mod transitions;
 pub mod view;
 
+use std::collections::HashMap;
+
 use sea_orm::DatabaseTransaction;
 
 use crate::{
@@ -14,6 +16,7 @@ use crate::{
     events::{self, NewEvent},
     store::{
         self,
+        channels::Channel,
         conversations::{Attached, Change, Conversation},
         messages::Message,
         StoreResult,
@@ -27,8 +30,9 @@ pub async fn attach(
     tx: &DatabaseTransaction,
     clock: &Clock,
     new: &[Message],
+    channels: &HashMap<String, Channel>,
 ) -> StoreResult<(Attached, Vec<NewEvent>)> {
-    let attached = store::conversations::attach(tx, new, clock.now_ms()).await?;
+    let attached = store::conversations::attach(tx, new, channels, clock.now_ms()).await?;
     let mut events = Vec::new();
     for opened in &attached.opened {
         events.push(event("conversation.opened", opened));

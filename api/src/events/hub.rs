@@ -142,37 +142,59 @@ async fn fan_out(
     };
     let mut tick = tokio::time::interval(SAFETY_NET);
     loop {
-        tokio::select! {
-            _ = wake.notified() => {}
-            _ = appends.changed() => {}
-            _ = tick.tick() => {}
+        // SQLite's wake-up comes from inside the appending transaction, before its commit.
+        let before_commit = tokio::select! {
+            _ = wake.notified() => false,
+            _ = appends.changed() => true,
+            _ = tick.tick() => false,
             _ = gone.changed() => return,
-        }
+        };
         let Some(inner) = inner.upgrade() else {
             return;
         };
-        // SQLite: the append that woke us holds the one writer until it ends.
-        if let Err(error) = store.writer_idle().await {
-            tracing::warn!(%error, "waiting for the writer failed");
-        }
+        // Until the transaction that woke us has committed, the readers see nothing new:
+        // look again after 1, 2, 4, ... ms. The one writer is never asked (it would wait
+        // for it, and the next group commit for us).
+        let mut wait = Duration::from_millis(1);
         loop {
-            let read = match store::events::after(store.reader(), last, READ_BATCH).await {
-                Ok(read) => read,
-                Err(error) => {
-                    tracing::warn!(%error, "reading new events failed; trying again");
-                    break;
-                }
+            let Some(read) = read_new(&store, &inner, &mut last).await else {
+                break;
             };
-            let full = read.len() as u64 == READ_BATCH;
-            if let Some(event) = read.last() {
-                last = event.id;
-                let batch: Batch = read.into_iter().map(Frame::of).collect();
-                // No receiver is no error: nobody is connected.
-                let _ = inner.frames.send(batch);
-            }
-            if !full {
+            if read > 0 || !before_commit || wait > COMMIT_WAIT {
                 break;
             }
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+    }
+}
+
+/// How long the hub looks again for the events of a SQLite append that woke it (1 + 2 +
+/// ... + 256 ms); past that, the next wake-up or the safety net reads them.
+const COMMIT_WAIT: Duration = Duration::from_millis(256);
+
+/// Reads and broadcasts the events after `last` (moved on); how many, `None` when the
+/// read failed.
+async fn read_new(store: &Store, inner: &Inner, last: &mut i64) -> Option<usize> {
+    let mut total = 0;
+    loop {
+        let read = match store::events::after(store.reader(), *last, READ_BATCH).await {
+            Ok(read) => read,
+            Err(error) => {
+                tracing::warn!(%error, "reading new events failed; trying again");
+                return None;
+            }
+        };
+        let full = read.len() as u64 == READ_BATCH;
+        total += read.len();
+        if let Some(event) = read.last() {
+            *last = event.id;
+            let batch: Batch = read.into_iter().map(Frame::of).collect();
+            // No receiver is no error: nobody is connected.
+            let _ = inner.frames.send(batch);
+        }
+        if !full {
+            return Some(total);
         }
     }
 }

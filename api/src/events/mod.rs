@@ -17,20 +17,20 @@
 //!
 //! **Wake-ups.** On PostgreSQL the appending transaction also runs `pg_notify`, which
 //! fires at its commit; each instance keeps one listening connection and fans events out
-//! in process (`hub.rs`). On SQLite the append wakes this process's hub, which waits for
-//! the one writer connection to be free (the appending transaction has then ended) before
-//! it reads. Either way the hub reads the table by id, and also once a second, so a
+//! in process (`hub.rs`). On SQLite the append wakes this process's hub, which reads at once
+//! and, until the appending transaction has committed and its events are there, again
+//! after 1, 2, 4, ... ms (never through the one writer, which the next write waits for). Either way the hub reads the table by id, and also once a second, so a
 //! missed notification only delays an event, never loses it.
 
 mod hub;
 
 pub use hub::{Batch, EventHub, Frame};
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 
-use crate::store::{self, events::EventRow, messages::Message, StoreResult};
+use crate::store::{self, channels::Channel, events::EventRow, messages::Message, StoreResult};
 
 pub const MESSAGE_RECEIVED: &str = "message.received";
 pub const MESSAGE_SENT: &str = "message.sent";
@@ -82,53 +82,39 @@ pub async fn append_all(tx: &DatabaseTransaction, events: Vec<NewEvent>) -> Stor
             data: e.data.to_string(),
         })
         .collect();
-    let last = store::events::append(tx, rows).await?;
-    match tx.get_database_backend() {
-        DbBackend::Postgres => store::events::notify(tx, last).await,
-        _ => {
-            hub::appended();
-            Ok(())
-        }
+    // On PostgreSQL the append also notifies every instance's hub at the commit.
+    store::events::append(tx, rows).await?;
+    if tx.get_database_backend() != DbBackend::Postgres {
+        hub::appended();
     }
+    Ok(())
 }
 
 /// `message.received` for each new inbound message, `message.sent` for each new
-/// outbound one: the events of what `ingest::store_messages` stored, to be appended.
-pub async fn of_messages(
-    tx: &DatabaseTransaction,
-    messages: &[Message],
-) -> StoreResult<Vec<NewEvent>> {
-    if messages.is_empty() {
-        return Ok(Vec::new());
-    }
-    let channel_ids: HashSet<&str> = messages.iter().map(|m| m.channel_id.as_str()).collect();
-    let tenants = store::events::tenants_of_channels(
-        tx,
-        channel_ids.into_iter().map(str::to_owned).collect(),
-    )
-    .await?;
+/// outbound one: the events of what `ingest::store_messages` stored, to be appended, in
+/// the tenants of `channels` (the batch's channels, read in its transaction).
+pub fn of_messages(messages: &[Message], channels: &HashMap<String, Channel>) -> Vec<NewEvent> {
     let mut events = Vec::with_capacity(messages.len());
     for message in messages {
         // A stored message's channel exists (its foreign key says so) in this transaction.
-        let Some(tenant_id) = tenants.get(&message.channel_id) else {
+        let Some(channel) = channels.get(&message.channel_id) else {
             continue;
         };
         let kind = match message.direction.as_str() {
             "outbound" => MESSAGE_SENT,
             _ => MESSAGE_RECEIVED,
         };
-        let data = match crate::routes::messages::message_out(message.clone()) {
-            Ok(out) => serde_json::to_value(out).unwrap_or_default(),
-            Err(_) => continue,
+        let Ok(out) = crate::routes::messages::message_out(message.clone()) else {
+            continue;
         };
         events.push(NewEvent {
-            tenant_id: tenant_id.clone(),
+            tenant_id: channel.tenant_id.clone(),
             channel_id: Some(message.channel_id.clone()),
             kind,
-            data,
+            data: serde_json::to_value(out).unwrap_or_default(),
         });
     }
-    Ok(events)
+    events
 }
 
 /// `channel.status_changed`: the channel's integration status went from `from` to `to`

@@ -7,12 +7,14 @@ mod group_commit;
 pub use counters::DeliveryCounters;
 pub use group_commit::GroupCommit;
 
+use std::collections::HashMap;
+
 use sea_orm::DatabaseTransaction;
 use x_connector::MessageEvent;
 
 use crate::{
     clock::Clock,
-    store::{self, messages::Message, StoreResult},
+    store::{self, channels::Channel, messages::Message, StoreResult},
 };
 
 /// Stores `messages` within `tx` and returns those that were new (a message X sent
@@ -29,12 +31,24 @@ pub async fn store_messages(
     messages: Vec<Message>,
 ) -> StoreResult<Vec<Message>> {
     let stored = store::messages::insert_new(tx, messages).await?;
-    let (attached, opened) = crate::conversations::attach(tx, clock, &stored).await?;
-    let automated = crate::automation::on_stored(tx, clock, &stored, &attached).await?;
+    if stored.is_empty() {
+        return Ok(stored);
+    }
+    // The batch's channels, read once for every step that follows.
+    let mut ids: Vec<String> = stored.iter().map(|m| m.channel_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let channels: HashMap<String, Channel> = store::channels::by_ids(tx, ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let (attached, opened) = crate::conversations::attach(tx, clock, &stored, &channels).await?;
+    let automated = crate::automation::on_stored(tx, clock, &stored, &attached, &channels).await?;
     // Each message's event, then those of the conversations it opened, then the rules';
     // appended once, last (the event counter stays locked until the commit, so no other
     // row lock follows it).
-    let mut events = crate::events::of_messages(tx, &stored).await?;
+    let mut events = crate::events::of_messages(&stored, &channels);
     events.extend(opened);
     events.extend(automated);
     crate::events::append_all(tx, events).await?;

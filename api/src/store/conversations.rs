@@ -177,24 +177,17 @@ struct Opening {
     last_agent_hours: Option<i64>,
 }
 
-async fn openings<C: ConnectionTrait>(
-    db: &C,
+/// The openings of the channels that have inbound messages in the batch, from the rows
+/// the caller read in the transaction.
+fn openings(
+    channels: &HashMap<String, channels::Channel>,
     channel_ids: HashSet<&str>,
-) -> StoreResult<HashMap<String, Opening>> {
-    if channel_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    use channels::entity::{Column as Ch, Entity as Channels};
-    let rows: Vec<(String, String, String, Json)> = Channels::find()
-        .select_only()
-        .columns([Ch::Id, Ch::TenantId, Ch::SkillQueueId, Ch::Settings])
-        .filter(Ch::Id.is_in(channel_ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
+) -> HashMap<String, Opening> {
+    channel_ids
         .into_iter()
-        .map(|(id, tenant_id, skill_queue_id, settings)| {
+        .filter_map(|id| channels.get(id))
+        .map(|channel| {
+            let settings = &channel.settings;
             let on = |pointer: &str| {
                 settings
                     .pointer(pointer)
@@ -211,16 +204,16 @@ async fn openings<C: ConnectionTrait>(
                 .and_then(Json::as_i64)
                 .filter(|_| on("/more/lastAgentMode/enabled"));
             let opening = Opening {
-                tenant_id,
+                tenant_id: channel.tenant_id.clone(),
                 state: if robot_id.is_some() { ROBOT } else { QUEUED },
-                skill_queue_id: robot_id.is_none().then_some(skill_queue_id),
+                skill_queue_id: robot_id.is_none().then(|| channel.skill_queue_id.clone()),
                 robot_id,
                 robot_assistant: on("/robot/robotAssistant/enabled"),
                 last_agent_hours,
             };
-            (id, opening)
+            (channel.id.clone(), opening)
         })
-        .collect())
+        .collect()
 }
 
 /// For `lastAgentMode` (R-BASIC-11): sets `preferred_agent_id` of each conversation the
@@ -318,21 +311,41 @@ pub struct Attached {
     /// Every conversation that received a message of the batch (the opened ones too), as
     /// it stands after the batch.
     pub touched: Vec<Conversation>,
+    /// Where each conversation of `touched` is, by channel and X conversation.
+    by_key: HashMap<String, HashMap<String, usize>>,
 }
 
 impl Attached {
+    fn new(opened: Vec<Conversation>, touched: Vec<Conversation>) -> Self {
+        let mut by_key: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        for (at, c) in touched.iter().enumerate() {
+            by_key
+                .entry(c.channel_id.clone())
+                .or_default()
+                .insert(c.x_conversation_id.clone(), at);
+        }
+        Attached {
+            opened,
+            touched,
+            by_key,
+        }
+    }
+
     /// The conversation a new message of the batch was attached to.
     pub fn of(&self, message: &Message) -> Option<&Conversation> {
-        self.touched.iter().find(|c| {
-            c.channel_id == message.channel_id && c.x_conversation_id == message.conversation_id
-        })
+        let at = self
+            .by_key
+            .get(&message.channel_id)?
+            .get(&message.conversation_id)?;
+        Some(&self.touched[*at])
     }
 }
 
 /// Attaches newly stored messages to their open conversation, opening one for an inbound
 /// message that has none (after `ended`, a new one); an outbound message without an open
-/// conversation stays unattached. Per batch: one read of the channels, one upsert, the
-/// links; an outbound-only conversation costs one UPDATE.
+/// conversation stays unattached. Per batch: one upsert, the links; an outbound-only
+/// conversation costs one UPDATE. `channels` are the batch's channels as read in the
+/// transaction (`ingest::store_messages` reads them once for every step).
 ///
 /// An opening follows the channel's settings (robot, robot assistant, and with
 /// `lastAgentMode` the previous conversation's agent as `preferred_agent_id`: one query
@@ -341,6 +354,7 @@ impl Attached {
 pub async fn attach<C: ConnectionTrait>(
     db: &C,
     messages: &[Message],
+    channels: &HashMap<String, channels::Channel>,
     now_ms: i64,
 ) -> StoreResult<Attached> {
     if messages.is_empty() {
@@ -359,7 +373,7 @@ pub async fn attach<C: ConnectionTrait>(
         .filter(|g| g.inbound > 0)
         .map(|g| g.channel_id.as_str())
         .collect();
-    let openings = openings(db, inbound_channels).await?;
+    let openings = openings(channels, inbound_channels);
     let opened_at = now();
     let mut offered = HashSet::new();
     let mut rows = Vec::new();
@@ -515,7 +529,7 @@ pub async fn attach<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
     }
-    Ok(Attached { opened, touched })
+    Ok(Attached::new(opened, touched))
 }
 
 /// Counts outbound messages on the open conversation they belong to; it, if any. (Built

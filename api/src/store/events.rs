@@ -4,13 +4,11 @@
 //! the appending transaction ends: appends queue one behind the other, so ids follow commit
 //! order and have no gaps (a rolled-back append gives its ids back with its counter).
 
-use std::collections::HashMap;
-
 use sea_orm::{
     entity::prelude::*, ActiveValue::Set, DbBackend, QueryOrder, QuerySelect, Statement,
 };
 
-use super::{channels, now, StoreResult};
+use super::{now, StoreResult};
 
 pub(super) mod entity {
     use sea_orm::entity::prelude::*;
@@ -66,11 +64,19 @@ fn numbered(backend: DbBackend, sql: &str) -> String {
 /// committed before; returns the last id given (0 when `rows` is empty). Waits while
 /// another transaction that appended is open: call it last in a transaction, after the
 /// rows it reports on are written, so the wait is short and no lock is taken after it.
+///
+/// On PostgreSQL it also tells every listening instance, when the transaction commits,
+/// that events up to that id are there (`pg_notify` on [`NOTIFY_CHANNEL`]); the counter,
+/// the rows and the notification are then one statement, one round trip while the
+/// counter's lock is held (the other delivery writer waits for it).
 pub async fn append<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
     if rows.is_empty() {
         return Ok(0);
     }
     let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres && rows.len() <= ROWS_PER_STATEMENT {
+        return append_postgres(db, rows).await;
+    }
     let taken = db
         .query_one(Statement::from_sql_and_values(
             backend,
@@ -102,19 +108,74 @@ pub async fn append<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreRes
             .exec_without_returning(db)
             .await?;
     }
+    if backend == DbBackend::Postgres {
+        db.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [NOTIFY_CHANNEL.into(), last.to_string().into()],
+        ))
+        .await?;
+    }
     Ok(last)
 }
 
-/// PostgreSQL: tells every listening instance, when the caller's transaction commits,
-/// that events up to `last_id` are there.
-pub async fn notify<C: ConnectionTrait>(db: &C, last_id: i64) -> StoreResult<()> {
-    db.execute(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_notify($1, $2)",
-        [NOTIFY_CHANNEL.into(), last_id.to_string().into()],
-    ))
-    .await?;
-    Ok(())
+/// [`append`] on PostgreSQL in one statement: the counter's UPDATE, the rows numbered
+/// from it and the notification, as data-modifying parts of one `WITH`.
+async fn append_postgres<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
+    let count = rows.len() as i64;
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 + rows.len() * 5);
+    values.push(count.into());
+    values.push(now().into());
+    let mut tuples = String::with_capacity(rows.len() * 40);
+    for (n, row) in rows.into_iter().enumerate() {
+        let at = values.len();
+        if n == 0 {
+            tuples.push_str(&format!(
+                "(${}::bigint, ${}::text, ${}::text, ${}::text, ${}::text)",
+                at + 1,
+                at + 2,
+                at + 3,
+                at + 4,
+                at + 5
+            ));
+        } else {
+            tuples.push_str(&format!(
+                ", (${}, ${}, ${}, ${}, ${})",
+                at + 1,
+                at + 2,
+                at + 3,
+                at + 4,
+                at + 5
+            ));
+        }
+        values.push((n as i64 + 1).into());
+        values.push(row.tenant_id.into());
+        values.push(row.channel_id.into());
+        values.push(row.kind.into());
+        values.push(row.data.into());
+    }
+    let sql = format!(
+        "WITH seq AS (\
+           UPDATE event_sequence SET last_id = last_id + $1 WHERE name = 'events' RETURNING last_id\
+         ), new_rows (n, tenant_id, channel_id, kind, data) AS (VALUES {tuples}), \
+         inserted AS (\
+           INSERT INTO events (id, tenant_id, channel_id, kind, data, created_at) \
+           SELECT seq.last_id - $1 + new_rows.n, new_rows.tenant_id, new_rows.channel_id, \
+                  new_rows.kind, new_rows.data, $2 \
+           FROM seq, new_rows\
+         ) \
+         SELECT seq.last_id FROM seq \
+         CROSS JOIN LATERAL (SELECT pg_notify('{NOTIFY_CHANNEL}', seq.last_id::text)) AS told"
+    );
+    let taken = db
+        .query_one(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the event counter row".into()))?;
+    Ok(taken.try_get("", "last_id")?)
 }
 
 async fn sequence<C: ConnectionTrait>(db: &C, name: &str) -> StoreResult<i64> {
@@ -183,22 +244,6 @@ pub async fn of_tenant<C: ConnectionTrait>(
         query = query.filter(Column::Kind.is_in(filter.kinds.iter().map(String::as_str)));
     }
     Ok(query.order_by_asc(Column::Id).limit(limit).all(db).await?)
-}
-
-/// The tenant of each of `channel_ids` that exists.
-pub async fn tenants_of_channels<C: ConnectionTrait>(
-    db: &C,
-    channel_ids: Vec<String>,
-) -> StoreResult<HashMap<String, String>> {
-    let rows: Vec<(String, String)> = channels::entity::Entity::find()
-        .select_only()
-        .column(channels::entity::Column::Id)
-        .column(channels::entity::Column::TenantId)
-        .filter(channels::entity::Column::Id.is_in(channel_ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
 }
 
 /// Deletes up to `batch` of the oldest events created before `before` and records how

@@ -45,6 +45,8 @@ pub struct Store {
     reader: DatabaseConnection,
     writer: DatabaseConnection,
     bulk: Arc<Mutex<()>>,
+    /// While a clone lives, SQLite's WAL is checkpointed (`db::open`).
+    _alive: Arc<()>,
 }
 
 /// A write in progress: every write of a request happens in one, committed at the end.
@@ -53,11 +55,13 @@ pub type Tx = DatabaseTransaction;
 impl Store {
     /// Opens the database named by the settings and brings its schema up to date.
     pub async fn open(settings: &crate::config::DatabaseSettings) -> anyhow::Result<Store> {
-        let (reader, writer) = db::open(settings).await?;
+        let alive = Arc::new(());
+        let (reader, writer) = db::open(settings, Arc::downgrade(&alive)).await?;
         Ok(Store {
             reader,
             writer,
             bulk: Arc::default(),
+            _alive: alive,
         })
     }
 
@@ -70,6 +74,7 @@ impl Store {
             reader: db.clone(),
             writer: db,
             bulk: Arc::default(),
+            _alive: Arc::default(),
         })
     }
 
@@ -89,15 +94,6 @@ impl Store {
     /// short writes (a webhook delivery's commit waits for at most one of them).
     pub async fn bulk_turn(&self) -> OwnedMutexGuard<()> {
         self.bulk.clone().lock_owned().await
-    }
-
-    /// Returns once no write is in progress that began before the call: on SQLite, once
-    /// the one writer connection has been free; on PostgreSQL at once.
-    pub async fn writer_idle(&self) -> StoreResult<()> {
-        if self.backend() == DbBackend::Sqlite {
-            self.writer.execute_unprepared("SELECT 1").await?;
-        }
-        Ok(())
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -121,6 +121,10 @@ impl TransferKeywords {
 
 /// `text` in NFKC, lower case.
 fn fold(text: &str) -> String {
+    // ASCII is its own NFKC, and its own lower case; most messages are ASCII.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfkc()
         .flat_map(char::to_lowercase)
         .map(|c| if c == 'ς' { 'σ' } else { c })
@@ -155,7 +159,19 @@ fn words_of(text: &str) -> String {
     out.push(' ');
     let mut at = At::Gap;
     for c in fold(text).chars() {
-        if is_combining_mark(c) {
+        // An ASCII character is neither a mark nor of an unspaced script.
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                if at == At::Single {
+                    out.push(' ');
+                }
+                out.push(c);
+                at = At::Word;
+            } else if at != At::Gap {
+                out.push(' ');
+                at = At::Gap;
+            }
+        } else if is_combining_mark(c) {
             // A mark belongs to the character before it; after a gap, to nothing.
             if at != At::Gap {
                 out.push(c);
