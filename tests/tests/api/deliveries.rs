@@ -440,3 +440,46 @@ async fn several_writers_committing_the_same_deliveries_at_once_store_each_messa
     assert_eq!(all.len(), 60, "each of the 60 events once");
     assert_eq!(events.len(), 60);
 }
+
+/// SQLite: the writer leaves checkpoints to a task of their own (off the commits' path);
+/// the WAL is still copied back into the database while deliveries keep coming, so it
+/// stays a fraction of what was written instead of growing with every commit.
+#[actix_web::test]
+async fn sqlite_s_wal_is_copied_back_into_the_database_while_deliveries_keep_coming() {
+    if crate::helpers::on_postgres() {
+        return;
+    }
+    let app = spawn_app().await;
+    let (id, _, credentials) = channel(&app).await;
+    let text = "a message long enough to fill its pages quickly ".repeat(20);
+    let mut event = 600_000_000_000_000_000u64;
+    // About 2.5 seconds of deliveries: 25 rounds, each 40 at once, then a pause.
+    for _ in 0..25 {
+        let sends = (0..40).map(|_| {
+            event += 1;
+            let body = customer_dm(&event.to_string(), 1_733_000_000_000, &text);
+            let (app, id, secret) = (&app, &id, &credentials.api_key_secret);
+            async move { app.deliver(id, secret, &body).await.status }
+        });
+        let statuses = futures_util::future::join_all(sends).await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let file = app
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+        .expect("a SQLite file")
+        .to_owned();
+    let size = |path: &str| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let (database, wal) = (size(&file), size(&format!("{file}-wal")));
+    // 1,000 messages of about 1 KB, each with its event and indexes: megabytes written.
+    assert!(
+        database > 2_000_000,
+        "the messages reached the database file: {database} bytes"
+    );
+    assert!(
+        wal < database / 2,
+        "the WAL ({wal} bytes) was checkpointed and restarted, not grown with every commit (database {database} bytes)"
+    );
+}
