@@ -6,11 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, TransactionTrait};
+use sea_orm::{Database, DatabaseConnection, TransactionTrait};
 use serde_json::Value;
 use xchannel::automation::{self, Reason};
 
-use crate::helpers::SpawnOptions;
+use crate::helpers::{insert_sending_automatic_message, SpawnOptions};
 use crate::world::{world, world_with, Channel, World, CUSTOMER};
 
 /// The conversation row of `id`, as the library reads it.
@@ -155,31 +155,17 @@ async fn a_send_an_instance_died_in_is_recorded_uncertain_and_not_sent_again() {
     let db = Database::connect(&w.app.database_url).await.unwrap();
     // As a dead instance leaves it: X was being asked, its lease has expired. Inserted
     // `sending` so the running sender cannot take it first.
-    let row = xchannel::store::new_id();
     let conversation = conversation_row(&db, &w, &id).await;
-    let sql = "INSERT INTO automatic_messages (id, tenant_id, channel_id, conversation_id, reason, text, status, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, 'queue_reminder', 'Please wait.', 'sending', $5, $5)";
+    let row = insert_sending_automatic_message(
+        &db,
+        &w.tenant.id,
+        &channel.id,
+        &conversation.id,
+        "queue_reminder",
+        "Please wait.",
+    )
+    .await;
     let now = xchannel::store::now();
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => sql.to_owned(),
-        _ => (1..=5).rev().fold(sql.to_owned(), |s, n| {
-            s.replace(&format!("${n}"), &format!("?{n}"))
-        }),
-    };
-    db.execute(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            row.clone().into(),
-            w.tenant.id.clone().into(),
-            channel.id.clone().into(),
-            conversation.id.clone().into(),
-            now.into(),
-        ],
-    ))
-    .await
-    .unwrap();
     let tx = db.begin().await.unwrap();
     xchannel::store::leases::schedule(&tx, automation::SEND_KIND, &row, now)
         .await

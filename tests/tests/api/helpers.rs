@@ -654,3 +654,43 @@ impl TestApp {
         }
     }
 }
+
+/// Inserts an automatic message of `reason` as a sender leaves it while X is asked
+/// (`sending`, no lease of this instance), straight into the database `db`; its id. For
+/// the tests of what a dead or a concurrent sender leaves behind.
+pub async fn insert_sending_automatic_message(
+    db: &impl ConnectionTrait,
+    tenant_id: &str,
+    channel_id: &str,
+    conversation_id: &str,
+    reason: &str,
+    text: &str,
+) -> String {
+    let id = xchannel::store::new_id();
+    let sql = "INSERT INTO automatic_messages (id, tenant_id, channel_id, conversation_id, reason, text, status, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, 'sending', $7, $7)";
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => sql.to_owned(),
+        // SQLite's numbered placeholders (`?N`, as `$7` repeats).
+        _ => (1..=7).rev().fold(sql.to_owned(), |s, n| {
+            s.replace(&format!("${n}"), &format!("?{n}"))
+        }),
+    };
+    db.execute(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            id.clone().into(),
+            tenant_id.into(),
+            channel_id.into(),
+            conversation_id.into(),
+            reason.into(),
+            text.into(),
+            xchannel::store::now().into(),
+        ],
+    ))
+    .await
+    .expect("the automatic message inserted");
+    id
+}

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use xchannel::{config::Settings, startup::Application, state::AppState};
 use xchannel_tests::fake_x::FakeX;
 
-use crate::helpers::{fresh_settings, spawn_instance, SpawnOptions, TestApp};
+use crate::helpers::{
+    fresh_settings, insert_sending_automatic_message, spawn_instance, SpawnOptions, TestApp,
+};
 use crate::world::{world, Channel, World, ACCOUNT, CUSTOMER};
 
 const REMINDER_TEXT: &str = "Are you still there?";
@@ -713,36 +715,22 @@ async fn echo_delivered(w: &World, channel: &Channel, text: &str) {
 // own app is one.
 #[actix_web::test]
 async fn the_echo_of_a_reminder_being_sent_is_not_an_agent_message() {
-    use sea_orm::{ConnectionTrait, Database, Statement};
+    use sea_orm::{ConnectionTrait, Database};
     let w = world().await;
     let channel = channel_with(&w, "x_echo", no_customer_reply_end()).await;
     let id = assigned(&w, &channel, CUSTOMER, "agent-1").await;
     let replied = agent_replies(&w, &id, "Checking.").await;
     // As the sender leaves it while X is asked: `sending`, its lease held elsewhere.
     let db = Database::connect(&w.app.database_url).await.unwrap();
-    let backend = db.get_database_backend();
-    let sql = "INSERT INTO automatic_messages (id, tenant_id, channel_id, conversation_id, reason, text, status, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, 'no_customer_reply_reminder', $5, 'sending', $6, $6)";
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => sql.to_owned(),
-        _ => (1..=6).rev().fold(sql.to_owned(), |s, n| {
-            s.replace(&format!("${n}"), &format!("?{n}"))
-        }),
-    };
-    db.execute(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            xchannel::store::new_id().into(),
-            w.tenant.id.clone().into(),
-            channel.id.clone().into(),
-            id.clone().into(),
-            REMINDER_TEXT.into(),
-            xchannel::store::now().into(),
-        ],
-    ))
-    .await
-    .unwrap();
+    insert_sending_automatic_message(
+        &db,
+        &w.tenant.id,
+        &channel.id,
+        &id,
+        "no_customer_reply_reminder",
+        REMINDER_TEXT,
+    )
+    .await;
 
     w.app.clock().advance(Duration::from_secs(20));
     // The text is not compared: X rewrites links in what it delivers.
