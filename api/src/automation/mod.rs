@@ -139,14 +139,15 @@ pub async fn on_stored(
     if attached.touched.is_empty() {
         return Ok(Vec::new());
     }
+    let mut ids: Vec<&str> = attached
+        .touched
+        .iter()
+        .map(|c| c.channel_id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut settings = HashMap::new();
-    for c in &attached.touched {
-        if settings.contains_key(&c.channel_id) {
-            continue;
-        }
-        let Some(channel) = channels.get(&c.channel_id) else {
-            continue;
-        };
+    for channel in ids.into_iter().filter_map(|id| channels.get(id)) {
         match crate::integration::settings_of(channel) {
             Ok(parsed) => {
                 settings.insert(channel.id.clone(), (channel, parsed));

@@ -23,11 +23,12 @@ const READ_BATCH: u64 = 1000;
 const SAFETY_NET: Duration = Duration::from_secs(1);
 
 /// SQLite appends in this process (any store's): a hint to look, not a promise.
-static APPENDS: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
+/// The highest event id appended so far (in any store of the process).
+static APPENDS: LazyLock<watch::Sender<i64>> = LazyLock::new(|| watch::channel(0).0);
 
-/// Called by an append on SQLite, inside its transaction.
-pub(super) fn appended() {
-    APPENDS.send_modify(|n| *n = n.wrapping_add(1));
+/// Called by an append on SQLite, inside its transaction, with the last id it took.
+pub(super) fn appended(last_id: i64) {
+    APPENDS.send_modify(|n| *n = (*n).max(last_id));
 }
 
 /// Events read together, in id order with no gap: a stream wakes once per batch, not
@@ -142,29 +143,30 @@ async fn fan_out(
     };
     let mut tick = tokio::time::interval(SAFETY_NET);
     loop {
-        // SQLite's wake-up comes from inside the appending transaction, before its commit.
-        let before_commit = tokio::select! {
-            _ = wake.notified() => false,
-            _ = appends.changed() => true,
-            _ = tick.tick() => false,
+        // SQLite's wake-up comes from inside the appending transaction, before its commit,
+        // with the last id appended (of every append since the last wake-up).
+        let appended = tokio::select! {
+            _ = wake.notified() => None,
+            _ = appends.changed() => Some(*appends.borrow_and_update()),
+            _ = tick.tick() => None,
             _ = gone.changed() => return,
         };
         let Some(inner) = inner.upgrade() else {
             return;
         };
-        // Until the transaction that woke us has committed, the readers see nothing new:
-        // look again after 1, 2, 4, ... ms. The one writer is never asked (it would wait
-        // for it, and the next group commit for us).
+        // Until that id's transaction has committed, the readers do not see it: look
+        // again after 1, 2, 4, ... ms. The one writer is never asked (it would wait for
+        // it, and the next group commit for us). An id of another store of the process
+        // (tests run several), or of an append rolled back, is given up after the wait.
         let mut wait = Duration::from_millis(1);
-        loop {
-            let Some(read) = read_new(&store, &inner, &mut last).await else {
-                break;
-            };
-            if read > 0 || !before_commit || wait > COMMIT_WAIT {
-                break;
+        while read_new(&store, &inner, &mut last).await {
+            match appended {
+                Some(target) if last < target && wait <= COMMIT_WAIT => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                _ => break,
             }
-            tokio::time::sleep(wait).await;
-            wait *= 2;
         }
     }
 }
@@ -173,20 +175,17 @@ async fn fan_out(
 /// ... + 256 ms); past that, the next wake-up or the safety net reads them.
 const COMMIT_WAIT: Duration = Duration::from_millis(256);
 
-/// Reads and broadcasts the events after `last` (moved on); how many, `None` when the
-/// read failed.
-async fn read_new(store: &Store, inner: &Inner, last: &mut i64) -> Option<usize> {
-    let mut total = 0;
+/// Reads and broadcasts the events after `last` (moved on); false when the read failed.
+async fn read_new(store: &Store, inner: &Inner, last: &mut i64) -> bool {
     loop {
         let read = match store::events::after(store.reader(), *last, READ_BATCH).await {
             Ok(read) => read,
             Err(error) => {
                 tracing::warn!(%error, "reading new events failed; trying again");
-                return None;
+                return false;
             }
         };
         let full = read.len() as u64 == READ_BATCH;
-        total += read.len();
         if let Some(event) = read.last() {
             *last = event.id;
             let batch: Batch = read.into_iter().map(Frame::of).collect();
@@ -194,7 +193,7 @@ async fn read_new(store: &Store, inner: &Inner, last: &mut i64) -> Option<usize>
             let _ = inner.frames.send(batch);
         }
         if !full {
-            return Some(total);
+            return true;
         }
     }
 }

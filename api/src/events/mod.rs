@@ -83,9 +83,9 @@ pub async fn append_all(tx: &DatabaseTransaction, events: Vec<NewEvent>) -> Stor
         })
         .collect();
     // On PostgreSQL the append also notifies every instance's hub at the commit.
-    store::events::append(tx, rows).await?;
+    let last = store::events::append(tx, rows).await?;
     if tx.get_database_backend() != DbBackend::Postgres {
-        hub::appended();
+        hub::appended(last);
     }
     Ok(())
 }

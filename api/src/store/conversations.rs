@@ -322,7 +322,8 @@ impl Attached {
             by_key
                 .entry(c.channel_id.clone())
                 .or_default()
-                .insert(c.x_conversation_id.clone(), at);
+                .entry(c.x_conversation_id.clone())
+                .or_insert(at);
         }
         Attached {
             opened,

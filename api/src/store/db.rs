@@ -71,12 +71,9 @@ fn postgres_url(url: &str) -> String {
     with.to_string()
 }
 
-/// The readers and the writer the service runs with, the schema brought up to date. On
-/// SQLite, the writer does not checkpoint its WAL in its commits: a task copies the WAL
-/// back into the database from a reader connection ([`checkpoints`]) while `alive` lives.
+/// The readers and the writer the service runs with, the schema brought up to date.
 pub(super) async fn open(
     settings: &DatabaseSettings,
-    alive: std::sync::Weak<()>,
 ) -> anyhow::Result<(DatabaseConnection, DatabaseConnection)> {
     if !settings.is_sqlite() {
         let db = connect(settings).await?;
@@ -93,35 +90,7 @@ pub(super) async fn open(
         .await
         .context("applying migrations")?;
     let read = connect_sqlite(settings, 8, Role::Shared).await?;
-    tokio::spawn(checkpoints(read.clone(), alive));
     Ok((read, write))
-}
-
-/// How often the WAL of a SQLite database is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-
-/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] while `alive` lives, from a reader
-/// connection (`PASSIVE`: it waits for no reader and no writer; the writer appends to the
-/// WAL meanwhile). A checkpoint writes pages into the database file and syncs it; in the
-/// writer's commit (SQLite's default, every 1,000 pages) that made one group commit in
-/// every few wait for it, and the deliveries behind it (BENCHMARKS.md). What is durable
-/// does not change: a commit is durable once its WAL frames are synced.
-async fn checkpoints(db: DatabaseConnection, alive: std::sync::Weak<()>) {
-    use sea_orm::ConnectionTrait;
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if alive.strong_count() == 0 {
-            return;
-        }
-        if let Err(error) = db
-            .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
-            .await
-        {
-            tracing::warn!(%error, "checkpointing the SQLite WAL failed; trying again");
-        }
-    }
 }
 
 /// The database of a running service, for a command that must neither create nor
@@ -239,10 +208,7 @@ async fn connect_sqlite(
     }
     let mut options = sqlite_options(settings)?;
     if role == Role::Writer {
-        options = options
-            .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
-            // The `checkpoints` task does it, off the commit's path.
-            .pragma("wal_autocheckpoint", "0");
+        options = options.pragma("cache_size", format!("-{WRITER_CACHE_KIB}"));
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)

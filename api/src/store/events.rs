@@ -66,16 +66,16 @@ fn numbered(backend: DbBackend, sql: &str) -> String {
 /// rows it reports on are written, so the wait is short and no lock is taken after it.
 ///
 /// On PostgreSQL it also tells every listening instance, when the transaction commits,
-/// that events up to that id are there (`pg_notify` on [`NOTIFY_CHANNEL`]); the counter,
-/// the rows and the notification are then one statement, one round trip while the
-/// counter's lock is held (the other delivery writer waits for it).
+/// that events up to that id are there (`pg_notify` on [`NOTIFY_CHANNEL`]). Up to
+/// [`ROWS_PER_STATEMENT`] rows, the counter, the rows (and the notification) are one
+/// round trip to the database, while the counter's lock is held.
 pub async fn append<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
     if rows.is_empty() {
         return Ok(0);
     }
     let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres && rows.len() <= ROWS_PER_STATEMENT {
-        return append_postgres(db, rows).await;
+    if rows.len() <= ROWS_PER_STATEMENT {
+        return append_in_one_call(db, rows).await;
     }
     let taken = db
         .query_one(Statement::from_sql_and_values(
@@ -119,60 +119,78 @@ pub async fn append<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreRes
     Ok(last)
 }
 
-/// [`append`] on PostgreSQL in one statement: the counter's UPDATE, the rows numbered
-/// from it and the notification, as data-modifying parts of one `WITH`.
-async fn append_postgres<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
+/// [`append`] in one round trip. PostgreSQL: one statement, the counter's UPDATE, the
+/// rows numbered from it and the notification as data-modifying parts of one `WITH`.
+/// SQLite (which has no UPDATE in a `WITH`): two statements sent together, the rows
+/// numbered from the counter as it stands, then the counter moved past them.
+async fn append_in_one_call<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
+    let backend = db.get_database_backend();
     let count = rows.len() as i64;
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 + rows.len() * 5);
     values.push(count.into());
     values.push(now().into());
+    // `$N` on PostgreSQL, `?N` on SQLite (numbered, so both statements bind from one list).
+    let mark = if backend == DbBackend::Postgres {
+        '$'
+    } else {
+        '?'
+    };
     let mut tuples = String::with_capacity(rows.len() * 40);
     for (n, row) in rows.into_iter().enumerate() {
         let at = values.len();
-        if n == 0 {
-            tuples.push_str(&format!(
-                "(${}::bigint, ${}::text, ${}::text, ${}::text, ${}::text)",
-                at + 1,
-                at + 2,
-                at + 3,
-                at + 4,
-                at + 5
-            ));
-        } else {
-            tuples.push_str(&format!(
-                ", (${}, ${}, ${}, ${}, ${})",
-                at + 1,
-                at + 2,
-                at + 3,
-                at + 4,
-                at + 5
-            ));
+        let cast = |ty: &str| {
+            if n == 0 && backend == DbBackend::Postgres {
+                format!("::{ty}")
+            } else {
+                String::new()
+            }
+        };
+        if n > 0 {
+            tuples.push_str(", ");
         }
+        tuples.push_str(&format!(
+            "({mark}{}{}, {mark}{}{}, {mark}{}{}, {mark}{}{}, {mark}{}{})",
+            at + 1,
+            cast("bigint"),
+            at + 2,
+            cast("text"),
+            at + 3,
+            cast("text"),
+            at + 4,
+            cast("text"),
+            at + 5,
+            cast("text"),
+        ));
         values.push((n as i64 + 1).into());
         values.push(row.tenant_id.into());
         values.push(row.channel_id.into());
         values.push(row.kind.into());
         values.push(row.data.into());
     }
-    let sql = format!(
-        "WITH seq AS (\
-           UPDATE event_sequence SET last_id = last_id + $1 WHERE name = 'events' RETURNING last_id\
-         ), new_rows (n, tenant_id, channel_id, kind, data) AS (VALUES {tuples}), \
-         inserted AS (\
-           INSERT INTO events (id, tenant_id, channel_id, kind, data, created_at) \
-           SELECT seq.last_id - $1 + new_rows.n, new_rows.tenant_id, new_rows.channel_id, \
-                  new_rows.kind, new_rows.data, $2 \
-           FROM seq, new_rows\
-         ) \
-         SELECT seq.last_id FROM seq \
-         CROSS JOIN LATERAL (SELECT pg_notify('{NOTIFY_CHANNEL}', seq.last_id::text)) AS told"
-    );
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            "WITH seq AS (\
+               UPDATE event_sequence SET last_id = last_id + $1 WHERE name = 'events' RETURNING last_id\
+             ), new_rows (n, tenant_id, channel_id, kind, data) AS (VALUES {tuples}), \
+             inserted AS (\
+               INSERT INTO events (id, tenant_id, channel_id, kind, data, created_at) \
+               SELECT seq.last_id - $1 + new_rows.n, new_rows.tenant_id, new_rows.channel_id, \
+                      new_rows.kind, new_rows.data, $2 \
+               FROM seq, new_rows\
+             ) \
+             SELECT seq.last_id FROM seq \
+             CROSS JOIN LATERAL (SELECT pg_notify('{NOTIFY_CHANNEL}', seq.last_id::text)) AS told"
+        ),
+        _ => format!(
+            "INSERT INTO events (id, tenant_id, channel_id, kind, data, created_at) \
+             SELECT (SELECT last_id FROM event_sequence WHERE name = 'events') + column1, \
+                    column2, column3, column4, column5, ?2 \
+             FROM (VALUES {tuples}); \
+             UPDATE event_sequence SET last_id = last_id + ?1 WHERE name = 'events' RETURNING last_id"
+        ),
+    };
     let taken = db
-        .query_one(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            values,
-        ))
+        .query_one(Statement::from_sql_and_values(backend, sql, values))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the event counter row".into()))?;
     Ok(taken.try_get("", "last_id")?)

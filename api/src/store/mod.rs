@@ -45,8 +45,6 @@ pub struct Store {
     reader: DatabaseConnection,
     writer: DatabaseConnection,
     bulk: Arc<Mutex<()>>,
-    /// While a clone lives, SQLite's WAL is checkpointed (`db::open`).
-    _alive: Arc<()>,
 }
 
 /// A write in progress: every write of a request happens in one, committed at the end.
@@ -55,13 +53,11 @@ pub type Tx = DatabaseTransaction;
 impl Store {
     /// Opens the database named by the settings and brings its schema up to date.
     pub async fn open(settings: &crate::config::DatabaseSettings) -> anyhow::Result<Store> {
-        let alive = Arc::new(());
-        let (reader, writer) = db::open(settings, Arc::downgrade(&alive)).await?;
+        let (reader, writer) = db::open(settings).await?;
         Ok(Store {
             reader,
             writer,
             bulk: Arc::default(),
-            _alive: alive,
         })
     }
 
@@ -74,7 +70,6 @@ impl Store {
             reader: db.clone(),
             writer: db,
             bulk: Arc::default(),
-            _alive: Arc::default(),
         })
     }
 
