@@ -4,9 +4,7 @@
 //! the appending transaction ends: appends queue one behind the other, so ids follow commit
 //! order and have no gaps (a rolled-back append gives its ids back with its counter).
 
-use sea_orm::{
-    entity::prelude::*, ActiveValue::Set, DbBackend, QueryOrder, QuerySelect, Statement,
-};
+use sea_orm::{entity::prelude::*, DbBackend, QueryOrder, QuerySelect, Statement};
 
 use super::{now, StoreResult};
 
@@ -32,7 +30,7 @@ pub(super) mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{ActiveModel, Column, Entity};
+use entity::{Column, Entity};
 
 /// An event as stored.
 pub type StoredEvent = entity::Model;
@@ -49,8 +47,9 @@ pub struct EventRow {
 /// The channel PostgreSQL instances wake each other on.
 pub const NOTIFY_CHANNEL: &str = "xchannel_events";
 
-/// Rows per INSERT: 6 parameters each stays below SQLite's 32,766 and PostgreSQL's
-/// 65,535 bound parameters, and above the group commit's largest batch (2,000).
+/// Rows per append statement: 5 parameters each (and 2 more) stays below SQLite's
+/// 32,766 and PostgreSQL's 65,535 bound parameters, and above the group commit's largest
+/// batch (2,000).
 const ROWS_PER_STATEMENT: usize = 4000;
 
 fn numbered(backend: DbBackend, sql: &str) -> String {
@@ -66,100 +65,48 @@ fn numbered(backend: DbBackend, sql: &str) -> String {
 /// rows it reports on are written, so the wait is short and no lock is taken after it.
 ///
 /// On PostgreSQL it also tells every listening instance, when the transaction commits,
-/// that events up to that id are there (`pg_notify` on [`NOTIFY_CHANNEL`]). Up to
-/// [`ROWS_PER_STATEMENT`] rows, the counter, the rows (and the notification) are one
-/// round trip to the database, while the counter's lock is held.
+/// that events up to that id are there (`pg_notify` on [`NOTIFY_CHANNEL`]). Each
+/// [`ROWS_PER_STATEMENT`] rows are one round trip to the database: the counter, the rows
+/// (and the notification), while the counter's lock is held.
 pub async fn append<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let backend = db.get_database_backend();
-    if rows.len() <= ROWS_PER_STATEMENT {
-        return append_in_one_call(db, rows).await;
-    }
-    let taken = db
-        .query_one(Statement::from_sql_and_values(
-            backend,
-            numbered(
-                backend,
-                "UPDATE event_sequence SET last_id = last_id + $1 WHERE name = 'events' RETURNING last_id",
-            ),
-            [(rows.len() as i64).into()],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("the event counter row".into()))?;
-    let last: i64 = taken.try_get("", "last_id")?;
-    let first = last - rows.len() as i64 + 1;
-    let at = now();
-    let mut numbered_rows = rows.into_iter().enumerate().map(|(n, row)| ActiveModel {
-        id: Set(first + n as i64),
-        tenant_id: Set(row.tenant_id),
-        channel_id: Set(row.channel_id),
-        kind: Set(row.kind),
-        data: Set(row.data),
-        created_at: Set(at),
-    });
-    loop {
-        let chunk: Vec<_> = numbered_rows.by_ref().take(ROWS_PER_STATEMENT).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
-    }
-    if backend == DbBackend::Postgres {
-        db.execute(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [NOTIFY_CHANNEL.into(), last.to_string().into()],
-        ))
-        .await?;
+    let mut last = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        last = append_in_one_call(db, rows.by_ref().take(ROWS_PER_STATEMENT).collect()).await?;
     }
     Ok(last)
 }
 
-/// [`append`] in one round trip. PostgreSQL: one statement, the counter's UPDATE, the
-/// rows numbered from it and the notification as data-modifying parts of one `WITH`.
-/// SQLite (which has no UPDATE in a `WITH`): two statements sent together, the rows
-/// numbered from the counter as it stands, then the counter moved past them.
+/// Up to [`ROWS_PER_STATEMENT`] rows of [`append`] in one round trip. PostgreSQL: one
+/// statement, the counter's UPDATE, the rows numbered from it and the notification as
+/// data-modifying parts of one `WITH`. SQLite (which has no UPDATE in a `WITH`): two
+/// statements sent together, the rows numbered from the counter as it stands, then the
+/// counter moved past them.
 async fn append_in_one_call<C: ConnectionTrait>(db: &C, rows: Vec<EventRow>) -> StoreResult<i64> {
     let backend = db.get_database_backend();
     let count = rows.len() as i64;
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 + rows.len() * 5);
     values.push(count.into());
     values.push(now().into());
-    // `$N` on PostgreSQL, `?N` on SQLite (numbered, so both statements bind from one list).
-    let mark = if backend == DbBackend::Postgres {
-        '$'
-    } else {
-        '?'
+    // `$N` on PostgreSQL (typed, for the VALUES list), `?N` on SQLite (numbered, so both
+    // statements bind from one list).
+    let (mark, bigint, text) = match backend {
+        DbBackend::Postgres => ('$', "::bigint", "::text"),
+        _ => ('?', "", ""),
     };
-    let mut tuples = String::with_capacity(rows.len() * 40);
+    let mut tuples = String::with_capacity(rows.len() * 60);
     for (n, row) in rows.into_iter().enumerate() {
         let at = values.len();
-        let cast = |ty: &str| {
-            if n == 0 && backend == DbBackend::Postgres {
-                format!("::{ty}")
-            } else {
-                String::new()
-            }
-        };
         if n > 0 {
             tuples.push_str(", ");
         }
         tuples.push_str(&format!(
-            "({mark}{}{}, {mark}{}{}, {mark}{}{}, {mark}{}{}, {mark}{}{})",
+            "({mark}{}{bigint}, {mark}{}{text}, {mark}{}{text}, {mark}{}{text}, {mark}{}{text})",
             at + 1,
-            cast("bigint"),
             at + 2,
-            cast("text"),
             at + 3,
-            cast("text"),
             at + 4,
-            cast("text"),
             at + 5,
-            cast("text"),
         ));
         values.push((n as i64 + 1).into());
         values.push(row.tenant_id.into());

@@ -774,3 +774,45 @@ async fn retention_prunes_old_events_and_an_older_resume_point_starts_with_a_res
     drop((after_pruned, too_old));
     stop(instance).await;
 }
+
+/// One transaction appending more events than one statement takes (a group commit of
+/// 2,000 new messages opening 2,000 conversations, say): they are written in several
+/// round trips, numbered without a gap after the events before, in the order given.
+#[actix_web::test]
+async fn an_append_larger_than_one_statement_is_numbered_in_order_without_a_gap() {
+    use xchannel::store::events::{after, last_id};
+    let app = spawn_app().await;
+    let instance = start(&app.settings).await;
+    let tenant = app.tenant().await;
+    let store = instance.state.store.clone();
+    let before = last_id(store.reader()).await.unwrap();
+    const COUNT: u64 = 9_001;
+    let tx = store.write().await.unwrap();
+    events::append_all(
+        &tx,
+        (0..COUNT)
+            .map(|n| NewEvent {
+                tenant_id: tenant.id.clone(),
+                channel_id: None,
+                kind: events::CONVERSATION_OPENED,
+                data: json!({"n": n}),
+            })
+            .collect(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        last_id(store.reader()).await.unwrap(),
+        before + COUNT as i64,
+        "the counter moved past every event"
+    );
+    let read = after(store.reader(), before, COUNT + 1).await.unwrap();
+    assert_eq!(read.len() as u64, COUNT);
+    for (i, event) in read.iter().enumerate() {
+        assert_eq!(event.id, before + 1 + i as i64, "ids without a gap");
+        let data: Value = serde_json::from_str(&event.data).unwrap();
+        assert_eq!(data["n"], i as u64, "in the order given");
+    }
+    stop(instance).await;
+}
