@@ -157,12 +157,11 @@ pub async fn on_stored(
             }
         }
     }
-    let channels = settings;
     let batch = Batch {
         clock,
         new,
         attached,
-        channels,
+        channels: settings,
     };
     let mut events = Vec::new();
     events.extend(routing::on_stored(tx, &batch).await?);

@@ -17,10 +17,11 @@
 //!
 //! **Wake-ups.** On PostgreSQL the appending transaction also runs `pg_notify`, which
 //! fires at its commit; each instance keeps one listening connection and fans events out
-//! in process (`hub.rs`). On SQLite the append wakes this process's hub, which reads at once
-//! and, until the appending transaction has committed and its events are there, again
-//! after 1, 2, 4, ... ms (never through the one writer, which the next write waits for). Either way the hub reads the table by id, and also once a second, so a
-//! missed notification only delays an event, never loses it.
+//! in process (`hub.rs`). On SQLite the append wakes this process's hub with the last id
+//! it took; the hub reads at once and, until that id shows (its transaction committed),
+//! again after 1, 2, 4, ... ms, never through the one writer (which the next write waits
+//! for). Either way the hub reads the table by id, and also once a second, so a missed
+//! notification only delays an event, never loses it.
 
 mod hub;
 
