@@ -125,6 +125,13 @@ async fn gather(waiting: &Waiting) -> Option<Vec<Pending>> {
 type Recorded = HashMap<String, Instant>;
 
 async fn writer(store: Store, clock: Clock, counters: DeliveryCounters, waiting: Waiting) {
+    let store = match store.with_own_writer().await {
+        Ok(own) => own,
+        Err(err) => {
+            tracing::warn!(error = %err, "the delivery writer shares the pool");
+            store
+        }
+    };
     let mut recorded = Recorded::new();
     while let Some(group) = gather(&waiting).await {
         let messages: Vec<Message> = group.iter().flat_map(|p| p.messages.clone()).collect();

@@ -7,10 +7,11 @@ use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     sqlx::{
+        postgres::{PgConnectOptions, PgPoolOptions},
         sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
         ConnectOptions as _,
     },
-    ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
+    DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector,
 };
 
 use crate::{
@@ -23,20 +24,31 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     let db = if settings.is_sqlite() {
         connect_sqlite(settings, 8, Role::Shared).await?
     } else {
-        let mut options = ConnectOptions::new(postgres_url(&settings.url));
-        options
-            .max_connections(32)
-            .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        Database::connect(options)
-            .await
-            .context("connecting to the database")?
+        postgres_pool(settings, 32).await?
     };
     Migrator::up(&db, None)
         .await
         .context("applying migrations")?;
     Ok(db)
+}
+
+/// A pool of at most `connections` to the PostgreSQL database of `settings`, the schema as
+/// it is.
+pub(super) async fn postgres_pool(
+    settings: &DatabaseSettings,
+    connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    let options = PgConnectOptions::from_str(&postgres_url(&settings.url))
+        .context("reading the PostgreSQL URL")?
+        .disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("connecting to the database")?;
+    Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
 }
 
 /// The URL a PostgreSQL pool connects with: `url`, with `sslmode=disable` added when it
@@ -114,12 +126,7 @@ pub async fn connect_existing(settings: &DatabaseSettings) -> anyhow::Result<Dat
             pool.with_context(|| format!("opening {named}"))?,
         )
     } else {
-        let mut options = ConnectOptions::new(postgres_url(&settings.url));
-        options
-            .max_connections(2)
-            .connect_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        Database::connect(options)
+        postgres_pool(settings, 2)
             .await
             .with_context(|| format!("connecting to {named}"))?
     };

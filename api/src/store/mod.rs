@@ -45,6 +45,8 @@ pub struct Store {
     reader: DatabaseConnection,
     writer: DatabaseConnection,
     bulk: Arc<Mutex<()>>,
+    /// What the pools were opened with (PostgreSQL: for [`Store::with_own_writer`]).
+    settings: Option<Arc<crate::config::DatabaseSettings>>,
 }
 
 /// A write in progress: every write of a request happens in one, committed at the end.
@@ -58,6 +60,7 @@ impl Store {
             reader,
             writer,
             bulk: Arc::default(),
+            settings: Some(Arc::new(settings.clone())),
         })
     }
 
@@ -70,6 +73,22 @@ impl Store {
             reader: db.clone(),
             writer: db,
             bulk: Arc::default(),
+            settings: None,
+        })
+    }
+
+    /// This store with writes of its own on PostgreSQL: one connection, opened here, for a
+    /// task that writes all the time (a delivery writer). A connection's socket wakes the
+    /// tasks of the runtime that opened it; one of the shared pool may have been opened by
+    /// an HTTP worker, whose busy thread then delays every answer to this task. SQLite's
+    /// connections run on threads of their own, so there it is this store.
+    pub async fn with_own_writer(&self) -> anyhow::Result<Store> {
+        let Some(settings) = self.settings.as_ref().filter(|s| !s.is_sqlite()) else {
+            return Ok(self.clone());
+        };
+        Ok(Store {
+            writer: db::postgres_pool(settings, 1).await?,
+            ..self.clone()
         })
     }
 
