@@ -35,7 +35,7 @@ const MAX_GROUP: usize = 2000;
 /// within this much.
 const LAST_DELIVERY_EVERY: Duration = Duration::from_secs(1);
 
-/// Writers on PostgreSQL, each with a connection of the shared pool while it writes. Two
+/// Writers on PostgreSQL, each with a connection of its own (`Store::with_own_writer`). Two
 /// let one group insert while the other waits for its commit; more make the groups
 /// smaller (more transactions, more round trips per message) for no more throughput on
 /// this 2-core machine (BENCHMARKS.md).
@@ -128,6 +128,8 @@ async fn writer(store: Store, clock: Clock, counters: DeliveryCounters, waiting:
     let store = match store.with_own_writer().await {
         Ok(own) => own,
         Err(err) => {
+            // The database answered `Store::open` a moment ago; if it refuses one more
+            // connection now, this writer uses the shared pool until the service restarts.
             tracing::warn!(error = %err, "the delivery writer shares the pool");
             store
         }
