@@ -331,8 +331,8 @@ pub(crate) async fn store_sent(
     };
     let clock = &state.settings.automation.clock;
     let new = crate::ingest::store_messages(tx, clock, vec![message]).await?;
-    match new.into_iter().next() {
-        Some(message) => Ok(message),
+    let message = match new.into_iter().next() {
+        Some(message) => message,
         // X's echo was stored first, by a webhook delivery or the pull: it learns why
         // the service sent it.
         None => {
@@ -345,7 +345,10 @@ pub(crate) async fn store_sent(
                 store::conversations::uncount_agent_message(tx, conversation).await?;
                 echo.automatic = Some(reason.to_owned());
             }
-            Ok(echo)
+            echo
         }
-    }
+    };
+    // Sent after its conversation ended (an end text): it is still that conversation's.
+    store::conversations::link_sent(tx, &message, &conversation.id).await?;
+    Ok(message)
 }

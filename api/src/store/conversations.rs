@@ -578,6 +578,59 @@ async fn record_outbound<C: ConnectionTrait>(
     Ok(updated.into_iter().next())
 }
 
+/// Links a message the service sent for `conversation_id` to it when the message is
+/// attached to no conversation: what is sent after the end (the end text of
+/// `noCustomerReplyEnd`) belongs to the conversation it ended, and counts there. A message
+/// attached already (to the conversation open when it was stored) stays where it is.
+pub async fn link_sent<C: ConnectionTrait>(
+    db: &C,
+    message: &Message,
+    conversation_id: &str,
+) -> StoreResult<()> {
+    let linked = link::Entity::insert(link::ActiveModel {
+        message_id: Set(message.id.clone()),
+        conversation_id: Set(conversation_id.to_owned()),
+        sent_at_ms: Set(message.sent_at_ms),
+    })
+    .on_conflict(
+        OnConflict::column(link::Column::MessageId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if linked == 0 {
+        return Ok(());
+    }
+    let at = message.sent_at_ms;
+    Entity::update_many()
+        .col_expr(
+            Column::OutboundCount,
+            Expr::col(Column::OutboundCount).add(1),
+        )
+        .col_expr(
+            Column::LastOutboundAtMs,
+            Expr::case(
+                Expr::col(Column::LastOutboundAtMs)
+                    .is_null()
+                    .or(Expr::col(Column::LastOutboundAtMs).lt(at)),
+                at,
+            )
+            .finally(Expr::col(Column::LastOutboundAtMs))
+            .into(),
+        )
+        .col_expr(
+            Column::LastActivityAtMs,
+            Expr::case(Expr::col(Column::LastActivityAtMs).lt(at), at)
+                .finally(Expr::col(Column::LastActivityAtMs))
+                .into(),
+        )
+        .filter(Column::Id.eq(conversation_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Takes back from `agent_messages` an outbound message counted as a person's that turns
 /// out to be the service's own: X's echo of an automatic message, stored (and counted)
 /// before the sender stored the message. Only while the conversation is still with the

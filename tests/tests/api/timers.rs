@@ -290,6 +290,11 @@ async fn a_silent_customer_is_reminded_then_the_conversation_ends() {
         sent_texts(&w),
         ["Let me check your order.", REMINDER_TEXT, END_TEXT]
     );
+    // The end text is the last message of the conversation it ended (sent after the end).
+    let messages = w.messages(&id).await;
+    assert_eq!(messages[0]["text"], END_TEXT, "{messages:?}");
+    assert_eq!(messages[0]["automatic"], "no_customer_reply_end");
+    assert_eq!(c["counts"]["outbound"], 3, "{c}");
     // The router hears of it as of any end.
     let ended = events_about(&w, "conversation.ended", &id, 1).await;
     assert_eq!(ended[0]["state"], "ended", "{ended:?}");
