@@ -1,5 +1,5 @@
 //! The audit trail, read-only: `GET /audit-events` and a channel's history. No endpoint
-//! edits or deletes an event; they go only by age (`workers/audit_retention.rs`).
+//! edits or deletes an event; they go only by age (`workers/retention.rs`).
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};

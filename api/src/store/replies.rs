@@ -2,7 +2,7 @@
 //! holds the answer once X answered, so a repeated request answers the first result and a
 //! reply is never sent twice by one key. Unique per tenant (the primary key). Kept for
 //! `config::IDEMPOTENCY_KEY_RETENTION` after the first request, then deleted
-//! (`workers::reply_retention`).
+//! (`workers::retention`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

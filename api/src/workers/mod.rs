@@ -3,21 +3,20 @@
 //! `store::leases`, so several instances on one database share it and never do one item
 //! twice, and an instance that dies leaves its items to be claimed again.
 
-pub mod audit_retention;
 pub mod automatic_messages;
 pub mod conversation_timers;
 pub mod coverage;
-pub mod event_retention;
 pub mod exports;
 pub mod heartbeat;
 pub mod integration;
 pub mod pull;
-pub mod reply_retention;
+pub mod retention;
 pub mod webhook_check;
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
+use retention::Retention;
 use tokio::sync::watch;
 
 use crate::{
@@ -101,6 +100,9 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
     fn leased(job: impl Job) -> Worker {
         Box::new(move |ctx| -> WorkerFuture { Box::pin(run_leased(job, ctx)) })
     }
+    fn retained(table: Retention) -> (&'static str, Worker) {
+        (table.kind(), table.worker())
+    }
     vec![
         ("integration", leased(integration::Integrations)),
         ("webhook_check", leased(webhook_check::WebhookChecks)),
@@ -108,9 +110,9 @@ pub fn standard() -> Vec<(&'static str, Worker)> {
         ("pull", pull::worker()),
         ("heartbeat", heartbeat::worker()),
         ("coverage", leased(coverage::Healing)),
-        ("event_retention", event_retention::worker()),
-        ("audit_retention", audit_retention::worker()),
-        ("reply_retention", reply_retention::worker()),
+        retained(Retention::Events),
+        retained(Retention::Audit),
+        retained(Retention::Replies),
         (
             "automatic_messages",
             leased(automatic_messages::AutomaticMessages),
