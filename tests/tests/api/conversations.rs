@@ -72,10 +72,7 @@ async fn queue_assign_reply_and_the_echo_delivered_by_webhook_is_stored_once() {
         let w = world().await;
         let channel = w.channel_in(&w.tenant, name, true, algorithm).await;
         w.customer_writes(&channel, CUSTOMER, "I need help").await;
-        let id = w.conversation(&channel).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = w.conversation_id(&channel).await;
 
         let queued = w.admin_act(&id, "queue", Some(&json!({}))).await;
         assert_eq!(queued.status, 200, "{}", queued.text);
@@ -151,10 +148,7 @@ async fn x_refusals_reach_the_caller_with_x_reason_and_nothing_is_stored() {
     let w = world().await;
     let channel = w.channel("x_refusals", false).await;
     w.customer_writes(&channel, CUSTOMER, "Hi").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let token = w.tenant.admin_token.clone();
 
     // 403: the customer does not accept DMs from this account.
@@ -234,10 +228,7 @@ async fn a_change_the_state_does_not_allow_is_409_with_the_reason() {
     let w = world().await;
     let channel = w.channel("x_states", false).await;
     w.customer_writes(&channel, CUSTOMER, "Hi").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
 
     // Queued already: queue is for robot conversations.
     let requeued = w.admin_act(&id, "queue", Some(&json!({}))).await;
@@ -358,10 +349,7 @@ async fn transfers_move_between_agents_and_queues_and_lists_filter_by_them() {
     let w = world().await;
     let channel = w.channel("x_transfer", false).await;
     w.customer_writes(&channel, CUSTOMER, "Hi").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let other_queue = w
         .app
         .route(
@@ -472,10 +460,7 @@ async fn conversations_of_one_tenant_are_invisible_to_another() {
     let w = world().await;
     let channel = w.channel("x_isolated", false).await;
     w.customer_writes(&channel, CUSTOMER, "Hi").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let other = w.app.tenant().await;
     let list = w.app.get("/api/v1/conversations", &other.admin_token).await;
     assert_eq!(list.status, 200, "{}", list.text);
@@ -535,14 +520,8 @@ async fn an_agent_sees_and_replies_only_in_its_ous_and_does_not_drive_the_hand_o
         .await;
     w.customer_writes(&mine, CUSTOMER, "Hi mine").await;
     w.customer_writes(&theirs, CUSTOMER, "Hi theirs").await;
-    let my_id = w.conversation(&mine).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let their_id = w.conversation(&theirs).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let my_id = w.conversation_id(&mine).await;
+    let their_id = w.conversation_id(&theirs).await;
 
     let minted = w
         .app
@@ -607,10 +586,7 @@ async fn an_idempotency_key_answers_the_first_result_and_never_sends_twice() {
     let w = world().await;
     let channel = w.channel("x_idempotent", false).await;
     w.customer_writes(&channel, CUSTOMER, "Hi").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let token = w.tenant.admin_token.clone();
 
     let first = w.reply(&token, &id, "Once", Some("key-1")).await;
@@ -664,10 +640,7 @@ async fn a_reply_x_never_received_is_retried_and_else_reported_not_sent() {
     let w = world().await;
     let channel = w.channel("x_gone", false).await;
     w.customer_writes(&channel, CUSTOMER, "Hi").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let port = w.fake.port();
     let World { app, fake, tenant } = w;
     let known = (fake.apps(), fake.accounts());

@@ -34,10 +34,7 @@ async fn an_idempotency_key_is_forgotten_a_day_after_its_first_use() {
     .await;
     let channel = w.channel("x_keys", false).await;
     w.customer_writes(&channel, CUSTOMER, "Hi").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let token = w.tenant.admin_token.clone();
     let old = w.reply(&token, &id, "Yesterday", Some("key-old")).await;
     assert_eq!(old.status, 201, "{}", old.text);

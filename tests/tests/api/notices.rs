@@ -455,10 +455,7 @@ async fn mode_all_sends_the_queue_reminder_and_the_progress_reminder() {
     )
     .await;
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     assert_eq!(reasons(&w, &id).await, ["queue_reminder"]);
     // Sent before the report, so the conversation's messages have one order.
     settled(&w, &id).await;
@@ -496,10 +493,7 @@ async fn mode_queue_sends_the_queue_reminder_only() {
     )
     .await;
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let answer = admin_report(&w, &id, 1, 30).await;
     assert_eq!(answer.body["decided"], false, "{}", answer.text);
     assert_eq!(answer.body["reason"], "progress_off");
@@ -525,10 +519,7 @@ async fn mode_progress_sends_the_progress_reminder_only() {
     )
     .await;
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     assert!(decided(&w, &id).await.is_empty(), "no queue reminder");
     let answer = admin_report(&w, &id, 4, 240).await;
     assert_eq!(answer.body["decided"], true, "{}", answer.text);
@@ -554,10 +545,7 @@ async fn mode_off_sends_no_reminder() {
     )
     .await;
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let answer = admin_report(&w, &id, 1, 10).await;
     assert_eq!(answer.body["decided"], false);
     assert_eq!(answer.body["reason"], "progress_off");
@@ -588,10 +576,7 @@ async fn entering_a_queue_from_the_robot_another_queue_or_an_agent_sends_the_rem
     )
     .await;
     w.customer_writes(&channel, CUSTOMER, "Hello robot").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     assert!(decided(&w, &id).await.is_empty(), "opened in the robot");
 
     let queued = w.admin_act(&id, "queue", Some(&json!({}))).await;
@@ -638,10 +623,7 @@ async fn a_progress_reminder_is_sent_at_most_once_a_minute() {
     )
     .await;
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let first = admin_report(&w, &id, 5, 300).await;
     assert_eq!(first.body["decided"], true, "{}", first.text);
     settled(&w, &id).await;
@@ -681,10 +663,7 @@ async fn a_bad_report_names_each_field_and_only_a_queued_conversation_takes_one(
     )
     .await;
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let token = &w.tenant.admin_token;
     let bad = report(&w, token, &id, &json!({"position": 0, "waitSeconds": -1})).await;
     assert_eq!(bad.status, 422, "{}", bad.text);
@@ -870,10 +849,7 @@ async fn the_channel_shows_its_send_budget_in_its_view_and_the_list() {
 
     // The queue reminder is one send.
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     let items = settled(&w, &id).await;
     assert_eq!(items[0]["status"], "sent", "{items:?}");
     let after = w.app.get(&path, &w.tenant.admin_token).await;
@@ -906,10 +882,7 @@ async fn a_timer_that_moves_the_conversation_to_a_queue_sends_the_queue_reminder
         })
         .await;
     w.customer_writes(&channel, CUSTOMER, "Hello").await;
-    let id = w.conversation(&channel).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = w.conversation_id(&channel).await;
     assert_eq!(reasons(&w, &id).await, ["queue_reminder"]);
     let assigned = w
         .admin_act(&id, "assign", Some(&json!({"agentId": "agent-1"})))

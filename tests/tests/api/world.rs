@@ -193,6 +193,14 @@ impl World {
         open[0].clone()
     }
 
+    /// The id of the channel's one open conversation.
+    pub async fn conversation_id(&self, channel: &Channel) -> String {
+        self.conversation(channel).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     pub async fn act(&self, token: &str, id: &str, action: &str, body: Option<&Value>) -> Answer {
         self.app
             .call(
