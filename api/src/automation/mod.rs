@@ -97,12 +97,13 @@ pub async fn enqueue(
 /// What the rules that follow new messages see: the messages, their conversations as they
 /// stand after the batch, and each channel with its settings, read once per batch within
 /// the transaction (so an edit of the settings applies to the next batch, on every
-/// instance).
+/// instance). A channel whose settings are unreadable has no rule applied.
 pub struct Batch<'a> {
     pub clock: &'a Clock,
     pub new: &'a [Message],
     pub attached: &'a Attached,
-    pub channels: HashMap<String, (&'a Channel, ChannelSettings)>,
+    pub channels: &'a HashMap<String, Channel>,
+    pub settings: &'a HashMap<String, ChannelSettings>,
 }
 
 impl Batch<'_> {
@@ -113,17 +114,33 @@ impl Batch<'_> {
     ) -> impl Iterator<Item = (&Message, &Conversation, &Channel, &ChannelSettings)> {
         self.new.iter().filter_map(|m| {
             let conversation = self.attached.of(m)?;
-            let (channel, settings) = self.channels.get(&m.channel_id)?;
-            Some((m, conversation, *channel, settings))
+            let (channel, settings) = self.channel(&m.channel_id)?;
+            Some((m, conversation, channel, settings))
         })
     }
 
     /// The channel of `channel_id` with its settings, if it is in the batch.
     pub fn channel(&self, channel_id: &str) -> Option<(&Channel, &ChannelSettings)> {
-        self.channels
-            .get(channel_id)
-            .map(|(channel, settings)| (*channel, settings))
+        Some((
+            self.channels.get(channel_id)?,
+            self.settings.get(channel_id)?,
+        ))
     }
+}
+
+/// The settings of `channels`, each parsed once for a batch; a channel whose stored
+/// settings are unreadable is left out (and warned about), so no rule applies to it.
+pub fn settings_of(channels: &HashMap<String, Channel>) -> HashMap<String, ChannelSettings> {
+    channels
+        .values()
+        .filter_map(|channel| match crate::integration::settings_of(channel) {
+            Ok(parsed) => Some((channel.id.clone(), parsed)),
+            Err(err) => {
+                tracing::warn!(channel_id = %channel.id, error = %err, "settings unreadable: no rule applies");
+                None
+            }
+        })
+        .collect()
 }
 
 /// The rules that follow new messages (`new`, attached as `attached` says), within the
@@ -135,33 +152,17 @@ pub async fn on_stored(
     new: &[Message],
     attached: &Attached,
     channels: &HashMap<String, Channel>,
+    settings: &HashMap<String, ChannelSettings>,
 ) -> StoreResult<Vec<NewEvent>> {
     if attached.touched.is_empty() {
         return Ok(Vec::new());
-    }
-    let mut ids: Vec<&str> = attached
-        .touched
-        .iter()
-        .map(|c| c.channel_id.as_str())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut settings = HashMap::new();
-    for channel in ids.into_iter().filter_map(|id| channels.get(id)) {
-        match crate::integration::settings_of(channel) {
-            Ok(parsed) => {
-                settings.insert(channel.id.clone(), (channel, parsed));
-            }
-            Err(err) => {
-                tracing::warn!(channel_id = %channel.id, error = %err, "settings unreadable: no rule applies")
-            }
-        }
     }
     let batch = Batch {
         clock,
         new,
         attached,
-        channels: settings,
+        channels,
+        settings,
     };
     let mut events = Vec::new();
     events.extend(routing::on_stored(tx, &batch).await?);

@@ -8,6 +8,7 @@ pub mod view;
 
 use std::collections::HashMap;
 
+use channel_config::ChannelSettings;
 use sea_orm::DatabaseTransaction;
 
 use crate::{
@@ -17,7 +18,7 @@ use crate::{
     store::{
         self,
         channels::Channel,
-        conversations::{Attached, Change, Conversation},
+        conversations::{Attached, Change, Conversation, Opening},
         messages::Message,
         StoreResult,
     },
@@ -31,8 +32,18 @@ pub async fn attach(
     clock: &Clock,
     new: &[Message],
     channels: &HashMap<String, Channel>,
+    settings: &HashMap<String, ChannelSettings>,
 ) -> StoreResult<(Attached, Vec<NewEvent>)> {
-    let attached = store::conversations::attach(tx, new, channels, clock.now_ms()).await?;
+    let openings = channels
+        .values()
+        .map(|channel| {
+            (
+                channel.id.clone(),
+                opening(channel, settings.get(&channel.id)),
+            )
+        })
+        .collect();
+    let attached = store::conversations::attach(tx, new, &openings, clock.now_ms()).await?;
     let mut events = Vec::new();
     for opened in &attached.opened {
         events.push(event("conversation.opened", opened));
@@ -41,6 +52,26 @@ pub async fn attach(
         }
     }
     Ok((attached, events))
+}
+
+/// How `channel` opens a conversation, by its `settings` (R-ROBOT-1, R-ROBOT-2,
+/// R-BASIC-11); unreadable settings (`None`) open it in the channel's queue, with no robot
+/// and no preferred agent.
+fn opening(channel: &Channel, settings: Option<&ChannelSettings>) -> Opening {
+    let robot = settings.map(ChannelSettings::robot);
+    let intelligent = robot.map(|r| r.intelligent_robot()).filter(|r| r.enabled());
+    let last_agent = settings
+        .map(|s| s.more().last_agent_mode())
+        .filter(|m| m.enabled());
+    Opening {
+        tenant_id: channel.tenant_id.clone(),
+        skill_queue_id: channel.skill_queue_id.clone(),
+        robot_id: intelligent
+            .and_then(|r| r.robot_id())
+            .map(|id| id.as_str().to_owned()),
+        robot_assistant: robot.is_some_and(|r| r.robot_assistant().enabled),
+        last_agent_hours: last_agent.and_then(|m| m.valid_hours()).map(i64::from),
+    }
 }
 
 /// Applies `change` to `current` (one conditional UPDATE: `None` when another change came

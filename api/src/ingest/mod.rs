@@ -34,7 +34,7 @@ pub async fn store_messages(
     if stored.is_empty() {
         return Ok(stored);
     }
-    // The batch's channels, read once for every step that follows.
+    // The batch's channels and their settings, read once for every step that follows.
     let mut ids: Vec<String> = stored.iter().map(|m| m.channel_id.clone()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -43,8 +43,11 @@ pub async fn store_messages(
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
-    let (attached, opened) = crate::conversations::attach(tx, clock, &stored, &channels).await?;
-    let automated = crate::automation::on_stored(tx, clock, &stored, &attached, &channels).await?;
+    let settings = crate::automation::settings_of(&channels);
+    let (attached, opened) =
+        crate::conversations::attach(tx, clock, &stored, &channels, &settings).await?;
+    let automated =
+        crate::automation::on_stored(tx, clock, &stored, &attached, &channels, &settings).await?;
     // Each message's event, then those of the conversations it opened, then the rules';
     // appended once, last (the event counter stays locked until the commit, so no other
     // row lock follows it).

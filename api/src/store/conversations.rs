@@ -164,56 +164,33 @@ fn groups(messages: &[Message]) -> Vec<Group> {
     order
 }
 
-/// How a channel opens a conversation, by its settings as they are in the transaction:
-/// `robot` with the robot's id when its intelligent robot is on, else `queued` in its
-/// skill queue (R-ROBOT-1); the robot assistant's switch (R-ROBOT-2); `lastAgentMode`'s
-/// hours when it is on (R-BASIC-11).
-struct Opening {
-    tenant_id: String,
-    state: &'static str,
-    skill_queue_id: Option<String>,
-    robot_id: Option<String>,
-    robot_assistant: bool,
-    last_agent_hours: Option<i64>,
+/// How a channel opens a conversation, by its settings as they are in the transaction
+/// (the caller reads them): `robot` with the robot's id when its intelligent robot is on,
+/// else `queued` in the channel's skill queue (R-ROBOT-1); the robot assistant's switch
+/// (R-ROBOT-2); `lastAgentMode`'s hours when it is on (R-BASIC-11).
+#[derive(Debug, Clone)]
+pub struct Opening {
+    pub tenant_id: String,
+    /// The channel's own skill queue.
+    pub skill_queue_id: String,
+    pub robot_id: Option<String>,
+    pub robot_assistant: bool,
+    pub last_agent_hours: Option<i64>,
 }
 
-/// The openings of the channels that have inbound messages in the batch, from the rows
-/// the caller read in the transaction.
-fn openings(
-    channels: &HashMap<String, channels::Channel>,
-    channel_ids: HashSet<&str>,
-) -> HashMap<String, Opening> {
-    channel_ids
-        .into_iter()
-        .filter_map(|id| channels.get(id))
-        .map(|channel| {
-            let settings = &channel.settings;
-            let on = |pointer: &str| {
-                settings
-                    .pointer(pointer)
-                    .and_then(Json::as_bool)
-                    .unwrap_or(false)
-            };
-            let robot_id = settings
-                .pointer("/robot/intelligentRobot/robotId")
-                .and_then(Json::as_str)
-                .filter(|_| on("/robot/intelligentRobot/enabled"))
-                .map(str::to_owned);
-            let last_agent_hours = settings
-                .pointer("/more/lastAgentMode/validHours")
-                .and_then(Json::as_i64)
-                .filter(|_| on("/more/lastAgentMode/enabled"));
-            let opening = Opening {
-                tenant_id: channel.tenant_id.clone(),
-                state: if robot_id.is_some() { ROBOT } else { QUEUED },
-                skill_queue_id: robot_id.is_none().then(|| channel.skill_queue_id.clone()),
-                robot_id,
-                robot_assistant: on("/robot/robotAssistant/enabled"),
-                last_agent_hours,
-            };
-            (channel.id.clone(), opening)
-        })
-        .collect()
+impl Opening {
+    fn state(&self) -> &'static str {
+        if self.robot_id.is_some() {
+            ROBOT
+        } else {
+            QUEUED
+        }
+    }
+
+    /// Where a conversation it opens waits: in no queue while the robot has it.
+    fn queue(&self) -> Option<String> {
+        self.robot_id.is_none().then(|| self.skill_queue_id.clone())
+    }
 }
 
 /// For `lastAgentMode` (R-BASIC-11): sets `preferred_agent_id` of each conversation the
@@ -345,17 +322,17 @@ impl Attached {
 /// Attaches newly stored messages to their open conversation, opening one for an inbound
 /// message that has none (after `ended`, a new one); an outbound message without an open
 /// conversation stays unattached. Per batch: one upsert, the links; an outbound-only
-/// conversation costs one UPDATE. `channels` are the batch's channels as read in the
-/// transaction (`ingest::store_messages` reads them once for every step).
+/// conversation costs one UPDATE. `openings` say how each channel of the batch opens one,
+/// by its settings as read in the transaction; a channel without one opens nothing.
 ///
 /// An opening follows the channel's settings (robot, robot assistant, and with
 /// `lastAgentMode` the previous conversation's agent as `preferred_agent_id`: one query
-/// for the batch's openings, judged at `now_ms`, the service clock). Outbound messages people sent count in
-/// `agent_messages` of a conversation in `agent` (R-BASIC-10).
+/// for the batch's openings, judged at `now_ms`, the service clock). Outbound messages
+/// people sent count in `agent_messages` of a conversation in `agent` (R-BASIC-10).
 pub async fn attach<C: ConnectionTrait>(
     db: &C,
     messages: &[Message],
-    channels: &HashMap<String, channels::Channel>,
+    openings: &HashMap<String, Opening>,
     now_ms: i64,
 ) -> StoreResult<Attached> {
     if messages.is_empty() {
@@ -369,12 +346,6 @@ pub async fn attach<C: ConnectionTrait>(
     groups.sort_unstable_by(|a, b| {
         (&a.channel_id, &a.x_conversation_id).cmp(&(&b.channel_id, &b.x_conversation_id))
     });
-    let inbound_channels = groups
-        .iter()
-        .filter(|g| g.inbound > 0)
-        .map(|g| g.channel_id.as_str())
-        .collect();
-    let openings = openings(channels, inbound_channels);
     let opened_at = now();
     let mut offered = HashSet::new();
     let mut rows = Vec::new();
@@ -393,8 +364,8 @@ pub async fn attach<C: ConnectionTrait>(
             customer_id: Set(g.customer_id.clone()),
             customer_username: Set(g.customer_username.clone()),
             customer_name: Set(g.customer_name.clone()),
-            state: Set(opening.state.to_owned()),
-            skill_queue_id: Set(opening.skill_queue_id.clone()),
+            state: Set(opening.state().to_owned()),
+            skill_queue_id: Set(opening.queue()),
             agent_id: Set(None),
             inbound_count: Set(g.inbound),
             outbound_count: Set(g.outbound),
@@ -470,7 +441,7 @@ pub async fn attach<C: ConnectionTrait>(
             touched.push(conversation);
         }
     }
-    prefer_last_agents(db, &mut opened, &openings, now_ms).await?;
+    prefer_last_agents(db, &mut opened, openings, now_ms).await?;
     // Openings that came with people's outbound messages (one page of a pull holding both
     // ways) carried their count for the conflict only.
     let miscounted: Vec<String> = opened
