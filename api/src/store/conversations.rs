@@ -504,23 +504,20 @@ pub async fn attach<C: ConnectionTrait>(
     Ok(Attached::new(opened, touched))
 }
 
-/// Counts outbound messages on the open conversation they belong to; it, if any. (Built
-/// from expressions, not `cust_with_values`: SQLite's `?` placeholders would leave a `$1`
-/// in custom text to bind another value of the statement.)
-async fn record_outbound<C: ConnectionTrait>(
-    db: &C,
-    g: &Group,
-) -> StoreResult<Option<Conversation>> {
-    let Some(last) = g.last_outbound_ms else {
-        return Ok(None);
-    };
-    let updated = Entity::update_many()
+/// `update` counting `count` more outbound messages, the latest sent at `last` (ms): the
+/// count, and the last outbound and last activity times moved forward, never back. (Built
+/// by sea-query rather than written with `$1`: a custom expression's placeholders are the
+/// backend's own, and `$1` binds nothing on SQLite.)
+fn counting_outbound(
+    update: sea_orm::UpdateMany<Entity>,
+    count: i64,
+    last: i64,
+) -> sea_orm::UpdateMany<Entity> {
+    update
         .col_expr(
             Column::OutboundCount,
-            Expr::col(Column::OutboundCount).add(g.outbound),
+            Expr::col(Column::OutboundCount).add(count),
         )
-        // Built by sea-query rather than written with `$1`: a custom expression's
-        // placeholders are the backend's own (`$1` binds nothing on SQLite).
         .col_expr(
             Column::LastOutboundAtMs,
             Expr::case(
@@ -538,6 +535,19 @@ async fn record_outbound<C: ConnectionTrait>(
                 .finally(Expr::col(Column::LastActivityAtMs))
                 .into(),
         )
+}
+
+/// Counts outbound messages on the open conversation they belong to; it, if any. (Built
+/// from expressions, not `cust_with_values`: SQLite's `?` placeholders would leave a `$1`
+/// in custom text to bind another value of the statement.)
+async fn record_outbound<C: ConnectionTrait>(
+    db: &C,
+    g: &Group,
+) -> StoreResult<Option<Conversation>> {
+    let Some(last) = g.last_outbound_ms else {
+        return Ok(None);
+    };
+    let updated = counting_outbound(Entity::update_many(), g.outbound, last)
         .col_expr(
             Column::AgentMessages,
             Expr::col(Column::AgentMessages)
@@ -573,29 +583,7 @@ pub async fn link_sent<C: ConnectionTrait>(
     if linked == 0 {
         return Ok(());
     }
-    let at = message.sent_at_ms;
-    Entity::update_many()
-        .col_expr(
-            Column::OutboundCount,
-            Expr::col(Column::OutboundCount).add(1),
-        )
-        .col_expr(
-            Column::LastOutboundAtMs,
-            Expr::case(
-                Expr::col(Column::LastOutboundAtMs)
-                    .is_null()
-                    .or(Expr::col(Column::LastOutboundAtMs).lt(at)),
-                at,
-            )
-            .finally(Expr::col(Column::LastOutboundAtMs))
-            .into(),
-        )
-        .col_expr(
-            Column::LastActivityAtMs,
-            Expr::case(Expr::col(Column::LastActivityAtMs).lt(at), at)
-                .finally(Expr::col(Column::LastActivityAtMs))
-                .into(),
-        )
+    counting_outbound(Entity::update_many(), 1, message.sent_at_ms)
         .filter(Column::Id.eq(conversation_id))
         .exec(db)
         .await?;
