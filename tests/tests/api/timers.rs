@@ -217,6 +217,24 @@ fn due_at(c: &Value) -> DateTime<Utc> {
         .unwrap()
 }
 
+/// How far before a timer's due time a "not yet" check puts the clock. The clock runs
+/// with real time between the test's moves, so a check counts its margin from the due
+/// time itself, not from moves made earlier (a slow machine's seconds would add up).
+const MARGIN: chrono::Duration = chrono::Duration::seconds(15);
+
+/// Puts the service's clock `MARGIN` before `due`, for a check that nothing fired yet.
+fn before_due(w: &World, due: DateTime<Utc>) {
+    w.app.clock().set(due - MARGIN);
+}
+
+/// Puts the service's clock a second past `due` (or leaves it where it is, if later).
+fn past_due(w: &World, due: DateTime<Utc>) {
+    let at = due + chrono::Duration::seconds(1);
+    if w.app.clock().now() < at {
+        w.app.clock().set(at);
+    }
+}
+
 /// `timer.dueAt` is `seconds` after a moment within `window`.
 fn assert_due(c: &Value, name: &str, window: (DateTime<Utc>, DateTime<Utc>), seconds: i64) {
     assert_eq!(c["timer"]["name"], name, "{c}");
@@ -243,15 +261,16 @@ async fn a_silent_customer_is_reminded_then_the_conversation_ends() {
     let replied = agent_replies(&w, &id, "Let me check your order.").await;
     let c = conversation(&w, &id).await;
     assert_due(&c, "no_customer_reply_reminder", replied, 60);
+    let reminder = due_at(&c);
 
     // Just under the reminder's time: nothing.
-    w.app.clock().advance(Duration::from_secs(55));
+    before_due(&w, reminder);
     a_few_polls().await;
     assert!(automatic(&w, &id).await.is_empty());
     assert_eq!(sent_texts(&w), ["Let me check your order."]);
 
     // Past it: the reminder, once; the end is next, counted from the agent's message.
-    w.app.clock().advance(Duration::from_secs(10));
+    past_due(&w, reminder);
     until(&w, &id, "the reminder is sent", |_, auto| {
         sent(auto, "no_customer_reply_reminder") == 1
     })
@@ -267,15 +286,16 @@ async fn a_silent_customer_is_reminded_then_the_conversation_ends() {
     let messages = w.messages(&id).await;
     assert_eq!(messages[0]["text"], REMINDER_TEXT, "{messages:?}");
     assert_eq!(messages[0]["automatic"], "no_customer_reply_reminder");
+    let end = due_at(&c);
 
     // Just under the timeout: still open.
-    w.app.clock().advance(Duration::from_secs(100));
+    before_due(&w, end);
     a_few_polls().await;
     assert_eq!(conversation(&w, &id).await["state"], "agent");
     assert_eq!(automatic(&w, &id).await.len(), 1);
 
     // Past it: the end text, and the conversation is over.
-    w.app.clock().advance(Duration::from_secs(20));
+    past_due(&w, end);
     until(
         &w,
         &id,
@@ -342,17 +362,20 @@ async fn a_new_agent_message_restarts_the_wait() {
     let channel = channel_with(&w, "x_restart", no_customer_reply_end()).await;
     let id = assigned(&w, &channel, CUSTOMER, "agent-1").await;
     agent_replies(&w, &id, "One moment.").await;
+    let first = due_at(&conversation(&w, &id).await);
     w.app.clock().advance(Duration::from_secs(40));
     let second = agent_replies(&w, &id, "Found it: it ships today.").await;
     let c = conversation(&w, &id).await;
     assert_due(&c, "no_customer_reply_reminder", second, 60);
+    let due = due_at(&c);
 
     // The first message's reminder time passes: nothing.
-    w.app.clock().advance(Duration::from_secs(30));
+    assert!(due - MARGIN > first, "{first} {due}");
+    before_due(&w, due);
     a_few_polls().await;
     assert!(automatic(&w, &id).await.is_empty());
     // The second's: the reminder.
-    w.app.clock().advance(Duration::from_secs(30));
+    past_due(&w, due);
     until(&w, &id, "the reminder is sent", |_, auto| {
         sent(auto, "no_customer_reply_reminder") == 1
     })
@@ -444,12 +467,13 @@ async fn an_unanswered_conversation_moves_to_the_target_queue() {
     let window = (before, w.app.clock().now());
     // The answer to the assignment shows the timer it started.
     assert_due(&assign.body, "no_agent_reply_transfer", window, 90);
+    let due = due_at(&assign.body);
 
-    w.app.clock().advance(Duration::from_secs(85));
+    before_due(&w, due);
     a_few_polls().await;
     assert_eq!(conversation(&w, &id).await["state"], "agent");
 
-    w.app.clock().advance(Duration::from_secs(10));
+    past_due(&w, due);
     until(&w, &id, "the conversation is transferred", |c, _| {
         c["state"] == "queued"
     })
@@ -543,10 +567,11 @@ async fn without_a_target_the_conversation_goes_back_to_the_channels_queue() {
     assert_eq!(handed.status, 200, "{}", handed.text);
     let window = (before, w.app.clock().now());
     assert_due(&handed.body, "no_agent_reply_transfer", window, 90);
-    w.app.clock().advance(Duration::from_secs(40));
+    let due = due_at(&handed.body);
+    before_due(&w, due);
     a_few_polls().await;
     assert_eq!(conversation(&w, &id).await["agentId"], "agent-2");
-    w.app.clock().advance(Duration::from_secs(55));
+    past_due(&w, due);
     until(&w, &id, "the conversation is transferred", |c, _| {
         c["state"] == "queued"
     })
