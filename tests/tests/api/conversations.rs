@@ -624,8 +624,13 @@ async fn an_idempotency_key_answers_the_first_result_and_never_sends_twice() {
     assert_eq!(repeated.status, 504, "{}", repeated.text);
     assert_eq!(repeated.problem_code(), "x_send_uncertain");
     assert_eq!(repeated.headers["idempotent-replayed"], "true");
-    // The fake X records the hung request once it has answered it (after 12 s).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The fake X records the hung request once it has answered it (after 12 s); the
+    // repeat sent nothing more.
+    let started = std::time::Instant::now();
+    while w.sends().len() == sends && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(w.sends().len(), sends + 1);
 
     let bad_key = w

@@ -651,6 +651,18 @@ async fn one_replay_job_runs_per_webhook_at_a_time() {
     assert_eq!(w.replay_requests(), 2);
 }
 
+/// A write transaction of this test's own store beside the service's, holding SQLite's
+/// write lock from its first statement (as `BEGIN IMMEDIATE` would). A deferred one that
+/// reads first would find its snapshot stale once the service commits meanwhile, and
+/// SQLite refuses it (`SQLITE_BUSY_SNAPSHOT`) instead of waiting. A no-op on PostgreSQL.
+async fn write_at_once(store: &Store) -> xchannel::store::Tx {
+    let tx = store.write().await.unwrap();
+    tx.execute_unprepared("UPDATE channels SET id = id WHERE id = ''")
+        .await
+        .unwrap();
+    tx
+}
+
 #[actix_web::test]
 async fn the_pull_api_records_complete_ranges_and_gaps_and_merges_them() {
     let w = world(None).await;
@@ -664,7 +676,7 @@ async fn the_pull_api_records_complete_ranges_and_gaps_and_merges_them() {
     .unwrap();
     let base = ago(chrono::Duration::hours(2));
     let t = |minutes: i64| base + chrono::Duration::minutes(minutes);
-    let tx = store.write().await.unwrap();
+    let tx = write_at_once(&store).await;
     coverage::pull_reached_cursor(&tx, &id, t(0), t(10))
         .await
         .unwrap();
@@ -686,7 +698,7 @@ async fn the_pull_api_records_complete_ranges_and_gaps_and_merges_them() {
     assert!((time_of(&gaps[0], "from") - t(10)).num_milliseconds().abs() <= 1);
     assert!((time_of(&gaps[0], "to") - t(20)).num_milliseconds().abs() <= 1);
     // The next pull reaches its cursor across the gap: one range, no gap.
-    let tx = store.write().await.unwrap();
+    let tx = write_at_once(&store).await;
     coverage::pull_reached_cursor(&tx, &id, t(9), t(21))
         .await
         .unwrap();
@@ -703,7 +715,7 @@ async fn the_pull_api_records_complete_ranges_and_gaps_and_merges_them() {
     );
     assert!(w.sync_gaps(&id).await.is_empty());
     // Two stretches that touch are one gap.
-    let tx = store.write().await.unwrap();
+    let tx = write_at_once(&store).await;
     for (from, to) in [(50, 60), (60, 70), (55, 65)] {
         coverage::pull_stopped_short(&tx, &id, t(from), t(to), coverage::GapReason::RateLimited)
             .await

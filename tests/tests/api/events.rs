@@ -25,7 +25,7 @@ use crate::helpers::{fresh_settings, spawn_app, SpawnOptions, Tenant, TestApp};
 const ACCOUNT: &str = "4337869213";
 const CUSTOMER: &str = "3001969357";
 /// Longer than SQLite's once-a-second catch-up between instances of one process.
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(30);
 
 fn customer_dm(event_id: &str, text: &str) -> Value {
     direct_message_delivery(
@@ -203,7 +203,7 @@ async fn test_app(instance: &Instance, settings: &Settings) -> TestApp {
     tx.commit().await.unwrap();
     TestApp {
         base: instance.base.clone(),
-        client: reqwest::Client::new(),
+        client: crate::helpers::http_client(),
         system_token,
         data_dir: settings.keys.data_dir.clone(),
         database_url: settings.database.url.clone(),
@@ -632,13 +632,13 @@ async fn an_idle_stream_gets_a_heartbeat_comment_and_ends_after_its_time() {
     let tenant = app.tenant().await;
     let mut stream = Sse::open(&app.base, &tenant.admin_token, "", None).await;
     let block = stream
-        .block_within(Duration::from_secs(3))
+        .block_within(Duration::from_secs(10))
         .await
         .expect("a heartbeat");
     assert_eq!(block.comments, ["heartbeat"], "{block:?}");
     assert!(block.event.is_none());
     // Then it ends, for the client to resume (with `Last-Event-ID`), maybe elsewhere.
-    assert!(stream.ends_within(Duration::from_secs(4)).await);
+    assert!(stream.ends_within(Duration::from_secs(15)).await);
     drop(stream);
     stop(instance).await;
 }

@@ -77,7 +77,7 @@ async fn a_service_killed_during_an_export_finishes_it_after_a_restart() {
     let port = free_port();
     let mut app = TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::new(),
+        client: crate::helpers::http_client(),
         system_token: String::new(),
         data_dir: settings.keys.data_dir.clone(),
         database_url: settings.database.url.clone(),

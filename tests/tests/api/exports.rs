@@ -44,7 +44,7 @@ async fn spawn_on(mut settings: Settings, workers: bool) -> TestApp {
     tx.commit().await.unwrap();
     TestApp {
         base,
-        client: reqwest::Client::new(),
+        client: crate::helpers::http_client(),
         system_token,
         data_dir: settings.keys.data_dir.clone(),
         database_url: settings.database.url.clone(),

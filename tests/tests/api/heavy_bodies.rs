@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::helpers::{spawn_app, Answer, Tenant, TestApp, XCredentials};
 
 /// Generous for a debug build on a busy machine; the release figures are far lower.
-const QUICK: Duration = Duration::from_secs(2);
+const QUICK: Duration = Duration::from_secs(5);
 
 /// 100,000 distinct keywords: about 0.9 MiB.
 fn keyword_flood(tenant: &Tenant) -> Value {
@@ -169,6 +169,6 @@ async fn healthz_answers_at_once_while_four_heavy_bodies_are_checked() {
     };
     let (answers, (status, took)) = futures_util::join!(heavy, probe);
     assert_eq!(status, 200);
-    assert!(took < Duration::from_millis(500), "healthz took {took:?}");
+    assert!(took < Duration::from_secs(1), "healthz took {took:?}");
     assert!(answers.iter().all(|(a, _)| a.status == 422));
 }

@@ -74,6 +74,17 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
+/// The tests' HTTP client. It drops a pooled connection after 2 s idle, before the
+/// service's keep-alive (actix's default, 5 s) closes it: a request written on a
+/// connection the server is closing at that moment fails (`IncompleteMessage`) without
+/// reaching the service.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("an HTTP client")
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -247,7 +258,7 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
 
     TestApp {
         base,
-        client: reqwest::Client::new(),
+        client: http_client(),
         system_token,
         data_dir: settings.keys.data_dir.clone(),
         database_url: settings.database.url.clone(),

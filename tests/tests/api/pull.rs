@@ -624,12 +624,12 @@ async fn two_instances_never_pull_a_channel_twice_within_one_interval() {
             .skip(1)
             .collect();
         // Pulls keep the cadence of their plan, so two may come a claim's delay closer
-        // than the interval; a channel pulled twice within one would be read twice at
-        // once, by both instances.
+        // than the interval (on a loaded machine, most of it); a channel pulled twice
+        // within one would be read twice at once, by both instances, milliseconds apart.
         for pair in times.windows(2) {
             let gap = pair[1] - pair[0];
             assert!(
-                gap >= interval.as_millis() as u64 / 2,
+                gap >= interval.as_millis() as u64 / 4,
                 "account {user} read twice {gap} ms apart: {times:?}"
             );
         }

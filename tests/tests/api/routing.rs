@@ -251,7 +251,7 @@ async fn an_edit_of_the_keywords_applies_to_the_next_message_on_every_instance()
     // Another instance on the same database takes the customer's deliveries.
     let other = TestApp {
         base: spawn_instance(&w.app.settings).await,
-        client: reqwest::Client::new(),
+        client: crate::helpers::http_client(),
         system_token: w.app.system_token.clone(),
         data_dir: w.app.data_dir.clone(),
         database_url: w.app.database_url.clone(),

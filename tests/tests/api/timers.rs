@@ -619,7 +619,7 @@ async fn a_timer_survives_a_restart() {
     let first = start(&settings).await;
     let mut app = TestApp {
         base: first.base.clone(),
-        client: reqwest::Client::new(),
+        client: crate::helpers::http_client(),
         system_token: String::new(),
         data_dir: settings.keys.data_dir.clone(),
         database_url: settings.database.url.clone(),

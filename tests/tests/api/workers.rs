@@ -35,12 +35,28 @@ async fn schedule(store: &Store, items: impl IntoIterator<Item = String>) {
 }
 
 async fn claim(store: &Store, holder: &str, lease_for: Duration, limit: u32) -> Vec<leases::Lease> {
+    claim_at(store, holder, lease_for, limit, xchannel::store::now()).await
+}
+
+/// A claim judged at `at` instead of now: a test of lease times names its moments
+/// instead of sleeping through them (a loaded machine's stall would move a real one).
+async fn claim_at(
+    store: &Store,
+    holder: &str,
+    lease_for: Duration,
+    limit: u32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<leases::Lease> {
     let tx = store.write().await.unwrap();
-    let claimed = leases::claim_due(&tx, KIND, holder, lease_for, limit)
+    let claimed = leases::claim_due_at(&tx, KIND, holder, lease_for, limit, at)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     claimed
+}
+
+fn seconds(n: i64) -> chrono::Duration {
+    chrono::Duration::seconds(n)
 }
 
 #[actix_web::test]
@@ -95,16 +111,17 @@ async fn two_claimers_never_take_the_same_item() {
 async fn a_held_item_is_not_claimed_again_until_its_lease_expires() {
     let (store, _) = store().await;
     schedule(&store, ["pull-1".to_owned()]).await;
-    let first = claim(&store, "a", Duration::from_millis(300), 10).await;
+    let t0 = xchannel::store::now();
+    let lease = Duration::from_secs(60);
+    let first = claim_at(&store, "a", lease, 10, t0).await;
     assert_eq!(first.len(), 1);
     assert!(
-        claim(&store, "b", Duration::from_secs(60), 10)
+        claim_at(&store, "b", lease, 10, t0 + seconds(59))
             .await
             .is_empty(),
         "held by a"
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let second = claim(&store, "b", Duration::from_secs(60), 10).await;
+    let second = claim_at(&store, "b", lease, 10, t0 + seconds(61)).await;
     assert_eq!(second.len(), 1, "the expired lease freed the item");
     assert_eq!(second[0].attempts, 2);
     // The instance that lost its lease can no longer settle the item.
@@ -115,9 +132,8 @@ async fn a_held_item_is_not_claimed_again_until_its_lease_expires() {
     ));
     leases::finish(&tx, &second[0], None).await.unwrap();
     tx.commit().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(10)).await;
     assert!(
-        claim(&store, "c", Duration::from_secs(60), 10)
+        claim_at(&store, "c", lease, 10, t0 + seconds(3600))
             .await
             .is_empty(),
         "a finished item is gone"
@@ -128,21 +144,22 @@ async fn a_held_item_is_not_claimed_again_until_its_lease_expires() {
 async fn a_rescheduled_item_waits_for_its_next_time() {
     let (store, _) = store().await;
     schedule(&store, ["pull-1".to_owned()]).await;
-    let lease = claim(&store, "a", Duration::from_secs(60), 1)
+    let t0 = xchannel::store::now();
+    let lease = claim_at(&store, "a", Duration::from_secs(60), 1, t0)
         .await
         .remove(0);
     let tx = store.write().await.unwrap();
-    let next = xchannel::store::now() + Duration::from_millis(300);
-    leases::finish(&tx, &lease, Some(next)).await.unwrap();
+    leases::finish(&tx, &lease, Some(t0 + seconds(30)))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert!(
-        claim(&store, "a", Duration::from_secs(60), 1)
+        claim_at(&store, "a", Duration::from_secs(60), 1, t0 + seconds(29))
             .await
             .is_empty(),
         "not due yet"
     );
-    tokio::time::sleep(Duration::from_millis(350)).await;
-    let again = claim(&store, "b", Duration::from_secs(60), 1).await;
+    let again = claim_at(&store, "b", Duration::from_secs(60), 1, t0 + seconds(31)).await;
     assert_eq!(again.len(), 1);
     assert_eq!(
         again[0].attempts, 1,
