@@ -60,21 +60,13 @@ pub async fn of_channel<C: ConnectionTrait>(
     clock: &Clock,
     reserve: u32,
 ) -> StoreResult<SendBudget> {
-    let now = clock.now();
-    let now_ms = now.timestamp_millis();
-    let sent_15 =
-        store::send_budgets::sent_since(db, channel_id, (now - WINDOW).timestamp_millis()).await?;
-    let sent_day = store::send_budgets::sent_since(
-        db,
-        channel_id,
-        (now - chrono::Duration::hours(24)).timestamp_millis(),
-    )
-    .await?;
-    let x = store::send_budgets::find(db, channel_id).await?;
-    Ok(compose(sent_15, sent_day, x.as_ref(), now_ms, reserve))
+    let mut of = of_channels(db, &[channel_id.to_owned()], clock, reserve).await?;
+    Ok(of
+        .remove(channel_id)
+        .expect("of_channels answers for every channel asked"))
 }
 
-/// The budgets of `channel_ids` now, by `clock`, by channel id: three queries whatever
+/// The budgets of `channel_ids` now, by `clock`, by channel id: two queries whatever
 /// their number (a list of channels shows each one's).
 pub async fn of_channels<C: ConnectionTrait>(
     db: &C,

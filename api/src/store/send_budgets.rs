@@ -81,9 +81,10 @@ pub async fn find_many<C: ConnectionTrait>(
         .collect())
 }
 
-/// For each of these channels that sent any: the messages its account sent (as
-/// [`sent_since`] counts them) since `recent_ms` and since `since_ms`: two grouped
-/// queries, whatever the number of channels.
+/// For each of these channels that sent any: the messages its account sent (by any
+/// client: X echoes them all) that X timed at or after `recent_ms` and at or after
+/// `since_ms` (`recent_ms >= since_ms`), in one grouped query whatever the number of
+/// channels.
 pub async fn sent_since_many<C: ConnectionTrait>(
     db: &C,
     channel_ids: impl IntoIterator<Item = String>,
@@ -91,48 +92,23 @@ pub async fn sent_since_many<C: ConnectionTrait>(
     since_ms: i64,
 ) -> StoreResult<std::collections::HashMap<String, (u64, u64)>> {
     use super::messages::entity::{Column as M, Entity as Messages};
-    let ids: Vec<String> = channel_ids.into_iter().collect();
-    let counts = |from_ms: i64| {
-        Messages::find()
-            .select_only()
-            .column(M::ChannelId)
-            .column_as(M::Id.count(), "n")
-            .filter(M::ChannelId.is_in(ids.clone()))
-            .filter(M::Direction.eq("outbound"))
-            .filter(M::SentAtMs.gte(from_ms))
-            .group_by(M::ChannelId)
-            .into_tuple::<(String, i64)>()
-            .all(db)
-    };
-    let count = |n: i64| n.max(0) as u64;
-    let recent: std::collections::HashMap<String, i64> =
-        counts(recent_ms).await?.into_iter().collect();
-    Ok(counts(since_ms)
-        .await?
-        .into_iter()
-        .map(|(id, since)| {
-            let recent = recent.get(&id).copied().unwrap_or(0);
-            (id, (count(recent), count(since)))
-        })
-        .collect())
-}
-
-/// Messages the channel's account sent (by any client: X echoes them all) that X timed
-/// at or after `since_ms`.
-pub async fn sent_since<C: ConnectionTrait>(
-    db: &C,
-    channel_id: &str,
-    since_ms: i64,
-) -> StoreResult<u64> {
-    use super::messages::entity::{Column as M, Entity as Messages};
-    let count: Option<i64> = Messages::find()
+    use sea_orm::sea_query::{Expr, Func};
+    let recent = Func::sum(Expr::case(M::SentAtMs.gte(recent_ms), 1).finally(0));
+    let rows: Vec<(String, Option<i64>, i64)> = Messages::find()
         .select_only()
-        .column_as(M::Id.count(), "n")
-        .filter(M::ChannelId.eq(channel_id))
+        .column(M::ChannelId)
+        .column_as(Expr::expr(recent), "recent")
+        .column_as(M::Id.count(), "since")
+        .filter(M::ChannelId.is_in(channel_ids))
         .filter(M::Direction.eq("outbound"))
         .filter(M::SentAtMs.gte(since_ms))
+        .group_by(M::ChannelId)
         .into_tuple()
-        .one(db)
+        .all(db)
         .await?;
-    Ok(count.unwrap_or(0).max(0) as u64)
+    let count = |n: i64| n.max(0) as u64;
+    Ok(rows
+        .into_iter()
+        .map(|(id, recent, since)| (id, (count(recent.unwrap_or(0)), count(since))))
+        .collect())
 }

@@ -444,7 +444,9 @@ async fn an_x_app_active_in_another_tenant_is_refused_without_naming_it() {
 async fn submitting_a_verifying_channel_is_409() {
     let w = world().await;
     let (id, _) = w.channel("slow_channel", "pro", "SHA-1").await;
-    w.fake.set_latency(Duration::from_millis(700));
+    // Slow enough that the second submit comes while the first verifies, however loaded
+    // the machine.
+    w.fake.set_latency(Duration::from_secs(3));
     assert_eq!(w.submit(&id).await.status, 202);
     let again = w.submit(&id).await;
     assert_eq!(again.status, 409, "{}", again.text);

@@ -867,6 +867,14 @@ async fn the_channel_shows_its_send_budget_in_its_view_and_the_list() {
         .unwrap()
         .clone();
     assert_eq!(listed["sendBudget"], after.body["sendBudget"]);
+
+    // Twenty minutes on, the send has left X's 15-minute window but not the day.
+    w.app.clock().advance(Duration::from_secs(20 * 60));
+    let later = w.app.get(&path, &w.tenant.admin_token).await;
+    let budget = &later.body["sendBudget"];
+    assert_eq!(budget["sentLast15Minutes"], 0, "{}", later.text);
+    assert_eq!(budget["sentLast24Hours"], 1, "{}", later.text);
+    assert_eq!(budget["remaining"], 15, "{}", later.text);
 }
 
 // R-BASIC-8 with R-BASIC-11: a timer that moves an unanswered conversation back to a queue
