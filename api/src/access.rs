@@ -15,7 +15,8 @@ use crate::{
     id::Id,
     state::AppState,
     store::{
-        self, called_routes::CalledRoute, channels::Channel, conversations::Conversation, ous::Ou,
+        self, called_routes::CalledRoute, channels::Channel, conversations::Conversation,
+        integrations::Integration, ous::Ou, pull::PullState,
     },
 };
 
@@ -115,8 +116,25 @@ impl Access {
     pub async fn channel<C: ConnectionTrait>(&self, db: &C, id: &str) -> ApiResult<Channel> {
         let id = Id::from_path(id, "channel")?;
         let channel = store::channels::find(db, &self.tenant_id, id.as_str()).await?;
+        self.visible_channel(&channel)?;
+        Ok(channel)
+    }
+
+    /// As [`Access::channel`], with the channel's integration and pull state (one query).
+    pub async fn channel_with_state<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: &str,
+    ) -> ApiResult<(Channel, Option<Integration>, Option<PullState>)> {
+        let id = Id::from_path(id, "channel")?;
+        let found = store::channels::find_with_state(db, &self.tenant_id, id.as_str()).await?;
+        self.visible_channel(&found.0)?;
+        Ok(found)
+    }
+
+    fn visible_channel(&self, channel: &Channel) -> ApiResult<()> {
         match self.sees_ou(&channel.ou_id) {
-            true => Ok(channel),
+            true => Ok(()),
             false => Err(ApiError::not_found("channel")),
         }
     }

@@ -208,6 +208,17 @@ fn channel_out(
 async fn channel_out_now(state: &AppState, m: Channel) -> ApiResult<ChannelOut> {
     let integration = store::integrations::find(state.store.reader(), &m.id).await?;
     let pull = store::pull::find(state.store.reader(), &m.id).await?;
+    channel_out_with(state, m, integration, pull).await
+}
+
+/// A channel's answer from the channel, its integration and pull state, with its sync
+/// gaps and send budget read now.
+async fn channel_out_with(
+    state: &AppState,
+    m: Channel,
+    integration: Option<Integration>,
+    pull: Option<PullState>,
+) -> ApiResult<ChannelOut> {
     let gaps = crate::coverage::sync_gaps(state.store.reader(), &m.id).await?;
     let budget = budget::of_channel(
         state.store.reader(),
@@ -595,7 +606,7 @@ pub async fn get_channel(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let channel = access.channel(state.store.reader(), &id).await?;
+    let (channel, integration, pull) = access.channel_with_state(state.store.reader(), &id).await?;
     let current = etag(channel.version);
     let unchanged = req
         .headers()
@@ -613,7 +624,7 @@ pub async fn get_channel(
     }
     Ok(respond(
         HttpResponse::Ok(),
-        channel_out_now(&state, channel).await?,
+        channel_out_with(&state, channel, integration, pull).await?,
     ))
 }
 

@@ -8,10 +8,12 @@ use sea_orm::{
     entity::prelude::*,
     sea_query::{Alias, Func},
     ActiveValue::Set,
-    Condition, PaginatorTrait, QueryOrder, QuerySelect,
+    Condition, JoinType, PaginatorTrait, QueryOrder, QuerySelect,
 };
 
-use super::{now, Page, StoreError, StoreResult, TenantOwned};
+use super::{
+    integrations::Integration, now, pull::PullState, Page, StoreError, StoreResult, TenantOwned,
+};
 
 pub(super) mod entity {
     use sea_orm::entity::prelude::*;
@@ -121,6 +123,37 @@ pub async fn insert<C: ConnectionTrait>(
 pub async fn find<C: ConnectionTrait>(db: &C, tenant_id: &str, id: &str) -> StoreResult<Channel> {
     Entity::secure_find(tenant_id)
         .filter(Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("channel"))
+}
+
+/// A channel of the tenant with its integration and its pull state, where it has them:
+/// what a channel's view shows beside its settings, in one query.
+pub async fn find_with_state<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<(Channel, Option<Integration>, Option<PullState>)> {
+    use super::{integrations::entity as integration, pull::entity as pull};
+    Entity::secure_find(tenant_id)
+        .filter(Column::Id.eq(id))
+        .join(
+            JoinType::LeftJoin,
+            Entity::belongs_to(integration::Entity)
+                .from(Column::Id)
+                .to(integration::Column::ChannelId)
+                .into(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            Entity::belongs_to(pull::Entity)
+                .from(Column::Id)
+                .to(pull::Column::ChannelId)
+                .into(),
+        )
+        .select_also(integration::Entity)
+        .select_also(pull::Entity)
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("channel"))
