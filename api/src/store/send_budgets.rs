@@ -62,10 +62,6 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn find<C: ConnectionTrait>(db: &C, channel_id: &str) -> StoreResult<Option<XSendLimit>> {
-    Ok(Entity::find_by_id(channel_id).one(db).await?)
-}
-
 /// X's last word on each of these channels' sends, by channel id.
 pub async fn find_many<C: ConnectionTrait>(
     db: &C,

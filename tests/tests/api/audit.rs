@@ -916,7 +916,7 @@ async fn events_past_their_retention_are_deleted_by_the_service_and_newer_ones_k
         .is_empty()
     {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "an event 366 days old is still there"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -727,7 +727,7 @@ async fn an_expired_task_is_gone_at_once_and_its_rows_are_deleted_by_the_service
         &format!("UPDATE leases SET due_at = '{past}' WHERE kind = 'export' AND item = '{id}'"),
     )
     .await;
-    for _ in 0..100 {
+    for _ in 0..300 {
         if count_rows(&app, "export_tasks", id).await == 0 {
             assert_eq!(count_rows(&app, "export_chunks", id).await, 0);
             return;

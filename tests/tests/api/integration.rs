@@ -566,7 +566,7 @@ async fn a_webhook_found_invalid_is_revalidated_by_the_watcher() {
             break;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "never re-validated"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -578,7 +578,7 @@ async fn a_webhook_found_invalid_is_revalidated_by_the_watcher() {
         {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "{view}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{view}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let metrics = w.app.get("/metrics", "").await.text;
@@ -632,7 +632,7 @@ async fn deleting_an_enterprise_channel_removes_its_webhook_at_x() {
     let started = Instant::now();
     while !w.fake.webhooks().is_empty() {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "webhook left at X"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
