@@ -119,8 +119,9 @@ async fn events(w: &World, channel: &Channel, kinds: &str) -> Vec<(String, Strin
         .unwrap();
     assert_eq!(response.status(), 200);
     let mut text = String::new();
-    // The stored events come at once; the stream then waits for new ones.
-    while let Ok(Some(chunk)) = tokio::time::timeout(Duration::from_millis(1500), response.chunk())
+    // The stored events come at once; the stream then waits for new ones (3 s of quiet
+    // ends the read, however loaded the machine).
+    while let Ok(Some(chunk)) = tokio::time::timeout(Duration::from_secs(3), response.chunk())
         .await
         .map(|c| c.unwrap())
     {
