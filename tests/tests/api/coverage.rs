@@ -478,9 +478,10 @@ async fn a_read_back_deeper_than_its_page_limit_heals_in_part_and_goes_on_where_
         w.fake
             .add_dm_event(ACCOUNT, dm_at(&event(i), at(i), &format!("message {i}")));
     }
-    // X allows two reads, then none until its window ends.
+    // X allows two reads, then none until its window ends (15 s: long enough that a
+    // loaded machine checks the two pages before the third may come).
     w.fake
-        .set_user_rate_limit(Endpoint::DmEvents, ACCOUNT, 2, Duration::from_secs(5));
+        .set_user_rate_limit(Endpoint::DmEvents, ACCOUNT, 2, Duration::from_secs(15));
     w.service_down_since(chrono::Duration::days(3)).await;
     // One page a claim: the first claim reads the newest 100, the second goes on from
     // X's next_token, then X's budget is spent.
