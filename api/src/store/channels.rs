@@ -136,21 +136,22 @@ pub async fn find_with_state<C: ConnectionTrait>(
     id: &str,
 ) -> StoreResult<(Channel, Option<Integration>, Option<PullState>)> {
     use super::{integrations::entity as integration, pull::entity as pull};
+    /// `channels.id = <table>.channel_id`, for a table of at most one row per channel.
+    fn by_channel<E: EntityTrait>(table: E, channel_id: E::Column) -> RelationDef {
+        Entity::belongs_to(table)
+            .from(Column::Id)
+            .to(channel_id)
+            .into()
+    }
     Entity::secure_find(tenant_id)
         .filter(Column::Id.eq(id))
         .join(
             JoinType::LeftJoin,
-            Entity::belongs_to(integration::Entity)
-                .from(Column::Id)
-                .to(integration::Column::ChannelId)
-                .into(),
+            by_channel(integration::Entity, integration::Column::ChannelId),
         )
         .join(
             JoinType::LeftJoin,
-            Entity::belongs_to(pull::Entity)
-                .from(Column::Id)
-                .to(pull::Column::ChannelId)
-                .into(),
+            by_channel(pull::Entity, pull::Column::ChannelId),
         )
         .select_also(integration::Entity)
         .select_also(pull::Entity)

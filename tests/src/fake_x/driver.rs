@@ -28,12 +28,8 @@ pub fn sha256_signature(secret: &str, message: &[u8]) -> String {
 
 impl WebhookDriver {
     pub fn new() -> Self {
-        // An idle connection is dropped before the receiver's keep-alive (actix's 5 s)
-        // closes it: a delivery written on a connection closing at that moment would fail
-        // without reaching the receiver.
-        let http = reqwest::Client::builder()
+        let http = crate::http_client_builder()
             .timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("the fake X's HTTP client builds");
         WebhookDriver { http }

@@ -74,13 +74,9 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
-/// The tests' HTTP client. It drops a pooled connection after 2 s idle, before the
-/// service's keep-alive (actix's default, 5 s) closes it: a request written on a
-/// connection the server is closing at that moment fails (`IncompleteMessage`) without
-/// reaching the service.
+/// The tests' HTTP client (see `http_client_builder` for its idle connections).
 pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(std::time::Duration::from_secs(2))
+    xchannel_tests::http_client_builder()
         .build()
         .expect("an HTTP client")
 }
